@@ -1,0 +1,1 @@
+"""24SevenOffice (Finago Office) sales orders into DuckDB, on Airflow 3."""
