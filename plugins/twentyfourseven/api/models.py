@@ -22,7 +22,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic.alias_generators import to_camel
 
 from .settings import INT32_MAX
@@ -351,3 +351,13 @@ class ErrorBody(ApiModel):
 
     error: ErrorDetail | None = None
     tracking_id: str | None = None
+
+
+def describe_validation_error(exc: ValidationError, limit: int = 5) -> str:
+    """A one-line account of a pydantic error: each field path and what it broke."""
+    parts = [
+        f"{'.'.join(str(p) for p in err['loc']) or '(root)'}: {err['msg']}"
+        for err in exc.errors(include_url=False, include_input=False)[:limit]
+    ]
+    more = exc.error_count() - limit
+    return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")

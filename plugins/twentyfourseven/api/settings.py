@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 API_BASE_URL = "https://rest.api.24sevenoffice.com/v1"
-TOKEN_URL = "https://login.24sevenoffice.com/oauth/token"
+TOKEN_URL = "https://login.24sevenoffice.com/oauth/token"  # noqa: S105 (a URL, not a secret)
 AUDIENCE = "https://api.24sevenoffice.com"
 
 SALES_ORDERS_PATH = "/salesorders"

@@ -1,0 +1,171 @@
+"""Reading many orders at once: header and lines per order, bounded and budgeted.
+
+The API has no bulk endpoint for lines (one request per order), so throughput
+comes from concurrency under the client's shared rate budget. Each order ends
+in one :class:`OrderOutcome`, yielded as soon as it is complete; a failure of
+one order never stops the others.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from pydantic import TypeAdapter
+from pydantic import ValidationError as PydanticValidationError
+
+from . import settings
+from .errors import ApiError, NotFoundError, ResponseFormatError
+from .ids import check_order_id
+from .models import SalesOrderExtended, SalesOrderLine, describe_validation_error
+
+if TYPE_CHECKING:
+    from .client import TwentyFourSevenOfficeClient
+
+_LINES = TypeAdapter(list[SalesOrderLine])
+
+
+class OutcomeStatus(StrEnum):
+    OK = "ok"
+    NOT_FOUND = "not_found"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class InvalidRecord:
+    """A record the API sent that does not fit the models: kept, with why, for quarantine."""
+
+    kind: str  # "order" or "line"
+    order_id: int
+    raw: Any
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class OrderOutcome:
+    """What reading one order gave.
+
+    ``ok``: ``header`` and/or ``lines`` as requested (records that failed validation
+    are in ``invalid`` instead, with the raw JSON of every record in ``raw_*``);
+    ``not_found``: the order is gone (deleted upstream); ``failed``: ``error``
+    says why, with the API's trackingId when it gave one.
+    """
+
+    order_id: int
+    status: OutcomeStatus
+    header: SalesOrderExtended | None = None
+    lines: tuple[SalesOrderLine, ...] | None = None
+    raw_header: Any = None
+    raw_lines: list[Any] | None = None
+    invalid: tuple[InvalidRecord, ...] = ()
+    error: ApiError | None = field(default=None, repr=False)
+
+    @property
+    def error_summary(self) -> str | None:
+        return str(self.error) if self.error else None
+
+
+def validate_order_ids(order_ids: Iterable[int | str]) -> list[int]:
+    """Every ID checked (before any request) and deduplicated, first occurrence first."""
+    return list(dict.fromkeys(check_order_id(value) for value in order_ids))
+
+
+def read_orders(
+    client: TwentyFourSevenOfficeClient,
+    order_ids: Iterable[int | str],
+    *,
+    header: bool = True,
+    lines: bool = True,
+    concurrency: int | None = None,
+) -> Iterator[OrderOutcome]:
+    """Read ``order_ids`` with up to ``concurrency`` orders in flight; yield as completed.
+
+    All IDs are validated first, so a bad ID fails the call before any request.
+    Only a small window of work is queued at a time, so memory does not grow
+    with the number of IDs, and closing the iterator early cancels what is queued.
+    """
+    if not (header or lines):
+        raise ValueError("read_orders needs header=True, lines=True, or both")
+    ids = validate_order_ids(order_ids)
+    workers = concurrency or client.max_concurrency
+    remaining = iter(ids)
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="24so-read")
+    pending: set[Future[OrderOutcome]] = set()
+
+    def submit(batch: Iterable[int]) -> None:
+        for order_id in batch:
+            pending.add(pool.submit(_read_one, client, order_id, header, lines))
+
+    try:
+        submit(itertools.islice(remaining, workers * 2))
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                pending.discard(future)
+                submit(itertools.islice(remaining, 1))
+                yield future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _read_one(
+    client: TwentyFourSevenOfficeClient, order_id: int, header: bool, lines: bool
+) -> OrderOutcome:
+    path = f"{settings.SALES_ORDERS_PATH}/{order_id}"
+    try:
+        raw_header = client.get_json(path) if header else None
+        raw_lines = client.get_json(f"{path}/lines") if lines else None
+    except NotFoundError:
+        return OrderOutcome(order_id, OutcomeStatus.NOT_FOUND)
+    except ApiError as exc:
+        return OrderOutcome(order_id, OutcomeStatus.FAILED, error=exc)
+
+    invalid: list[InvalidRecord] = []
+    parsed_header = _validate_header(order_id, raw_header, invalid) if header else None
+    parsed_lines: tuple[SalesOrderLine, ...] | None = None
+    if lines:
+        if not isinstance(raw_lines, list):
+            error = ResponseFormatError(
+                f"lines of order {order_id} are not a JSON array", method="GET", path=path
+            )
+            return OrderOutcome(order_id, OutcomeStatus.FAILED, error=error)
+        parsed_lines = _validate_lines(order_id, raw_lines, invalid)
+    return OrderOutcome(
+        order_id,
+        OutcomeStatus.OK,
+        header=parsed_header,
+        lines=parsed_lines,
+        raw_header=raw_header,
+        raw_lines=raw_lines,
+        invalid=tuple(invalid),
+    )
+
+
+def _validate_header(
+    order_id: int, raw: Any, invalid: list[InvalidRecord]
+) -> SalesOrderExtended | None:
+    try:
+        return SalesOrderExtended.model_validate(raw)
+    except PydanticValidationError as exc:
+        invalid.append(InvalidRecord("order", order_id, raw, describe_validation_error(exc)))
+        return None
+
+
+def _validate_lines(
+    order_id: int, raw_lines: list[Any], invalid: list[InvalidRecord]
+) -> tuple[SalesOrderLine, ...]:
+    try:  # the common case: every line valid, validated in one pass
+        return tuple(_LINES.validate_python(raw_lines))
+    except PydanticValidationError:
+        pass
+    valid = []
+    for raw in raw_lines:
+        try:
+            valid.append(SalesOrderLine.model_validate(raw))
+        except PydanticValidationError as exc:
+            invalid.append(InvalidRecord("line", order_id, raw, describe_validation_error(exc)))
+    return tuple(valid)

@@ -1,0 +1,388 @@
+"""The 24SevenOffice REST API client: OAuth2, retries, rate budget, typed results.
+
+Synchronous httpx underneath; one client is safe to share between threads (the
+bulk reader does), and every request it sends, retries included, draws from one
+rate budget. No Airflow import: the hook in ``twentyfourseven.hooks`` builds
+this client from an Airflow connection.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+import httpx
+from pydantic import TypeAdapter
+from pydantic import ValidationError as PydanticValidationError
+
+from . import settings
+from .auth import AccessToken, TokenCache
+from .errors import (
+    AuthenticationError,
+    ResponseFormatError,
+    TransportError,
+)
+from .ids import check_order_id
+from .models import (
+    SalesOrder,
+    SalesOrderCreate,
+    SalesOrderExtended,
+    SalesOrderLine,
+    SalesOrderStatus,
+    describe_validation_error,
+    dumps_json,
+    parse_json,
+)
+from .pagination import paginate
+from .ratelimit import RateLimiter
+from .responses import error_from_response, read_error_body
+from .retry import IDEMPOTENT_METHODS, RetryPolicy, is_retryable_status, parse_retry_after
+
+log = logging.getLogger(__name__)
+
+_LINES = TypeAdapter(list[SalesOrderLine])
+
+# Failures in which the request never reached the server: safe to resend even a POST.
+_NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+def format_timestamp(value: dt.datetime | dt.date | str) -> str:
+    """ISO 8601 for a query parameter; naive datetimes are taken as UTC."""
+    if isinstance(value, dt.datetime):
+        aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+        return aware.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+class TwentyFourSevenOfficeClient:
+    """Client for one 24SevenOffice organization.
+
+    ``rate_limit`` is the budget in requests per second for everything this client
+    sends (``None``: unlimited); ``max_concurrency`` bounds parallel requests of
+    the bulk reader; ``timeout`` applies to every request. ``transport`` replaces
+    the network (``httpx.MockTransport`` in tests); ``sleep`` replaces waiting.
+    ``on_new_token`` is called with every token obtained, so a caller can register
+    it with a log masker.
+    """
+
+    def __init__(
+        self,
+        client_id: str,
+        client_secret: str,
+        organization_id: str,
+        *,
+        base_url: str = settings.API_BASE_URL,
+        token_url: str = settings.TOKEN_URL,
+        audience: str = settings.AUDIENCE,
+        rate_limit: float | None = settings.DEFAULT_RATE_LIMIT,
+        max_concurrency: int = settings.DEFAULT_MAX_CONCURRENCY,
+        timeout: float = settings.DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        on_new_token: Callable[[str], None] | None = None,
+    ) -> None:
+        if not client_id or not client_secret or not organization_id:
+            raise ValueError("client_id, client_secret and organization_id are all required")
+        if max_concurrency < 1:
+            raise ValueError(f"max_concurrency must be at least 1, got {max_concurrency}")
+        self.client_id = client_id
+        self.organization_id = str(organization_id)
+        self.base_url = base_url.rstrip("/")
+        self.token_url = token_url
+        self.audience = audience
+        self.max_concurrency = max_concurrency
+        self.retry = retry or RetryPolicy()
+        self.limiter = RateLimiter(rate_limit, sleep=sleep)
+        self._secret = client_secret
+        self._sleep = sleep
+        self._http = httpx.Client(
+            transport=transport,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, settings.DEFAULT_CONNECT_TIMEOUT)),
+            limits=httpx.Limits(
+                max_connections=max_concurrency, max_keepalive_connections=max_concurrency
+            ),
+            headers={"User-Agent": settings.USER_AGENT, "Accept": "application/json"},
+            follow_redirects=False,
+        )
+        self._tokens = TokenCache(self._fetch_token, on_new_token=on_new_token)
+        self._stats: Counter[str] = Counter()
+        self._stats_lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return (
+            f"<TwentyFourSevenOfficeClient organization={self.organization_id} "
+            f"base_url={self.base_url}>"
+        )
+
+    def __enter__(self) -> TwentyFourSevenOfficeClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+    @property
+    def stats(self) -> dict[str, int]:
+        """Counts so far: ``requests`` sent (retries included), ``retries``,
+        ``token_requests``, ``rate_limited`` (429s received), ``status_<code>``."""
+        with self._stats_lock:
+            return dict(self._stats)
+
+    def _count(self, *keys: str) -> None:
+        with self._stats_lock:
+            self._stats.update(keys)
+
+    # --- sales orders ------------------------------------------------------------
+
+    def create_sales_order(self, order: SalesOrderCreate | dict[str, Any]) -> SalesOrderExtended:
+        """``POST /salesorders``; never resent once it may have reached the API."""
+        body = order if isinstance(order, SalesOrderCreate) else SalesOrderCreate(**order)
+        response, data = self._call(
+            "POST", settings.SALES_ORDERS_PATH, content=dumps_json(body.to_api())
+        )
+        return self._validate(SalesOrderExtended, data, response, "POST")
+
+    def get_sales_order(self, order_id: int) -> SalesOrderExtended:
+        """``GET /salesorders/{id}``: the extended order."""
+        path = f"{settings.SALES_ORDERS_PATH}/{check_order_id(order_id)}"
+        response, data = self._get_json(path)
+        return self._validate(SalesOrderExtended, data, response, "GET")
+
+    def get_sales_order_lines(self, order_id: int) -> list[SalesOrderLine]:
+        """``GET /salesorders/{id}/lines``: every line of the order (the API does not page)."""
+        path = f"{settings.SALES_ORDERS_PATH}/{check_order_id(order_id)}/lines"
+        response, data = self._get_json(path)
+        return self._validate(_LINES, data, response, "GET")
+
+    def list_sales_orders(
+        self,
+        *,
+        modified_from: dt.datetime | str | None = None,
+        modified_to: dt.datetime | str | None = None,
+        created_from: dt.datetime | str | None = None,
+        created_to: dt.datetime | str | None = None,
+        date: dt.date | str | None = None,
+        date_from: dt.date | str | None = None,
+        date_to: dt.date | str | None = None,
+        status: SalesOrderStatus | str | None = None,
+        customer_id: int | str | None = None,
+        invoice_number: int | str | None = None,
+        page_size: int = settings.DEFAULT_PAGE_SIZE,
+        on_invalid: Callable[[Any, PydanticValidationError], None] | None = None,
+    ) -> Iterator[SalesOrder]:
+        """``GET /salesorders`` with the documented filters, every page, lazily.
+
+        Pages are fetched as the iterator is consumed, following ``Link: rel="next"``.
+        A listed order that fails validation is passed to ``on_invalid`` (with its
+        raw JSON) when given, and raises :class:`ResponseFormatError` otherwise.
+        """
+        filters = {
+            "modifiedFrom": modified_from,
+            "modifiedTo": modified_to,
+            "createdFrom": created_from,
+            "createdTo": created_to,
+            "date": date,
+            "dateFrom": date_from,
+            "dateTo": date_to,
+            "status": SalesOrderStatus(status).value if status is not None else None,
+            "customerId": customer_id,
+            "invoiceNumber": invoice_number,
+        }
+        params: dict[str, Any] = {"limit": page_size}
+        params.update({k: format_timestamp(v) for k, v in filters.items() if v is not None})
+        pages = paginate(
+            lambda url, query: self._call("GET", url, params=query),
+            self.base_url + settings.SALES_ORDERS_PATH,
+            params,
+        )
+        for response, items in pages:
+            if not isinstance(items, list):
+                raise ResponseFormatError(
+                    f"expected a JSON array of sales orders, got {type(items).__name__}",
+                    **_ids(response, "GET"),
+                )
+            for item in items:
+                try:
+                    yield SalesOrder.model_validate(item)
+                except PydanticValidationError as exc:
+                    if on_invalid is None:
+                        reason = describe_validation_error(exc)
+                        raise ResponseFormatError(
+                            f"listed sales order failed validation: {reason}",
+                            **_ids(response, "GET"),
+                        ) from exc
+                    on_invalid(item, exc)
+
+    def read_orders(
+        self, order_ids: Iterable[int | str], *, header: bool = True, lines: bool = True
+    ) -> Iterator[Any]:
+        """Bulk-read many orders; see :func:`twentyfourseven.api.bulk.read_orders`."""
+        from .bulk import read_orders
+
+        return read_orders(self, order_ids, header=header, lines=lines)
+
+    def get_json(self, path: str) -> Any:
+        """``GET`` an API path and return its body parsed exactly (Decimals for numbers)."""
+        return self._get_json(path)[1]
+
+    # --- transport -----------------------------------------------------------------
+
+    def _get_json(self, path: str) -> tuple[httpx.Response, Any]:
+        return self._call("GET", path)
+
+    def _validate(self, model: Any, data: Any, response: httpx.Response, method: str) -> Any:
+        try:
+            if isinstance(model, TypeAdapter):
+                return model.validate_python(data)
+            return model.model_validate(data)
+        except PydanticValidationError as exc:
+            raise ResponseFormatError(
+                f"response failed validation: {describe_validation_error(exc)}",
+                **_ids(response, method),
+            ) from exc
+
+    def _fetch_token(self) -> AccessToken:
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": self.client_id,
+            "client_secret": self._secret,
+            "audience": self.audience,
+            "login_organization": self.organization_id,
+        }
+        self._count("token_requests")
+        response, data = self._call("POST", self.token_url, data=form, authenticate=False)
+        token = data.get("access_token") if isinstance(data, dict) else None
+        if not isinstance(token, str) or not token:
+            raise AuthenticationError(
+                "token endpoint answered without an access_token", **_ids(response, "POST")
+            )
+        try:
+            expires_in = float(data.get("expires_in", 3600))
+        except (TypeError, ValueError):
+            expires_in = 3600.0
+        log.info(
+            "Obtained access token for organization %s (expires in %.0f s)",
+            self.organization_id,
+            expires_in,
+        )
+        return AccessToken(token, max(expires_in, 0.0))
+
+    def _call(
+        self,
+        method: str,
+        url: str | httpx.URL,
+        *,
+        authenticate: bool = True,
+        params: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> tuple[httpx.Response, Any]:
+        """Send with retries; return a 2xx response and its body parsed exactly.
+
+        Anything else raises the typed error. Token requests are treated as
+        idempotent (they change nothing) and do not draw from the API's rate
+        budget, which the API counts on its own host.
+        """
+        target = httpx.URL(url if str(url).startswith("http") else self.base_url + str(url))
+        path = target.path
+        idempotent = method in IDEMPOTENT_METHODS or not authenticate
+        base_headers = {"Content-Type": "application/json"} if "content" in kwargs else {}
+        attempt = 0
+        refreshed_after_401 = False
+        while True:
+            attempt += 1
+            headers = dict(base_headers)
+            token = None
+            if authenticate:
+                token = self._tokens.get()
+                self.limiter.acquire()
+                headers["Authorization"] = f"Bearer {token}"
+            self._count("requests")
+            try:
+                response = self._http.request(
+                    method, target, params=params, headers=headers, **kwargs
+                )
+            except httpx.TransportError as exc:
+                kind = type(exc).__name__
+                retryable = idempotent or isinstance(exc, _NEVER_SENT)
+                if retryable and attempt < self.retry.max_attempts:
+                    self._wait(attempt, None, f"{method} {path}: {kind}")
+                    continue
+                raise TransportError(
+                    f"{kind} after {attempt} attempt(s)", method=method, path=path
+                ) from exc
+            self._count(f"status_{response.status_code}")
+
+            if response.status_code == 401 and authenticate and not refreshed_after_401:
+                # An expired or revoked token: one fresh token, then the same request.
+                refreshed_after_401 = True
+                self._tokens.invalidate(token or "")
+                attempt -= 1
+                continue
+            if response.is_success:
+                try:
+                    data = parse_json(response.content) if response.content else None
+                except ValueError as exc:
+                    if idempotent and attempt < self.retry.max_attempts:
+                        self._wait(attempt, None, f"{method} {path}: malformed JSON body")
+                        continue
+                    raise ResponseFormatError(
+                        f"response body is not valid JSON after {attempt} attempt(s)",
+                        **_ids(response, method),
+                    ) from exc
+                return response, data
+
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            if response.status_code == 429:
+                self._count("rate_limited")
+            retryable = is_retryable_status(response.status_code, idempotent=idempotent)
+            if retryable and attempt < self.retry.max_attempts:
+                delay = self.retry.delay(attempt, retry_after)
+                if response.status_code == 429 and authenticate:
+                    # The budget is shared: every thread backs off, not just this one.
+                    self.limiter.pause(delay)
+                tracking_id = read_error_body(response).tracking_id
+                reason = f"{method} {path}: HTTP {response.status_code}" + (
+                    f" (trackingId={tracking_id})" if tracking_id else ""
+                )
+                self._wait(attempt, delay, reason)
+                continue
+            error = error_from_response(response, method=method, path=path, retry_after=retry_after)
+            if not authenticate and response.status_code < 500:
+                raise AuthenticationError(
+                    "token endpoint refused the client credentials for organization "
+                    f"{self.organization_id}: {error.message}",
+                    **_ids(response, method),
+                ) from error
+            raise error
+
+    def _wait(self, attempt: int, delay: float | None, reason: str) -> None:
+        seconds = self.retry.delay(attempt) if delay is None else delay
+        self._count("retries")
+        log.warning(
+            "Retrying %s (attempt %d of %d) in %.2f s",
+            reason,
+            attempt + 1,
+            self.retry.max_attempts,
+            seconds,
+        )
+        self._sleep(seconds)
+
+
+def _ids(response: httpx.Response, method: str) -> dict[str, Any]:
+    return {
+        "status_code": response.status_code,
+        "trace_id": response.headers.get("X-Trace-Id"),
+        "method": method,
+        "path": response.request.url.path if response.request else None,
+    }
