@@ -130,7 +130,7 @@ def _read_one(
     if lines:
         if not isinstance(raw_lines, list):
             error = ResponseFormatError(
-                f"lines of order {order_id} are not a JSON array", method="GET", path=path
+                f"lines of order {order_id} are not a JSON array", method="GET", url=path
             )
             return OrderOutcome(order_id, OutcomeStatus.FAILED, error=error)
         parsed_lines = _validate_lines(order_id, raw_lines, invalid)

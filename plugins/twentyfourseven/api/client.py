@@ -67,7 +67,8 @@ class TwentyFourSevenOfficeClient:
     ``rate_limit`` is the budget in requests per second for everything this client
     sends (``None``: unlimited); ``max_concurrency`` bounds parallel requests of
     the bulk reader; ``timeout`` applies to every request. ``transport`` replaces
-    the network (``httpx.MockTransport`` in tests); ``sleep`` replaces waiting.
+    the network (``httpx.MockTransport`` in tests); ``sleep`` and ``clock`` replace
+    waiting and time.
     ``on_new_token`` is called with every token obtained, so a caller can register
     it with a log masker.
     """
@@ -87,6 +88,7 @@ class TwentyFourSevenOfficeClient:
         retry: RetryPolicy | None = None,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
         on_new_token: Callable[[str], None] | None = None,
     ) -> None:
         if not client_id or not client_secret or not organization_id:
@@ -100,7 +102,7 @@ class TwentyFourSevenOfficeClient:
         self.audience = audience
         self.max_concurrency = max_concurrency
         self.retry = retry or RetryPolicy()
-        self.limiter = RateLimiter(rate_limit, sleep=sleep)
+        self.limiter = RateLimiter(rate_limit, clock=clock, sleep=sleep)
         self._secret = client_secret
         self._sleep = sleep
         self._http = httpx.Client(
@@ -112,7 +114,7 @@ class TwentyFourSevenOfficeClient:
             headers={"User-Agent": settings.USER_AGENT, "Accept": "application/json"},
             follow_redirects=False,
         )
-        self._tokens = TokenCache(self._fetch_token, on_new_token=on_new_token)
+        self._tokens = TokenCache(self._fetch_token, clock=clock, on_new_token=on_new_token)
         self._stats: Counter[str] = Counter()
         self._stats_lock = threading.Lock()
 
@@ -294,7 +296,7 @@ class TwentyFourSevenOfficeClient:
         budget, which the API counts on its own host.
         """
         target = httpx.URL(url if str(url).startswith("http") else self.base_url + str(url))
-        path = target.path
+        where = str(target.copy_with(query=None))  # the cursor in a query is noise in logs
         idempotent = method in IDEMPOTENT_METHODS or not authenticate
         base_headers = {"Content-Type": "application/json"} if "content" in kwargs else {}
         attempt = 0
@@ -316,10 +318,10 @@ class TwentyFourSevenOfficeClient:
                 kind = type(exc).__name__
                 retryable = idempotent or isinstance(exc, _NEVER_SENT)
                 if retryable and attempt < self.retry.max_attempts:
-                    self._wait(attempt, None, f"{method} {path}: {kind}")
+                    self._wait(attempt, None, f"{method} {where}: {kind}")
                     continue
                 raise TransportError(
-                    f"{kind} after {attempt} attempt(s)", method=method, path=path
+                    f"{kind} after {attempt} attempt(s)", method=method, url=where
                 ) from exc
             self._count(f"status_{response.status_code}")
 
@@ -334,7 +336,7 @@ class TwentyFourSevenOfficeClient:
                     data = parse_json(response.content) if response.content else None
                 except ValueError as exc:
                     if idempotent and attempt < self.retry.max_attempts:
-                        self._wait(attempt, None, f"{method} {path}: malformed JSON body")
+                        self._wait(attempt, None, f"{method} {where}: malformed JSON body")
                         continue
                     raise ResponseFormatError(
                         f"response body is not valid JSON after {attempt} attempt(s)",
@@ -347,17 +349,16 @@ class TwentyFourSevenOfficeClient:
                 self._count("rate_limited")
             retryable = is_retryable_status(response.status_code, idempotent=idempotent)
             if retryable and attempt < self.retry.max_attempts:
-                delay = self.retry.delay(attempt, retry_after)
-                if response.status_code == 429 and authenticate:
-                    # The budget is shared: every thread backs off, not just this one.
-                    self.limiter.pause(delay)
                 tracking_id = read_error_body(response).tracking_id
-                reason = f"{method} {path}: HTTP {response.status_code}" + (
+                reason = f"{method} {where}: HTTP {response.status_code}" + (
                     f" (trackingId={tracking_id})" if tracking_id else ""
                 )
-                self._wait(attempt, delay, reason)
+                # A 429 is about the budget every thread shares: all of them wait
+                # it out in the rate limiter, rather than this thread alone.
+                shared = response.status_code == 429 and authenticate
+                self._wait(attempt, self.retry.delay(attempt, retry_after), reason, shared=shared)
                 continue
-            error = error_from_response(response, method=method, path=path, retry_after=retry_after)
+            error = error_from_response(response, method=method, url=where, retry_after=retry_after)
             if not authenticate and response.status_code < 500:
                 raise AuthenticationError(
                     "token endpoint refused the client credentials for organization "
@@ -366,7 +367,9 @@ class TwentyFourSevenOfficeClient:
                 ) from error
             raise error
 
-    def _wait(self, attempt: int, delay: float | None, reason: str) -> None:
+    def _wait(
+        self, attempt: int, delay: float | None, reason: str, *, shared: bool = False
+    ) -> None:
         seconds = self.retry.delay(attempt) if delay is None else delay
         self._count("retries")
         log.warning(
@@ -376,7 +379,10 @@ class TwentyFourSevenOfficeClient:
             self.retry.max_attempts,
             seconds,
         )
-        self._sleep(seconds)
+        if shared:
+            self.limiter.pause(seconds)
+        else:
+            self._sleep(seconds)
 
 
 def _ids(response: httpx.Response, method: str) -> dict[str, Any]:
@@ -384,5 +390,5 @@ def _ids(response: httpx.Response, method: str) -> dict[str, Any]:
         "status_code": response.status_code,
         "trace_id": response.headers.get("X-Trace-Id"),
         "method": method,
-        "path": response.request.url.path if response.request else None,
+        "url": str(response.request.url.copy_with(query=None)) if response.request else None,
     }

@@ -46,18 +46,18 @@ class ApiError(TwentyFourSevenOfficeError):
         tracking_id: str | None = None,
         trace_id: str | None = None,
         method: str | None = None,
-        path: str | None = None,
+        url: str | None = None,
     ) -> None:
         self.message = message
         self.status_code = status_code
         self.tracking_id = tracking_id
         self.trace_id = trace_id
         self.method = method
-        self.path = path
+        self.url = url
         super().__init__(self._describe())
 
     def _describe(self) -> str:
-        where = f"{self.method} {self.path}: " if self.method and self.path else ""
+        where = f"{self.method} {self.url}: " if self.method and self.url else ""
         ids = [
             f"{label}={value}"
             for label, value in (

@@ -13,7 +13,7 @@ class RateLimiter:
     Each caller reserves the next free slot under a lock and sleeps outside it,
     so concurrency never raises the rate, and a budget of R is spent at R rather
     than in bursts that a server's limiter would answer with 429. ``rate=None``
-    means no limit.
+    means no limit, but :meth:`pause` still holds callers back.
     """
 
     def __init__(

@@ -38,7 +38,7 @@ def read_error_body(response: httpx.Response) -> ErrorBody:
 
 
 def error_from_response(
-    response: httpx.Response, *, method: str, path: str, retry_after: float | None = None
+    response: httpx.Response, *, method: str, url: str, retry_after: float | None = None
 ) -> ApiError:
     """The typed error for a 4xx/5xx response, carrying status, trackingId and X-Trace-Id."""
     body = read_error_body(response)
@@ -48,7 +48,7 @@ def error_from_response(
         "tracking_id": body.tracking_id,
         "trace_id": response.headers.get("X-Trace-Id"),
         "method": method,
-        "path": path,
+        "url": url,
     }
     payload = (detail.payload if detail else None) or {}
     name = detail.name if detail else None

@@ -1,0 +1,115 @@
+"""Airflow hook: an Airflow connection of type ``twentyfourseven`` -> an API client.
+
+Connection: login = client ID, password = client secret, extras = organization ID,
+API base URL, token URL, audience, rate budget, concurrency and timeout (see
+``twentyfourseven.connection``). As JSON in an environment variable::
+
+    AIRFLOW_CONN_TWENTYFOURSEVEN_DEFAULT='{"conn_type": "twentyfourseven",
+        "login": "<client id>", "password": "<client secret>",
+        "extra": {"organization_id": "<organization id>"}}'
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow.sdk import BaseHook
+
+from . import connection
+from .api import TwentyFourSevenOfficeClient
+from .api.errors import TwentyFourSevenOfficeError
+
+
+class TwentyFourSevenOfficeHook(BaseHook):
+    """Builds a :class:`TwentyFourSevenOfficeClient` from an Airflow connection, lazily."""
+
+    conn_name_attr = "twentyfourseven_conn_id"
+    default_conn_name = connection.DEFAULT_CONN_ID
+    conn_type = connection.CONN_TYPE
+    hook_name = connection.HOOK_NAME
+
+    def __init__(self, twentyfourseven_conn_id: str = default_conn_name, **client_kwargs: Any):
+        super().__init__()
+        self.twentyfourseven_conn_id = twentyfourseven_conn_id
+        self._client_kwargs = client_kwargs
+        self._client: TwentyFourSevenOfficeClient | None = None
+
+    @classmethod
+    def get_ui_field_behaviour(cls) -> dict[str, Any]:
+        return connection.ui_field_behaviour()
+
+    def get_conn(self) -> TwentyFourSevenOfficeClient:
+        """The client for this connection, built on first use and then reused."""
+        if self._client is None:
+            self._client = self._build_client()
+        return self._client
+
+    def _build_client(self) -> TwentyFourSevenOfficeClient:
+        conn = self.get_connection(self.twentyfourseven_conn_id)
+        extras = conn.extra_dejson
+
+        def extra(name: str) -> Any:
+            # The connection form of older UIs stores extras with a prefix.
+            value = extras.get(name, extras.get(f"extra__{connection.CONN_TYPE}__{name}"))
+            if value in (None, ""):
+                return connection.EXTRA_FIELDS[name][2]
+            return value
+
+        organization_id = extra("organization_id")
+        missing = [
+            label
+            for label, value in (
+                ("login (client ID)", conn.login),
+                ("password (client secret)", conn.password),
+                ("extra organization_id", organization_id),
+            )
+            if not value
+        ]
+        if missing:
+            raise ValueError(
+                f"Airflow connection {self.twentyfourseven_conn_id!r} lacks {', '.join(missing)}"
+            )
+        try:
+            rate_limit = float(extra("rate_limit"))
+            max_concurrency = int(extra("max_concurrency"))
+            timeout = float(extra("timeout"))
+        except (TypeError, ValueError) as exc:
+            raise ValueError(
+                f"Airflow connection {self.twentyfourseven_conn_id!r}: rate_limit, "
+                f"max_concurrency and timeout must be numbers ({exc})"
+            ) from None
+        options: dict[str, Any] = {
+            "base_url": extra("api_base_url"),
+            "token_url": extra("token_url"),
+            "audience": extra("audience"),
+            "rate_limit": rate_limit if rate_limit > 0 else None,
+            "max_concurrency": max_concurrency,
+            "timeout": timeout,
+            "on_new_token": _mask,
+        }
+        options.update(self._client_kwargs)
+        return TwentyFourSevenOfficeClient(
+            conn.login, conn.password, str(organization_id), **options
+        )
+
+    def test_connection(self) -> tuple[bool, str]:
+        """Obtain a token and read one page of one order: proves credentials and scope."""
+        try:
+            client = self.get_conn()
+            next(iter(client.list_sales_orders(page_size=1)), None)
+        except (TwentyFourSevenOfficeError, ValueError) as exc:
+            return False, str(exc)
+        return True, f"Connected to {client.base_url} as organization {client.organization_id}"
+
+    def close(self) -> None:
+        """Close the client's connection pool, if it was built."""
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+
+def _mask(token: str) -> None:
+    """Register a new bearer token with Airflow's log masker."""
+    from airflow.sdk.log import mask_secret
+
+    mask_secret(token)
