@@ -100,7 +100,9 @@ class FakeApi:
     def _api(self, request: httpx.Request) -> httpx.Response:
         presented = request.headers.get("Authorization", "").removeprefix("Bearer ")
         with self._lock:
-            valid = self.valid_tokens if self.valid_tokens is not None else set(self.issued_tokens[-1:])
+            valid = (
+                self.valid_tokens if self.valid_tokens is not None else set(self.issued_tokens[-1:])
+            )
         if presented not in valid:
             return json_response(401, {"error": {"name": "Unauthorized"}}, **{"X-Trace-Id": "t401"})
         queue = self.routes.get((request.method, request.url.path))

@@ -25,7 +25,9 @@ NEW_ORDER = {"customer": {"id": 1, "name": "ABC Corporation"}, "status": "Draft"
 
 def error(status: int, tracking_id: str = "trk", **headers: str) -> httpx.Response:
     return json_response(
-        status, {"error": {"name": "Error", "message": "oops"}, "trackingId": tracking_id}, **headers
+        status,
+        {"error": {"name": "Error", "message": "oops"}, "trackingId": tracking_id},
+        **headers,
     )
 
 
@@ -77,8 +79,9 @@ def test_429_on_one_thread_holds_back_the_others(api, make_client):
     api.on(
         "GET",
         "/v1/salesorders/6",
-        lambda request: arrivals.setdefault("other", time.monotonic())
-        and json_response(200, order_body(6)),
+        lambda request: (
+            arrivals.setdefault("other", time.monotonic()) and json_response(200, order_body(6))
+        ),
     )
     worker = threading.Thread(target=client.get_sales_order, args=(5,))
     worker.start()
@@ -167,12 +170,21 @@ def test_post_is_retried_when_the_connection_never_opened(api, client, exc):
 
 
 def test_malformed_json_on_get_is_retried(api, client):
-    api.on("GET", ORDER, httpx.Response(200, content=b'{"id": 5, "sta'), json_response(200, order_body(5)))
+    api.on(
+        "GET",
+        ORDER,
+        httpx.Response(200, content=b'{"id": 5, "sta'),
+        json_response(200, order_body(5)),
+    )
     assert client.get_sales_order(5).id == 5
 
 
 def test_malformed_json_after_every_attempt_is_a_format_error(api, client):
-    api.on("GET", ORDER, httpx.Response(200, content=b"<html>gateway</html>", headers={"X-Trace-Id": "x"}))
+    api.on(
+        "GET",
+        ORDER,
+        httpx.Response(200, content=b"<html>gateway</html>", headers={"X-Trace-Id": "x"}),
+    )
     with pytest.raises(ResponseFormatError, match="not valid JSON") as caught:
         client.get_sales_order(5)
     assert caught.value.trace_id == "x"
@@ -187,6 +199,12 @@ def test_malformed_json_after_post_is_not_resent(api, client):
 
 def test_every_request_has_an_explicit_timeout(api, make_client):
     seen = []
-    api.on("GET", ORDER, lambda request: seen.append(request.extensions["timeout"]) or json_response(200, order_body(5)))
+    api.on(
+        "GET",
+        ORDER,
+        lambda request: (
+            seen.append(request.extensions["timeout"]) or json_response(200, order_body(5))
+        ),
+    )
     make_client(timeout=7).get_sales_order(5)
     assert seen == [{"connect": 7, "read": 7, "write": 7, "pool": 7}]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 import threading
 from datetime import UTC, datetime, timedelta
@@ -25,7 +26,10 @@ NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
         ("-3", -3.0),
         (format_datetime(NOW + timedelta(seconds=30), usegmt=True), 30.0),
         (format_datetime(NOW - timedelta(seconds=30), usegmt=True), -30.0),
-        ("Wed, 21 Oct 2015 07:28:00", (datetime(2015, 10, 21, 7, 28, tzinfo=UTC) - NOW).total_seconds()),
+        (
+            "Wed, 21 Oct 2015 07:28:00",
+            (datetime(2015, 10, 21, 7, 28, tzinfo=UTC) - NOW).total_seconds(),
+        ),
         ("soon", None),
         ("", None),
         (None, None),
@@ -127,7 +131,7 @@ def test_rate_limiter_shared_by_threads_never_exceeds_the_budget():
         thread.join()
     slots = sorted([0.0, *clock.slept])
     assert len(slots) == 50
-    assert all(b - a == pytest.approx(0.1) for a, b in zip(slots, slots[1:], strict=False))
+    assert all(b - a == pytest.approx(0.1) for a, b in itertools.pairwise(slots))
 
 
 def test_rate_limiter_rejects_a_non_positive_budget():

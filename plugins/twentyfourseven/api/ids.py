@@ -5,6 +5,8 @@ from __future__ import annotations
 from . import settings
 from .errors import InvalidOrderIdError
 
+_MAX_DIGITS = len(str(settings.INT32_MAX))
+
 
 def check_order_id(value: object) -> int:
     """``value`` as an order ID, or :class:`InvalidOrderIdError` naming what was wrong.
@@ -15,15 +17,21 @@ def check_order_id(value: object) -> int:
     if isinstance(value, bool):
         raise InvalidOrderIdError(f"order ID must be an integer, got {value!r}")
     if isinstance(value, str) and value.strip().isdigit():
-        number = int(value.strip())
+        digits = value.strip()
+        # Longer than int32 allows: out of range, and never parsed (huge strings are slow).
+        number = int(digits) if len(digits) <= _MAX_DIGITS else settings.INT32_MAX + 1
     elif isinstance(value, int):
         number = value
     else:
-        shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:40] + "…"
-        raise InvalidOrderIdError(f"order ID must be a positive integer, got {shown}")
+        raise InvalidOrderIdError(f"order ID must be a positive integer, got {_shown(value)}")
     if not 1 <= number <= settings.INT32_MAX:
         raise InvalidOrderIdError(
             f"order ID must be between 1 and {settings.INT32_MAX} (a positive 32-bit integer), "
-            f"got {number}"
+            f"got {_shown(value)}"
         )
     return number
+
+
+def _shown(value: object, limit: int = 40) -> str:
+    text = repr(value) if not isinstance(value, int) else str(value)
+    return text if len(text) <= limit else text[:limit] + "…"
