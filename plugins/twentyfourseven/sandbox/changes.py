@@ -1,0 +1,172 @@
+"""Change simulation: advance the sandbox clock and edit, add or delete a
+fraction of the orders and lines, as users of the real ERP would between runs.
+
+Each batch draws from ``random.Random(mix(seed, batch number))``, so the same
+sequence of batches on the same seed makes the same changes. Changes are stamped
+at random moments inside the advanced window (or at the new time if the clock
+did not move). Whether a line-only change bumps the order's ``modifiedAt`` is a
+setting, so pipelines can be tested against both behaviours.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import random
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .determinism import SALT_CHANGES, mix
+from .generator import due_date, iso_date, iso_timestamp, kid
+from .money import round2
+from .state import Sandbox
+
+Fraction = Annotated[float, Field(ge=0, le=1)]
+
+
+class ChangeRequest(BaseModel):
+    """One batch of changes; fractions are of the orders that exist when it starts."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    advance_seconds: int = Field(0, ge=0)
+    edit_orders: Fraction = 0
+    add_orders: Fraction = 0
+    delete_orders: Fraction = 0
+    edit_lines: Fraction = Field(0, description="orders that get one line changed")
+    add_lines: Fraction = Field(0, description="orders that get one line added")
+    delete_lines: Fraction = Field(0, description="orders that lose one line")
+    line_edit_bumps_modified: bool | None = Field(
+        None, description="override the setting for this batch"
+    )
+
+
+@dataclasses.dataclass
+class ChangeReport:
+    clock: str
+    edited_orders: set[int] = dataclasses.field(default_factory=set)
+    created_orders: list[int] = dataclasses.field(default_factory=list)
+    deleted_orders: set[int] = dataclasses.field(default_factory=set)
+    line_changed_orders: set[int] = dataclasses.field(default_factory=set)
+
+    def as_dict(self) -> dict[str, Any]:
+        live = self.deleted_orders
+        return {
+            "clock": self.clock,
+            "edited_orders": sorted(self.edited_orders - live),
+            "created_orders": [i for i in self.created_orders if i not in live],
+            "deleted_orders": sorted(live),
+            "line_changed_orders": sorted(self.line_changed_orders - live),
+        }
+
+
+_NEXT_STATUS = {"Draft": "Confirmed", "Web": "Confirmed", "Proposal": "Confirmed"}
+
+
+def apply_changes(sandbox: Sandbox, request: ChangeRequest) -> dict[str, Any]:
+    """Apply one batch; returns the clock and the affected order IDs."""
+    store = sandbox.store
+    store.change_batches += 1
+    seed = mix(sandbox.config.seed, SALT_CHANGES, store.change_batches)
+    rnd = random.Random(seed)  # noqa: S311 - reproducible changes, not secrets
+    before = sandbox.clock.now()
+    after = sandbox.clock.advance(request.advance_seconds)
+    bump = request.line_edit_bumps_modified
+    if bump is None:
+        bump = sandbox.settings.line_edit_bumps_modified
+    total = store.count()
+    report = ChangeReport(clock=iso_timestamp(after))
+
+    def stamp() -> int:
+        return rnd.randint(before + 1, after) if after > before else after
+
+    def pick(fraction: float, *, with_lines: bool = False) -> list[int]:
+        ids = []
+        for _ in range(round(fraction * total)):
+            for _attempt in range(20):
+                order_id = store.random_existing_id(rnd)
+                if order_id is not None and (not with_lines or store.lines(order_id)):
+                    ids.append(order_id)
+                    break
+        return ids
+
+    for order_id in pick(request.edit_orders):
+        _edit_order(sandbox, rnd, order_id, stamp())
+        report.edited_orders.add(order_id)
+    for kind, fraction in (
+        ("edit", request.edit_lines),
+        ("add", request.add_lines),
+        ("delete", request.delete_lines),
+    ):
+        for order_id in pick(fraction, with_lines=kind != "add"):
+            _change_lines(sandbox, rnd, order_id, kind)
+            report.line_changed_orders.add(order_id)
+            if bump:
+                store.touch(order_id, modified=stamp())
+                report.edited_orders.add(order_id)
+    # New orders get ascending stamps so createdAt keeps growing with the ID.
+    for moment in sorted(stamp() for _ in range(round(request.add_orders * total))):
+        order_id = store.new_order_id()
+        header, lines = sandbox.generator.new_order(rnd, order_id, moment)
+        for line in lines:
+            line["id"] = store.new_line_id()
+        store.insert(header, lines)
+        report.created_orders.append(order_id)
+    for order_id in pick(request.delete_orders):
+        if store.exists(order_id):
+            store.delete(order_id)
+            report.deleted_orders.add(order_id)
+    return report.as_dict()
+
+
+def _edit_order(sandbox: Sandbox, rnd: random.Random, order_id: int, moment: int) -> None:
+    store = sandbox.store
+    header = store.editable_header(order_id)
+    choice = rnd.random()
+    status = header.get("status")
+    if choice < 0.35 and status in _NEXT_STATUS:
+        header["status"] = _NEXT_STATUS[status]
+    elif choice < 0.55 and status == "Confirmed" and store.lines(order_id):
+        header["status"] = "Invoice"
+        today = dt.date.fromisoformat(iso_date(moment))
+        invoice = header.setdefault("invoice", {})
+        terms = invoice.setdefault("paymentTerms", {"type": "NumberOfDays", "value": 14})
+        invoice["number"] = store.new_invoice_number()
+        invoice["date"] = today.isoformat()
+        if terms.get("type") != "FixedDate":
+            invoice["dueDate"] = due_date(today, terms).isoformat()
+        invoice["remittanceReference"] = kid(invoice["number"])
+    elif choice < 0.75:
+        header["memo"] = rnd.choice(("Endret leveringsadresse.", "Kunden ringte.", "Ny frist."))
+    elif choice < 0.9:
+        header["referenceNumber"] = f"PO-{rnd.randint(10000, 99999)}"
+    else:
+        days = dt.timedelta(days=rnd.randint(1, 14))
+        current = header.get("deliveryDate") or header.get("date") or iso_date(moment)
+        header["deliveryDate"] = (dt.date.fromisoformat(current) + days).isoformat()
+    store.save_header(header, modified=moment)
+
+
+def _change_lines(sandbox: Sandbox, rnd: random.Random, order_id: int, kind: str) -> None:
+    store = sandbox.store
+    lines = store.editable_lines(order_id)
+    if kind == "add":
+        line = sandbox.generator.build_line(rnd, store.header(order_id), store.new_line_id())
+        lines.append(line)
+        return
+    index = rnd.randrange(len(lines))
+    if kind == "delete":
+        del lines[index]
+        return
+    line = lines[index]
+    what = rnd.random()
+    if what < 0.5:
+        line["quantity"] = Decimal(line.get("quantity") or 0) + rnd.randint(1, 5)
+    elif what < 0.8:
+        line["price"] = round2(
+            Decimal(line.get("price") or 0) * Decimal(rnd.randint(90, 115)) / 100
+        )
+    else:
+        line["discountRate"] = Decimal(rnd.choice((0, 5, 10, 20, 50)))
