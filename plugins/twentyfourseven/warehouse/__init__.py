@@ -1,0 +1,1 @@
+"""The DuckDB warehouse: record shapes, staging files, schema, loader, model runner."""

@@ -1,0 +1,155 @@
+"""Flat warehouse rows from API records: one column list drives files, tables and reads.
+
+Each :class:`Column` says how a value is taken from a validated model and which
+DuckDB type holds it. The same lists generate the staging files' fields, the
+``raw`` tables' DDL and the ``columns=`` of DuckDB's bulk reader, so they cannot
+drift apart.
+
+Money and rates are written to staging files as decimal *strings* and cast to
+``DECIMAL`` by DuckDB, which is exact; DuckDB's JSON reader would pass numbers
+through binary floating point. A value that does not fit its ``DECIMAL`` type
+(too many decimals, too many digits) is refused here, so it goes to quarantine
+with the reason instead of being rounded silently.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from twentyfourseven.api.models import SalesOrder, SalesOrderLine
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    name: str
+    sql_type: str
+    get: Callable[[Any], Any]
+
+    @property
+    def decimal(self) -> tuple[int, int] | None:
+        """(width, scale) for DECIMAL columns."""
+        if not self.sql_type.startswith("DECIMAL("):
+            return None
+        width, scale = self.sql_type[8:-1].split(",")
+        return int(width), int(scale)
+
+
+AMOUNT = "DECIMAL(18,6)"
+RATE = "DECIMAL(9,6)"
+CURRENCY_RATE = "DECIMAL(22,10)"
+
+
+def _path(*names: str) -> Callable[[Any], Any]:
+    def get(model: Any) -> Any:
+        for name in names:
+            if model is None:
+                return None
+            model = getattr(model, name)
+        return model
+
+    return get
+
+
+def _str(*names: str) -> Callable[[Any], Any]:
+    get = _path(*names)
+    return lambda model: None if (value := get(model)) is None else str(value)
+
+
+ORDER_COLUMNS: tuple[Column, ...] = (
+    Column("order_id", "BIGINT", _path("id")),
+    Column("status", "VARCHAR", _str("status")),
+    Column("order_date", "DATE", _path("date")),
+    Column("delivery_date", "DATE", _path("delivery_date")),
+    Column("created_at", "TIMESTAMPTZ", _path("created_at")),
+    Column("modified_at", "TIMESTAMPTZ", _path("modified_at")),
+    Column("customer_id", "BIGINT", _path("customer", "id")),
+    Column("customer_name", "VARCHAR", _path("customer", "name")),
+    Column("customer_organization_number", "VARCHAR", _path("customer", "organization_number")),
+    Column("customer_gln", "VARCHAR", _path("customer", "gln")),
+    Column("customer_street", "VARCHAR", _path("customer", "street")),
+    Column("customer_postal_code", "VARCHAR", _path("customer", "postal_code")),
+    Column("customer_postal_area", "VARCHAR", _path("customer", "postal_area")),
+    Column("customer_city", "VARCHAR", _path("customer", "city")),
+    Column("customer_country_subdivision", "VARCHAR", _path("customer", "country_subdivision")),
+    Column("customer_country_code", "VARCHAR", _path("customer", "country_code")),
+    Column("delivery_customer_id", "BIGINT", _path("delivery_customer", "id")),
+    Column("delivery_customer_name", "VARCHAR", _path("delivery_customer", "name")),
+    Column("delivery_city", "VARCHAR", _path("delivery_customer", "city")),
+    Column("delivery_country_code", "VARCHAR", _path("delivery_customer", "country_code")),
+    Column("currency_code", "VARCHAR", _path("currency", "code")),
+    Column("currency_rate", CURRENCY_RATE, _path("currency", "rate")),
+    Column("net_amount", AMOUNT, _path("net_amount")),
+    Column("gross_amount", AMOUNT, _path("gross_amount")),
+    Column("tax_amount", AMOUNT, _path("tax_amount")),
+    Column("invoice_number", "BIGINT", _path("invoice", "number")),
+    Column("invoice_date", "DATE", _path("invoice", "date")),
+    Column("invoice_due_date", "DATE", _path("invoice", "due_date")),
+    Column("sales_type_id", "BIGINT", _path("sales_type", "id")),
+    Column("reference_number", "VARCHAR", _path("reference_number")),
+    Column("memo", "VARCHAR", _path("memo")),
+    Column("internal_memo", "VARCHAR", _path("internal_memo")),
+)
+
+LINE_COLUMNS: tuple[Column, ...] = (
+    Column("line_id", "BIGINT", _path("id")),
+    Column("line_type", "VARCHAR", _str("type")),
+    Column("description", "VARCHAR", _path("description")),
+    Column("product_id", "BIGINT", _path("product", "id")),
+    Column("product_number", "VARCHAR", _path("product", "number")),
+    Column("quantity", AMOUNT, _path("quantity")),
+    Column("price", AMOUNT, _path("price")),
+    Column("cost_price", AMOUNT, _path("cost_price")),
+    Column("discount_rate", RATE, _path("discount_rate")),
+    Column("tax_id", "BIGINT", _path("tax", "id")),
+    Column("tax_number", "BIGINT", _path("tax", "number")),
+    Column("tax_rate", RATE, _path("tax", "rate")),
+    Column("account_id", "BIGINT", _path("account", "id")),
+    Column("account_number", "BIGINT", _path("account", "number")),
+    Column("account_name", "VARCHAR", _path("account", "name")),
+    Column("is_hidden", "BOOLEAN", _path("is_hidden")),
+)
+
+
+class DoesNotFit(ValueError):
+    """A value the warehouse column cannot hold exactly."""
+
+
+def _cell(column: Column, value: Any) -> Any:
+    """``value`` as written to a staging file (JSON-ready), checked against its column."""
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        width, scale = column.decimal or (38, 18)
+        exponent = value.as_tuple().exponent
+        if not isinstance(exponent, int):
+            raise DoesNotFit(f"{column.name} {value} is not a finite number")
+        normalized = value.normalize()
+        decimals = max(0, -normalized.as_tuple().exponent)  # type: ignore[operator]
+        if decimals > scale:
+            raise DoesNotFit(f"{column.name} {value} has more than {scale} decimal places")
+        if abs(value) >= Decimal(10) ** (width - scale):
+            raise DoesNotFit(f"{column.name} {value} has more than {width - scale} integer digits")
+        return format(value, "f")
+    if column.sql_type == "BIGINT" and isinstance(value, int) and not -(2**63) <= value < 2**63:
+        raise DoesNotFit(f"{column.name} {value} is out of the 64-bit range")
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return value
+
+
+def _row(columns: tuple[Column, ...], model: Any) -> dict[str, Any]:
+    return {column.name: _cell(column, column.get(model)) for column in columns}
+
+
+def order_row(order: SalesOrder) -> dict[str, Any]:
+    """The typed columns of an order header; raises :class:`DoesNotFit`."""
+    return _row(ORDER_COLUMNS, order)
+
+
+def line_row(line: SalesOrderLine) -> dict[str, Any]:
+    """The typed columns of a line; raises :class:`DoesNotFit`."""
+    return _row(LINE_COLUMNS, line)

@@ -1,0 +1,152 @@
+"""The warehouse's loader-owned tables: ``raw`` (current records as received) and ``ops``.
+
+``staging``, ``marts`` and ``reports`` are built from these by the SQL models in
+``sql/``. The ``raw`` tables' typed columns come from ``records`` (one list for
+files, tables and reads); ``payload`` is the record's JSON as the API sent it.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from .records import LINE_COLUMNS, ORDER_COLUMNS, Column
+
+STAMP = "payload VARCHAR, run_id VARCHAR NOT NULL, extracted_at TIMESTAMPTZ NOT NULL"
+
+
+def _columns(columns: tuple[Column, ...]) -> str:
+    return ",\n    ".join(f"{c.name} {c.sql_type}" for c in columns)
+
+
+DDL = f"""
+CREATE SCHEMA IF NOT EXISTS raw;
+CREATE SCHEMA IF NOT EXISTS ops;
+
+-- One row per order ever loaded; deleted_at marks an order the API no longer has.
+CREATE TABLE IF NOT EXISTS raw.sales_orders (
+    {_columns(ORDER_COLUMNS)},
+    header_source VARCHAR,
+    {STAMP},
+    deleted_at TIMESTAMPTZ,
+    deleted_run_id VARCHAR,
+    PRIMARY KEY (order_id)
+);
+
+-- The current lines of every live order; replaced wholesale each time an order is read.
+CREATE TABLE IF NOT EXISTS raw.sales_order_lines (
+    order_id BIGINT NOT NULL,
+    line_number INTEGER NOT NULL,
+    {_columns(LINE_COLUMNS)},
+    {STAMP},
+    PRIMARY KEY (order_id, line_id)
+);
+
+-- Every order the pipeline knows of, for reconciliation runs.
+CREATE TABLE IF NOT EXISTS ops.known_orders (
+    order_id BIGINT PRIMARY KEY,
+    first_seen_run_id VARCHAR NOT NULL,
+    last_loaded_run_id VARCHAR,
+    last_loaded_at TIMESTAMPTZ,
+    modified_at TIMESTAMPTZ,
+    deleted_at TIMESTAMPTZ
+);
+
+-- Orders whose last read failed; the next run reads them again.
+CREATE TABLE IF NOT EXISTS ops.failed_orders (
+    order_id BIGINT PRIMARY KEY,
+    run_id VARCHAR NOT NULL,
+    failed_at TIMESTAMPTZ NOT NULL,
+    error_type VARCHAR,
+    http_status INTEGER,
+    tracking_id VARCHAR,
+    trace_id VARCHAR,
+    message VARCHAR,
+    attempts INTEGER NOT NULL DEFAULT 1
+);
+
+-- Records that failed validation, with the reason and the JSON as received.
+-- resolved_run_id is set when a later run loads the order cleanly.
+CREATE TABLE IF NOT EXISTS ops.quarantine (
+    run_id VARCHAR NOT NULL,
+    order_id BIGINT NOT NULL,
+    kind VARCHAR NOT NULL,
+    record_id BIGINT,
+    reason VARCHAR NOT NULL,
+    payload VARCHAR,
+    quarantined_at TIMESTAMPTZ NOT NULL,
+    resolved_run_id VARCHAR
+);
+
+-- How far discovery has safely read (modifiedAt of the newest loaded order).
+CREATE TABLE IF NOT EXISTS ops.watermark (
+    name VARCHAR PRIMARY KEY,
+    value TIMESTAMPTZ NOT NULL,
+    run_id VARCHAR NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL
+);
+
+-- One row per DAG run: what it asked for and what became of it.
+CREATE TABLE IF NOT EXISTS ops.runs (
+    run_id VARCHAR PRIMARY KEY,
+    mode VARCHAR NOT NULL,
+    started_at TIMESTAMPTZ,
+    finished_at TIMESTAMPTZ,
+    duration_seconds DOUBLE,
+    orders_requested INTEGER,
+    orders_ok INTEGER,
+    orders_deleted INTEGER,
+    orders_failed INTEGER,
+    orders_quarantined INTEGER,
+    lines_loaded BIGINT,
+    api_calls BIGINT,
+    api_retries BIGINT,
+    chunks INTEGER,
+    corrupt_chunks INTEGER,
+    watermark_before TIMESTAMPTZ,
+    watermark_after TIMESTAMPTZ
+);
+"""
+
+
+def create_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the ``raw`` and ``ops`` tables if they do not exist (idempotent)."""
+    con.execute(DDL)
+
+
+def read_json_columns(kind: str) -> dict[str, str]:
+    """The ``columns=`` for DuckDB's ``read_json`` of one staging file kind.
+
+    Decimal columns are read as VARCHAR and cast in SQL: exact, where reading
+    them as numbers would go through binary floating point.
+    """
+    stamp = {"payload": "VARCHAR", "run_id": "VARCHAR", "extracted_at": "TIMESTAMPTZ"}
+
+    def typed(columns: tuple[Column, ...]) -> dict[str, str]:
+        return {c.name: "VARCHAR" if c.decimal else c.sql_type for c in columns}
+
+    if kind == "orders":
+        return {**typed(ORDER_COLUMNS), "header_source": "VARCHAR", **stamp}
+    if kind == "lines":
+        return {"order_id": "BIGINT", "line_number": "INTEGER", **typed(LINE_COLUMNS), **stamp}
+    if kind == "outcomes":
+        return {
+            "order_id": "BIGINT",
+            "status": "VARCHAR",
+            "error_type": "VARCHAR",
+            "http_status": "INTEGER",
+            "tracking_id": "VARCHAR",
+            "trace_id": "VARCHAR",
+            "message": "VARCHAR",
+            "lines": "INTEGER",
+            "run_id": "VARCHAR",
+            "extracted_at": "TIMESTAMPTZ",
+        }
+    if kind == "quarantine":
+        return {
+            "order_id": "BIGINT",
+            "kind": "VARCHAR",
+            "record_id": "BIGINT",
+            "reason": "VARCHAR",
+            **stamp,
+        }
+    raise ValueError(f"unknown staging file kind {kind!r}")

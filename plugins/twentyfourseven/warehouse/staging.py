@@ -1,0 +1,262 @@
+"""Staging files: what an extract task hands to the loader, one folder per chunk.
+
+``<staging>/<run>/chunk-<NNNN>/`` holds four NDJSON files and a manifest:
+
+- ``orders.ndjson``: one typed row per loaded order header (``ORDER_COLUMNS``),
+  plus ``header_source``, ``payload`` (the JSON as received, as text),
+  ``run_id`` and ``extracted_at``;
+- ``lines.ndjson``: one typed row per line (``order_id``, ``line_number``,
+  ``LINE_COLUMNS``, ``payload``, ``run_id``, ``extracted_at``);
+- ``outcomes.ndjson``: one row per requested order: ``ok``, ``not_found``,
+  ``failed`` (error type, HTTP status, trackingId, X-Trace-Id, message) or
+  ``quarantined``;
+- ``quarantine.ndjson``: every record that failed validation, with the reason
+  and its raw JSON. An order with any such record is loaded not at all (its
+  previous version stays) rather than in part, and is read again next run.
+
+``manifest.json`` is written last and atomically; it lists each file's rows and
+SHA-256. A chunk without a manifest is unfinished; a file that does not match
+its manifest is corrupt. Neither is ever loaded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from pydantic import ValidationError
+
+from twentyfourseven.api import OrderOutcome, OutcomeStatus
+from twentyfourseven.api.models import SalesOrder, describe_validation_error, dumps_json
+
+from .records import DoesNotFit, line_row, order_row
+
+FILES = ("orders", "lines", "outcomes", "quarantine")
+MANIFEST = "manifest.json"
+QUARANTINED = "quarantined"
+
+
+class CorruptChunkError(Exception):
+    """A chunk folder that is unfinished or does not match its manifest."""
+
+
+def chunk_dir(run_dir: Path, chunk: int) -> Path:
+    return run_dir / f"chunk-{chunk:04d}"
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    run_id: str
+    chunk: int
+    rows: dict[str, int]
+    sha256: dict[str, str]
+    api_stats: dict[str, int]
+    started_at: str
+    finished_at: str
+
+
+def _asdict(manifest: Manifest) -> dict[str, Any]:
+    return {name: getattr(manifest, name) for name in Manifest.__slots__}
+
+
+class ChunkWriter:
+    """Writes one chunk's staging files as outcomes arrive; :meth:`close` seals it."""
+
+    def __init__(self, directory: Path, *, run_id: str, chunk: int) -> None:
+        self.directory = directory
+        self.run_id = run_id
+        self.chunk = chunk
+        self.started_at = _now()
+        self.counts = dict.fromkeys(FILES, 0)
+        self.status_counts: dict[str, int] = {}
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / MANIFEST).unlink(missing_ok=True)  # a rerun starts the chunk afresh
+        self._files: dict[str, TextIO] = {
+            name: (directory / f"{name}.ndjson").open("w", encoding="utf-8") for name in FILES
+        }
+        self._hashes = {name: hashlib.sha256() for name in FILES}
+
+    def _write(self, name: str, row: dict[str, Any]) -> None:
+        text = json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n"
+        self._files[name].write(text)
+        self._hashes[name].update(text.encode())
+        self.counts[name] += 1
+
+    def add(self, outcome: OrderOutcome, listed_header: Any = None) -> str:
+        """Record one order's outcome; returns the status written.
+
+        ``listed_header`` is the order's raw JSON from the list endpoint, used
+        when the header was not read again (``outcome.raw_header`` is None).
+        """
+        stamp = {"run_id": self.run_id, "extracted_at": _now()}
+        status = outcome.status.value
+        error = outcome.error
+        rows: list[tuple[str, dict[str, Any]]] = []
+        quarantined: list[dict[str, Any]] = [
+            {
+                "order_id": record.order_id,
+                "kind": record.kind,
+                "record_id": _record_id(record.raw),
+                "reason": record.reason,
+                "payload": _text(record.raw),
+            }
+            for record in outcome.invalid
+        ]
+        lines_written = 0
+        if outcome.status is OutcomeStatus.OK:
+            raw_header = outcome.raw_header if outcome.raw_header is not None else listed_header
+            header = outcome.header
+            if header is None and not any(r["kind"] == "order" for r in quarantined):
+                header = _validate_listed(outcome.order_id, raw_header, quarantined)
+            if header is not None:
+                try:
+                    row = order_row(header)
+                    row["header_source"] = "get" if outcome.raw_header is not None else "list"
+                    rows.append(("orders", {**row, "payload": _text(raw_header), **stamp}))
+                except DoesNotFit as exc:
+                    quarantined.append(_unfit("order", outcome.order_id, None, exc, raw_header))
+            raw_lines = outcome.raw_lines or []
+            for number, line in enumerate(outcome.lines or (), start=1):
+                raw = next((r for r in raw_lines if _record_id(r) == line.id), None)
+                try:
+                    line_fields = line_row(line)
+                except DoesNotFit as exc:
+                    quarantined.append(_unfit("line", outcome.order_id, line.id, exc, raw))
+                    continue
+                row = {"order_id": outcome.order_id, "line_number": number, **line_fields}
+                rows.append(("lines", {**row, "payload": _text(raw), **stamp}))
+            if quarantined:
+                status = QUARANTINED
+            else:
+                lines_written = sum(1 for name, _ in rows if name == "lines")
+                for name, row in rows:
+                    self._write(name, row)
+        for entry in quarantined:
+            self._write("quarantine", {**entry, **stamp})
+        self._write(
+            "outcomes",
+            {
+                "order_id": outcome.order_id,
+                "status": status,
+                "error_type": error.error_type if error else None,
+                "http_status": error.status_code if error else None,
+                "tracking_id": error.tracking_id if error else None,
+                "trace_id": error.trace_id if error else None,
+                "message": str(error) if error else _reasons(quarantined),
+                "lines": lines_written,
+                **stamp,
+            },
+        )
+        self.status_counts[status] = self.status_counts.get(status, 0) + 1
+        return status
+
+    def close(self, api_stats: dict[str, int] | None = None) -> Manifest:
+        """Flush and fsync the files, then write the manifest atomically."""
+        for handle in self._files.values():
+            handle.flush()
+            os.fsync(handle.fileno())
+            handle.close()
+        manifest = Manifest(
+            run_id=self.run_id,
+            chunk=self.chunk,
+            rows=dict(self.counts),
+            sha256={name: h.hexdigest() for name, h in self._hashes.items()},
+            api_stats=dict(api_stats or {}),
+            started_at=self.started_at,
+            finished_at=_now(),
+        )
+        partial = self.directory / (MANIFEST + ".partial")
+        partial.write_text(json.dumps(_asdict(manifest), indent=2))
+        os.replace(partial, self.directory / MANIFEST)
+        return manifest
+
+    def __enter__(self) -> ChunkWriter:
+        return self
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        if exc_type is not None:  # leave no manifest: the chunk stays unfinished
+            for handle in self._files.values():
+                handle.close()
+
+
+def verify_chunk(directory: Path) -> Manifest:
+    """The chunk's manifest, after checking every file against it.
+
+    Raises :class:`CorruptChunkError` naming the file and what is wrong.
+    """
+    manifest_path = directory / MANIFEST
+    if not manifest_path.is_file():
+        raise CorruptChunkError(f"{directory.name}: no manifest (extract did not finish)")
+    try:
+        data = json.loads(manifest_path.read_text())
+        manifest = Manifest(**data)
+    except (ValueError, TypeError) as exc:
+        raise CorruptChunkError(f"{directory.name}: unreadable manifest ({exc})") from exc
+    for name in FILES:
+        path = directory / f"{name}.ndjson"
+        if not path.is_file():
+            raise CorruptChunkError(f"{directory.name}/{path.name}: missing")
+        digest = hashlib.sha256()
+        rows = 0
+        with path.open("rb") as handle:
+            for line in handle:
+                digest.update(line)
+                rows += 1
+        if rows != manifest.rows[name] or digest.hexdigest() != manifest.sha256[name]:
+            raise CorruptChunkError(
+                f"{directory.name}/{path.name}: {rows} rows and checksum do not match the "
+                f"manifest ({manifest.rows[name]} rows); the file is truncated or corrupt"
+            )
+    return manifest
+
+
+def _validate_listed(order_id: int, raw: Any, quarantined: list[dict[str, Any]]) -> Any:
+    if raw is None:
+        return None
+    try:
+        return SalesOrder.model_validate(raw)
+    except ValidationError as exc:
+        quarantined.append(
+            {
+                "order_id": order_id,
+                "kind": "order",
+                "record_id": order_id,
+                "reason": describe_validation_error(exc),
+                "payload": _text(raw),
+            }
+        )
+        return None
+
+
+def _unfit(kind: str, order_id: int, record_id: Any, exc: Exception, raw: Any) -> dict[str, Any]:
+    return {
+        "order_id": order_id,
+        "kind": kind,
+        "record_id": record_id if record_id is not None else _record_id(raw),
+        "reason": str(exc),
+        "payload": _text(raw),
+    }
+
+
+def _record_id(raw: Any) -> int | None:
+    value = raw.get("id") if isinstance(raw, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _text(raw: Any) -> str | None:
+    return None if raw is None else dumps_json(raw).decode()
+
+
+def _reasons(quarantined: list[dict[str, Any]]) -> str | None:
+    if not quarantined:
+        return None
+    return "; ".join(f"{q['kind']} {q['record_id']}: {q['reason']}" for q in quarantined)
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat()
