@@ -55,7 +55,8 @@ def chunk(tmp_path):
                 invalid=(InvalidRecord("line", 4, bad, "discountRate: must be <= 100"),),
             )
         )
-        writer.add(ok(5, [line_body(50, price=Decimal("1.1234567"))]))  # more decimals than DECIMAL(18,6)
+        # More decimals than DECIMAL(18,6) holds: refused, not rounded.
+        writer.add(ok(5, [line_body(50, price=Decimal("1.1234567"))]))
         writer.add(
             OrderOutcome(6, OutcomeStatus.OK, lines=(), raw_lines=[]),
             listed_header=order_body(6),
@@ -127,14 +128,19 @@ def test_manifest_matches_and_corruption_is_detected(chunk):
     assert manifest.api_stats == {"requests": 11}
     lines = chunk / "lines.ndjson"
     lines.write_bytes(lines.read_bytes()[:-20])
-    with pytest.raises(CorruptChunkError, match="lines.ndjson.*truncated or corrupt"):
+    with pytest.raises(CorruptChunkError, match=r"lines\.ndjson.*truncated or corrupt"):
         verify_chunk(chunk)
 
 
 def test_an_unfinished_chunk_has_no_manifest(tmp_path):
     directory = tmp_path / "chunk-0001"
-    with pytest.raises(RuntimeError), ChunkWriter(directory, run_id="r", chunk=1) as writer:
-        writer.add(ok(1, []))
-        raise RuntimeError("killed mid-chunk")
+
+    def extract_that_dies() -> None:
+        with ChunkWriter(directory, run_id="r", chunk=1) as writer:
+            writer.add(ok(1, []))
+            raise RuntimeError("killed mid-chunk")
+
+    with pytest.raises(RuntimeError):
+        extract_that_dies()
     with pytest.raises(CorruptChunkError, match="no manifest"):
         verify_chunk(directory)
