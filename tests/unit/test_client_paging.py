@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -151,3 +152,19 @@ def test_a_failed_page_is_retried_without_losing_the_cursor(api, client):
         "p2",
         "p2",
     ]
+
+
+def test_raw_pages_keep_the_json_as_received(api, client):
+    api.on(
+        "GET",
+        LIST,
+        httpx.Response(
+            200,
+            content=b'[{"id": 1, "netAmount": 100.10, "status": "Shipped"}]',
+            headers={"Link": '<https://api.test/v1/salesorders?continuationToken=z>; rel="next"'},
+        ),
+        json_response(200, []),
+    )
+    pages = list(client.list_sales_order_pages(status="Invoice"))
+    assert pages == [[{"id": 1, "netAmount": Decimal("100.10"), "status": "Shipped"}], []]
+    assert query(api.requests_to("GET", LIST)[0])["status"] == "Invoice"

@@ -23,6 +23,7 @@ from .errors import (
     ValidationIssue,
 )
 from .ids import check_order_id
+from .query import SalesOrderQuery
 from .retry import RetryPolicy
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "RequestValidationError",
     "ResponseFormatError",
     "RetryPolicy",
+    "SalesOrderQuery",
     "ServerError",
     "TransportError",
     "TwentyFourSevenOfficeClient",

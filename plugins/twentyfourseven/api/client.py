@@ -8,7 +8,6 @@ this client from an Airflow connection.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import threading
 import time
@@ -33,12 +32,12 @@ from .models import (
     SalesOrderCreate,
     SalesOrderExtended,
     SalesOrderLine,
-    SalesOrderStatus,
     describe_validation_error,
     dumps_json,
     parse_json,
 )
 from .pagination import paginate
+from .query import SalesOrderQuery
 from .ratelimit import RateLimiter
 from .responses import error_from_response, read_error_body
 from .retry import IDEMPOTENT_METHODS, RetryPolicy, is_retryable_status, parse_retry_after
@@ -49,16 +48,6 @@ _LINES = TypeAdapter(list[SalesOrderLine])
 
 # Failures in which the request never reached the server: safe to resend even a POST.
 _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-
-
-def format_timestamp(value: dt.datetime | dt.date | str) -> str:
-    """ISO 8601 for a query parameter; naive datetimes are taken as UTC."""
-    if isinstance(value, dt.datetime):
-        aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-        return aware.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
 
 
 class TwentyFourSevenOfficeClient:
@@ -167,53 +156,40 @@ class TwentyFourSevenOfficeClient:
         response, data = self._get_json(path)
         return self._validate(_LINES, data, response, "GET")
 
+    def list_sales_order_pages(
+        self,
+        query: SalesOrderQuery | None = None,
+        /,
+        *,
+        page_size: int = settings.DEFAULT_PAGE_SIZE,
+        **filters: Any,
+    ) -> Iterator[list[Any]]:
+        """``GET /salesorders``: each page as the JSON array received, lazily.
+
+        Filters are a :class:`SalesOrderQuery` or its fields as keywords. Pages are
+        fetched as the iterator is consumed, following ``Link: rel="next"``.
+        Numbers are exact ``Decimal``; nothing is validated.
+        """
+        for _, items in self._pages(query or SalesOrderQuery(**filters), page_size):
+            yield items
+
     def list_sales_orders(
         self,
+        query: SalesOrderQuery | None = None,
+        /,
         *,
-        modified_from: dt.datetime | str | None = None,
-        modified_to: dt.datetime | str | None = None,
-        created_from: dt.datetime | str | None = None,
-        created_to: dt.datetime | str | None = None,
-        date: dt.date | str | None = None,
-        date_from: dt.date | str | None = None,
-        date_to: dt.date | str | None = None,
-        status: SalesOrderStatus | str | None = None,
-        customer_id: int | str | None = None,
-        invoice_number: int | str | None = None,
         page_size: int = settings.DEFAULT_PAGE_SIZE,
         on_invalid: Callable[[Any, PydanticValidationError], None] | None = None,
+        **filters: Any,
     ) -> Iterator[SalesOrder]:
-        """``GET /salesorders`` with the documented filters, every page, lazily.
+        """``GET /salesorders``: every listed order, validated, lazily.
 
-        Pages are fetched as the iterator is consumed, following ``Link: rel="next"``.
-        A listed order that fails validation is passed to ``on_invalid`` (with its
-        raw JSON) when given, and raises :class:`ResponseFormatError` otherwise.
+        Filters as for :meth:`list_sales_order_pages`, e.g.
+        ``list_sales_orders(modified_from=watermark, status="Invoice")``. A listed
+        order that fails validation goes to ``on_invalid`` (with its raw JSON)
+        when given, and raises :class:`ResponseFormatError` otherwise.
         """
-        filters = {
-            "modifiedFrom": modified_from,
-            "modifiedTo": modified_to,
-            "createdFrom": created_from,
-            "createdTo": created_to,
-            "date": date,
-            "dateFrom": date_from,
-            "dateTo": date_to,
-            "status": SalesOrderStatus(status).value if status is not None else None,
-            "customerId": customer_id,
-            "invoiceNumber": invoice_number,
-        }
-        params: dict[str, Any] = {"limit": page_size}
-        params.update({k: format_timestamp(v) for k, v in filters.items() if v is not None})
-        pages = paginate(
-            lambda url, query: self._call("GET", url, params=query),
-            self.base_url + settings.SALES_ORDERS_PATH,
-            params,
-        )
-        for response, items in pages:
-            if not isinstance(items, list):
-                raise ResponseFormatError(
-                    f"expected a JSON array of sales orders, got {type(items).__name__}",
-                    **_ids(response, "GET"),
-                )
+        for response, items in self._pages(query or SalesOrderQuery(**filters), page_size):
             for item in items:
                 try:
                     yield SalesOrder.model_validate(item)
@@ -225,6 +201,22 @@ class TwentyFourSevenOfficeClient:
                             **_ids(response, "GET"),
                         ) from exc
                     on_invalid(item, exc)
+
+    def _pages(
+        self, query: SalesOrderQuery, page_size: int
+    ) -> Iterator[tuple[httpx.Response, list[Any]]]:
+        pages = paginate(
+            lambda url, params: self._call("GET", url, params=params),
+            self.base_url + settings.SALES_ORDERS_PATH,
+            query.params(page_size),
+        )
+        for response, items in pages:
+            if not isinstance(items, list):
+                raise ResponseFormatError(
+                    f"expected a JSON array of sales orders, got {type(items).__name__}",
+                    **_ids(response, "GET"),
+                )
+            yield response, items
 
     def read_orders(
         self, order_ids: Iterable[int | str], *, header: bool = True, lines: bool = True
