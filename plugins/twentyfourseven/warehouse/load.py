@@ -1,0 +1,677 @@
+"""Load: apply one run's staging files to the warehouse, in one transaction.
+
+The single writer of the ``raw`` and ``ops`` tables (the DAG runs it in an
+Airflow pool of one slot). :func:`load_run` reads ``<staging>/<run>/plan.json``,
+verifies every chunk against its manifest, and then, in one DuckDB transaction
+and with DuckDB's bulk JSON reader (no row-by-row inserts):
+
+- upserts the headers of orders read ``ok`` into ``raw.sales_orders`` (an order
+  that comes back is live again) and tombstones orders the API answered 404;
+- replaces the lines of every ``ok`` or ``not_found`` order wholesale, so a line
+  removed upstream disappears; ``quarantined`` and ``failed`` orders keep their
+  previous version untouched;
+- records invalid records in ``ops.quarantine`` and failed reads in
+  ``ops.failed_orders`` (both retried by the next run), updates
+  ``ops.known_orders``, advances ``ops.watermark`` only when every chunk was
+  loaded, and writes the run's row in ``ops.runs``.
+
+A chunk that is unfinished, truncated or corrupt is never read: its orders (from
+``chunk-NNNN.ids.ndjson``) go to ``ops.failed_orders`` as ``CorruptStagingChunk``
+so the next run reads them again, and the watermark stays where it was.
+
+Every value written comes from the staging files (their ``extracted_at``, the
+manifests' ``finished_at``), except ``ops.runs.finished_at`` and
+``duration_seconds``, so loading the same run again leaves every table identical.
+An order whose stored state was extracted later than this run's read of it is
+left alone (a stale re-load never overwrites newer data). A killed load leaves
+the previous state: DuckDB rolls back the unfinished transaction.
+
+SQL text is formatted only with identifiers from this module's constants and the
+``records`` column lists (hence the ``noqa: S608``); every value is a bound
+parameter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import shutil
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from .records import LINE_COLUMNS, ORDER_COLUMNS, Column
+from .runplan import PLAN_FILE, RunPlan, chunk_ids_path, run_folder_name
+from .schema import create_schema, read_json_columns
+from .staging import MANIFEST, CorruptChunkError, Manifest, chunk_dir, verify_chunk
+
+log = logging.getLogger(__name__)
+
+WATERMARK = "sales_orders_modified_at"
+CORRUPT_CHUNK_ERROR = "CorruptStagingChunk"
+_KINDS = ("outcomes", "orders", "lines", "quarantine")
+
+
+# --- result -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoadSummary:
+    """What one load did: the run's ``ops.runs`` row plus what an on-call engineer needs."""
+
+    run_id: str
+    mode: str
+    orders_requested: int
+    orders_ok: int
+    orders_deleted: int
+    orders_failed: int
+    orders_quarantined: int
+    lines_loaded: int
+    api_calls: int
+    api_retries: int
+    chunks: int
+    corrupt_chunks: tuple[tuple[str, str], ...] = ()  # (chunk folder, reason)
+    orders_stale: int = 0  # skipped: the warehouse holds a later read of them
+    watermark_before: dt.datetime | None = None  # as the plan saw it
+    watermark_after: dt.datetime | None = None
+    watermark_advanced: bool = False  # this load moved it
+    started_at: dt.datetime | None = None
+    finished_at: dt.datetime | None = None
+    duration_seconds: float | None = None
+    load_seconds: float = 0.0
+    already_loaded: bool = False  # staging was gone; the ledger row was returned
+    sources: dict[str, int] = field(default_factory=dict, compare=False)
+
+    @property
+    def complete(self) -> bool:
+        """Every chunk verified and loaded."""
+        return not self.corrupt_chunks
+
+    def as_log_lines(self) -> list[str]:
+        """A short account for the Airflow task log."""
+        if self.already_loaded:
+            return [
+                f"run {self.run_id}: already loaded earlier and its staging files are gone; "
+                "nothing to do (ledger row below)",
+                *self._count_lines(),
+            ]
+        lines = [
+            f"run {self.run_id} ({self.mode}): loaded {self.chunks - len(self.corrupt_chunks)}"
+            f" of {self.chunks} chunks in {self.load_seconds:.2f}s",
+            *self._count_lines(),
+        ]
+        if self.orders_stale:
+            lines.append(
+                f"skipped {self.orders_stale} orders: the warehouse already holds a later read"
+            )
+        for name, reason in self.corrupt_chunks:
+            lines.append(f"CORRUPT {name}: {reason}; its orders are queued for the next run")
+        if self.watermark_advanced:
+            lines.append(f"watermark advanced to {self.watermark_after}")
+        elif self.corrupt_chunks:
+            lines.append(f"watermark held at {self.watermark_after} (corrupt chunks)")
+        else:
+            lines.append(f"watermark unchanged at {self.watermark_after}")
+        return lines
+
+    def _count_lines(self) -> list[str]:
+        return [
+            f"orders requested {self.orders_requested}: ok {self.orders_ok}, deleted "
+            f"{self.orders_deleted}, failed {self.orders_failed}, quarantined "
+            f"{self.orders_quarantined}; lines loaded {self.lines_loaded}",
+            f"API calls {self.api_calls} (retries {self.api_retries})",
+        ]
+
+
+# --- connections and state the plan task reads -----------------------------------------
+
+
+def open_warehouse(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """A connection to the warehouse file, created with its ``raw``/``ops`` schema if new.
+
+    Sessions use UTC, so ``TIMESTAMPTZ`` values come back in UTC.
+    """
+    path = Path(path)
+    if read_only and not path.exists():
+        open_warehouse(path).close()
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), read_only=read_only)
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        if not read_only:
+            create_schema(con)
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def order_ids_to_retry(con: duckdb.DuckDBPyConnection) -> set[int]:
+    """Orders the next run must read again: failed reads and unresolved quarantine."""
+    rows = con.execute(
+        "SELECT order_id FROM ops.failed_orders "
+        "UNION SELECT order_id FROM ops.quarantine WHERE resolved_run_id IS NULL"
+    ).fetchall()
+    return {row[0] for row in rows}
+
+
+def known_live_order_ids(con: duckdb.DuckDBPyConnection) -> set[int]:
+    """Every order loaded and not tombstoned (what a reconciliation run re-reads)."""
+    rows = con.execute("SELECT order_id FROM ops.known_orders WHERE deleted_at IS NULL").fetchall()
+    return {row[0] for row in rows}
+
+
+def current_watermark(con: duckdb.DuckDBPyConnection) -> dt.datetime | None:
+    """The newest ``modifiedAt`` safely loaded, or None before the first complete run."""
+    row = con.execute("SELECT value FROM ops.watermark WHERE name = ?", [WATERMARK]).fetchone()
+    return None if row is None else row[0]
+
+
+# --- staging retention -------------------------------------------------------------------
+
+
+def _is_run_folder(path: Path) -> bool:
+    return path.is_dir() and not path.is_symlink() and (path / PLAN_FILE).is_file()
+
+
+def remove_staging(run_dir: Path) -> bool:
+    """Delete one run's staging folder; True if it was there.
+
+    Refuses a folder without ``plan.json``, so a misconfigured path is never wiped.
+    """
+    run_dir = Path(run_dir)
+    if not run_dir.exists():
+        return False
+    if not _is_run_folder(run_dir):
+        raise ValueError(f"{run_dir} is not a run's staging folder (no {PLAN_FILE})")
+    shutil.rmtree(run_dir)
+    log.info("removed staging folder %s", run_dir)
+    return True
+
+
+def prune_staging(
+    staging_root: Path, keep_days: float, *, now: dt.datetime | None = None
+) -> list[Path]:
+    """Delete run folders under ``staging_root`` whose plan is older than ``keep_days``.
+
+    Age is the modification time of ``plan.json``. Only folders holding a
+    ``plan.json`` are touched. Returns the folders removed.
+    """
+    staging_root = Path(staging_root)
+    if not staging_root.is_dir():
+        return []
+    cutoff = (now or dt.datetime.now(dt.UTC)).timestamp() - keep_days * 86400
+    removed = []
+    for run_dir in sorted(staging_root.iterdir()):
+        if _is_run_folder(run_dir) and (run_dir / PLAN_FILE).stat().st_mtime <= cutoff:
+            shutil.rmtree(run_dir)
+            removed.append(run_dir)
+    if removed:
+        log.info("pruned %d staging folders older than %s days", len(removed), keep_days)
+    return removed
+
+
+# --- the load ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Chunks:
+    files: dict[str, list[str]]  # kind -> files of verified chunks
+    manifests: list[Manifest]
+    corrupt: list[tuple[int, str, str]]  # (chunk, folder name, reason)
+    api_requests: int
+    api_retries: int
+
+
+def _check_chunks(run_dir: Path, plan: RunPlan) -> _Chunks:
+    files: dict[str, list[str]] = {kind: [] for kind in _KINDS}
+    manifests: list[Manifest] = []
+    corrupt: list[tuple[int, str, str]] = []
+    requests = int(plan.api_stats.get("requests", 0))
+    retries = int(plan.api_stats.get("retries", 0))
+    for chunk in range(plan.chunks):
+        directory = chunk_dir(run_dir, chunk)
+        try:
+            manifest = verify_chunk(directory)
+            if manifest.run_id != plan.run_id or manifest.chunk != chunk:
+                raise CorruptChunkError(
+                    f"{directory.name}: manifest is for run {manifest.run_id!r} chunk "
+                    f"{manifest.chunk}, not run {plan.run_id!r} chunk {chunk}"
+                )
+        except CorruptChunkError as exc:
+            corrupt.append((chunk, directory.name, str(exc)))
+            stats = _readable_api_stats(directory)
+        else:
+            manifests.append(manifest)
+            for kind in _KINDS:
+                files[kind].append(str(directory / f"{kind}.ndjson"))
+            stats = manifest.api_stats
+        requests += int(stats.get("requests", 0))
+        retries += int(stats.get("retries", 0))
+    return _Chunks(files, manifests, corrupt, requests, retries)
+
+
+def _readable_api_stats(directory: Path) -> dict[str, Any]:
+    """A corrupt chunk's API counts, if its manifest can be read: the calls were spent."""
+    try:
+        stats = json.loads((directory / MANIFEST).read_text()).get("api_stats") or {}
+    except (OSError, ValueError, AttributeError):
+        return {}
+    return stats if isinstance(stats, dict) else {}
+
+
+def _typed(columns: tuple[Column, ...]) -> str:
+    """Select list casting the staged VARCHAR decimals to their DECIMAL types (exact)."""
+    return ", ".join(
+        f"CAST({c.name} AS {c.sql_type}) AS {c.name}" if c.decimal else c.name for c in columns
+    )
+
+
+def _create_stage_tables(con: duckdb.DuckDBPyConnection, chunks: _Chunks) -> None:
+    """``_stage_<kind>`` temp tables holding the verified chunks' rows (decimals as text)."""
+    for kind in _KINDS:
+        columns = read_json_columns(kind)
+        definition = ", ".join(f"{name} {sql_type}" for name, sql_type in columns.items())
+        table = f"_stage_{kind}_all"
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} ({definition}, chunk VARCHAR)")
+        if chunks.files[kind]:
+            con.execute(
+                f"INSERT INTO {table} SELECT * EXCLUDE (filename), parse_dirpath(filename) "  # noqa: S608
+                "FROM read_json(?, columns = ?, format = 'newline_delimited', filename = true)",
+                [chunks.files[kind], columns],
+            )
+    # One outcome per order: the last chunk's, should a plan ever list an order twice.
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _stage_outcomes AS SELECT * FROM _stage_outcomes_all "
+        "QUALIFY row_number() OVER (PARTITION BY order_id ORDER BY chunk DESC) = 1"
+    )
+    for kind in ("orders", "lines", "quarantine"):
+        status = "AND o.status = 'ok'" if kind != "quarantine" else ""
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _stage_{kind} AS SELECT s.* FROM _stage_{kind}_all s "  # noqa: S608
+            f"SEMI JOIN _stage_outcomes o ON o.order_id = s.order_id AND o.chunk = s.chunk "
+            f"{status}"
+        )
+        con.execute(f"DROP TABLE _stage_{kind}_all")
+    con.execute("DROP TABLE _stage_outcomes_all")
+
+
+def _quarantine_duplicate_lines(con: duckdb.DuckDBPyConnection) -> int:
+    """Orders whose lines repeat a line ID cannot be stored: quarantine them whole."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _dup_lines AS SELECT order_id, line_id "
+        "FROM _stage_lines GROUP BY ALL HAVING count(*) > 1"
+    )
+    dup_orders = con.execute("SELECT count(DISTINCT order_id) FROM _dup_lines").fetchone()[0]
+    if not dup_orders:
+        return 0
+    con.execute(
+        "INSERT INTO _stage_quarantine BY NAME "
+        "SELECT l.order_id, 'line' AS kind, l.line_id AS record_id, "
+        "'line id ' || l.line_id || ' appears more than once in the order' AS reason, "
+        "l.payload, l.run_id, l.extracted_at, l.chunk "
+        "FROM _stage_lines l SEMI JOIN _dup_lines d USING (order_id, line_id)"
+    )
+    con.execute(
+        "UPDATE _stage_outcomes SET status = 'quarantined', lines = 0, "
+        "message = 'duplicate line ids in the order' "
+        "WHERE order_id IN (SELECT order_id FROM _dup_lines)"
+    )
+    for kind in ("orders", "lines"):
+        con.execute(
+            f"DELETE FROM _stage_{kind} WHERE order_id IN (SELECT order_id FROM _dup_lines)"  # noqa: S608
+        )
+    log.warning("quarantined %d orders whose lines repeat a line id", dup_orders)
+    return dup_orders
+
+
+def _drop_stale(con: duckdb.DuckDBPyConnection, run_id: str) -> int:
+    """Leave alone orders the warehouse holds a later read of (loaded, deleted, failed or
+    quarantined by a later run): re-loading an old run never overwrites newer data."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _stale AS "
+        "WITH later AS ("
+        " SELECT order_id, greatest(last_loaded_at, deleted_at) AS read_at FROM ops.known_orders"
+        " UNION ALL SELECT order_id, failed_at FROM ops.failed_orders WHERE run_id <> ?"
+        " UNION ALL SELECT order_id, quarantined_at FROM ops.quarantine WHERE run_id <> ?) "
+        "SELECT DISTINCT o.order_id FROM _stage_outcomes o JOIN later l USING (order_id) "
+        "WHERE l.read_at > o.extracted_at",
+        [run_id, run_id],
+    )
+    stale = con.execute("SELECT count(*) FROM _stale").fetchone()[0]
+    if stale:
+        for kind in _KINDS:
+            con.execute(
+                f"DELETE FROM _stage_{kind} WHERE order_id IN (SELECT order_id FROM _stale)"  # noqa: S608
+            )
+        log.warning("skipped %d orders the warehouse holds a later read of", stale)
+    return stale
+
+
+def _stage_corrupt(
+    con: duckdb.DuckDBPyConnection, run_dir: Path, corrupt: list[tuple[int, str, str]]
+) -> list[tuple[int, str, str]]:
+    """``_corrupt(order_id, reason)``: orders of chunks not loaded, from the plan's ID files."""
+    con.execute("CREATE OR REPLACE TEMP TABLE _corrupt_all (order_id BIGINT, reason VARCHAR)")
+    reported = []
+    for chunk, name, reason in corrupt:
+        ids = chunk_ids_path(run_dir, chunk)
+        if not ids.is_file():
+            log.error("%s: no order ID file %s; its orders cannot be queued", name, ids.name)
+            reported.append((chunk, name, f"{reason}; order ID file {ids.name} missing"))
+            continue
+        con.execute(
+            "INSERT INTO _corrupt_all SELECT order_id, ? FROM read_json(?, "
+            "columns = {'order_id': 'BIGINT'}, format = 'newline_delimited')",
+            [reason, str(ids)],
+        )
+        reported.append((chunk, name, reason))
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _corrupt AS SELECT * FROM _corrupt_all "
+        "WHERE order_id IS NOT NULL AND order_id NOT IN (SELECT order_id FROM _stage_outcomes) "
+        "QUALIFY row_number() OVER (PARTITION BY order_id ORDER BY reason) = 1"
+    )
+    con.execute("DROP TABLE _corrupt_all")
+    return reported
+
+
+_ORDER_FIELDS = ", ".join(c.name for c in ORDER_COLUMNS)
+_LINE_FIELDS = ", ".join(c.name for c in LINE_COLUMNS)
+
+
+def _apply(con: duckdb.DuckDBPyConnection, run_id: str, staged_at: str) -> None:
+    """Every write to ``raw`` and ``ops`` except the watermark and the ledger."""
+    # Headers: upsert; an order that comes back is live again.
+    con.execute(
+        "INSERT OR REPLACE INTO raw.sales_orders BY NAME "  # noqa: S608
+        f"SELECT {_typed(ORDER_COLUMNS)}, header_source, payload, "
+        "? AS run_id, extracted_at, NULL AS deleted_at, NULL AS deleted_run_id "
+        "FROM _stage_orders",
+        [run_id],
+    )
+    # 404: tombstone (the first deletion's time and run are kept).
+    con.execute(
+        "UPDATE raw.sales_orders SET "
+        "deleted_run_id = CASE WHEN deleted_at IS NULL THEN ? ELSE deleted_run_id END, "
+        "deleted_at = coalesce(deleted_at, o.extracted_at) "
+        "FROM _stage_outcomes o "
+        "WHERE o.status = 'not_found' AND o.order_id = raw.sales_orders.order_id",
+        [run_id],
+    )
+    # Lines: replaced wholesale for every order read (ok) or gone (not_found).
+    con.execute(
+        "DELETE FROM raw.sales_order_lines WHERE order_id IN "
+        "(SELECT order_id FROM _stage_outcomes WHERE status IN ('ok', 'not_found'))"
+    )
+    con.execute(
+        "INSERT INTO raw.sales_order_lines BY NAME "  # noqa: S608
+        f"SELECT order_id, line_number, {_typed(LINE_COLUMNS)}, payload, "
+        "? AS run_id, extracted_at FROM _stage_lines",
+        [run_id],
+    )
+    # Quarantine: this run's rows replaced; older rows resolved by a clean read.
+    con.execute("DELETE FROM ops.quarantine WHERE run_id = ?", [run_id])
+    con.execute(
+        "INSERT INTO ops.quarantine BY NAME "
+        "SELECT ? AS run_id, order_id, kind, record_id, "
+        "coalesce(reason, 'no reason given') AS reason, payload, "
+        "extracted_at AS quarantined_at, NULL AS resolved_run_id FROM _stage_quarantine",
+        [run_id],
+    )
+    con.execute(
+        "UPDATE ops.quarantine SET resolved_run_id = ? "
+        "WHERE resolved_run_id IS NULL AND run_id <> ? AND order_id IN "
+        "(SELECT order_id FROM _stage_outcomes WHERE status IN ('ok', 'not_found'))",
+        [run_id, run_id],
+    )
+    # Failed reads (and orders of corrupt chunks): retried by the next run.
+    con.execute(
+        "INSERT INTO ops.failed_orders BY NAME "
+        "SELECT order_id, ? AS run_id, extracted_at AS failed_at, error_type, http_status, "
+        "tracking_id, trace_id, message, 1 AS attempts "
+        "FROM _stage_outcomes WHERE status = 'failed' "
+        "UNION ALL BY NAME "
+        "SELECT order_id, ? AS run_id, ?::TIMESTAMPTZ AS failed_at, "
+        "? AS error_type, NULL::INTEGER AS http_status, NULL AS tracking_id, "
+        "NULL AS trace_id, reason AS message, 1 AS attempts FROM _corrupt "
+        "ON CONFLICT (order_id) DO UPDATE SET "
+        "attempts = CASE WHEN failed_orders.run_id = excluded.run_id "
+        "THEN failed_orders.attempts ELSE failed_orders.attempts + 1 END, "
+        "run_id = excluded.run_id, failed_at = excluded.failed_at, "
+        "error_type = excluded.error_type, http_status = excluded.http_status, "
+        "tracking_id = excluded.tracking_id, trace_id = excluded.trace_id, "
+        "message = excluded.message",
+        [run_id, run_id, staged_at, CORRUPT_CHUNK_ERROR],
+    )
+    con.execute(
+        "DELETE FROM ops.failed_orders WHERE order_id IN (SELECT order_id FROM _stage_outcomes "
+        "WHERE status IN ('ok', 'not_found', 'quarantined'))"
+    )
+    # Known orders: first sighting kept; last clean read; deletion.
+    con.execute(
+        "INSERT INTO ops.known_orders BY NAME "
+        "SELECT o.order_id, ? AS first_seen_run_id, "
+        "CASE WHEN o.status = 'ok' THEN ? END AS last_loaded_run_id, "
+        "CASE WHEN o.status = 'ok' THEN o.extracted_at END AS last_loaded_at, "
+        "h.modified_at, "
+        "CASE WHEN o.status = 'not_found' THEN o.extracted_at END AS deleted_at "
+        "FROM _stage_outcomes o LEFT JOIN _stage_orders h USING (order_id) "
+        "WHERE o.status IN ('ok', 'not_found') "
+        "ON CONFLICT (order_id) DO UPDATE SET "
+        "last_loaded_run_id = CASE WHEN excluded.deleted_at IS NULL "
+        "THEN excluded.last_loaded_run_id ELSE known_orders.last_loaded_run_id END, "
+        "last_loaded_at = CASE WHEN excluded.deleted_at IS NULL "
+        "THEN excluded.last_loaded_at ELSE known_orders.last_loaded_at END, "
+        "modified_at = CASE WHEN excluded.deleted_at IS NULL "
+        "THEN coalesce(excluded.modified_at, known_orders.modified_at) "
+        "ELSE known_orders.modified_at END, "
+        "deleted_at = CASE WHEN excluded.deleted_at IS NULL THEN NULL "
+        "ELSE coalesce(known_orders.deleted_at, excluded.deleted_at) END",
+        [run_id, run_id],
+    )
+
+
+def _advance_watermark(
+    con: duckdb.DuckDBPyConnection, candidate: str | None, run_id: str, staged_at: str
+) -> None:
+    """Move the watermark to ``candidate`` if it is newer; never backwards."""
+    if candidate is None:
+        return
+    con.execute(
+        "INSERT INTO ops.watermark VALUES (?, ?::TIMESTAMPTZ, ?, ?::TIMESTAMPTZ) "
+        "ON CONFLICT (name) DO UPDATE SET value = excluded.value, run_id = excluded.run_id, "
+        "updated_at = excluded.updated_at WHERE excluded.value > watermark.value",
+        [WATERMARK, candidate, run_id, staged_at],
+    )
+
+
+def _parse_time(value: str | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    parsed = dt.datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+def load_run(warehouse: Path, run_dir: Path, *, run_id: str | None = None) -> LoadSummary:
+    """Apply the staging files of the run in ``run_dir`` to ``warehouse``; idempotent.
+
+    All-or-nothing: either every change (tables, watermark, ledger) commits or
+    none does. Re-loading the same run gives the same tables (only
+    ``ops.runs.finished_at``/``duration_seconds`` differ). If ``run_dir`` is
+    gone (staging removed after an earlier successful load) and ``ops.runs``
+    has the run (matched by ``run_id`` or by folder name), the ledger row is
+    returned with ``already_loaded=True``; otherwise :class:`FileNotFoundError`.
+    """
+    warehouse, run_dir = Path(warehouse), Path(run_dir)
+    if not (run_dir / PLAN_FILE).is_file():
+        return _already_loaded(warehouse, run_dir, run_id)
+    plan = RunPlan.read(run_dir)
+    clock = time.monotonic()
+    chunks = _check_chunks(run_dir, plan)
+    for _, _, reason in chunks.corrupt:
+        log.error("not loading %s", reason)
+    staged_at = max(
+        (m.finished_at for m in chunks.manifests), key=_parse_time, default=plan.started_at
+    )
+    log.info(
+        "loading run %s (%s): %d of %d chunks verified",
+        plan.run_id,
+        plan.mode,
+        len(chunks.manifests),
+        plan.chunks,
+    )
+    con = open_warehouse(warehouse)
+    try:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            summary = _load(con, plan, run_dir, chunks, staged_at, clock)
+            con.execute("COMMIT")
+        except BaseException:
+            try:
+                con.execute("ROLLBACK")
+            except duckdb.Error:
+                log.exception("rollback failed; DuckDB discards the unfinished transaction")
+            raise
+    finally:
+        con.close()
+    summary = replace(summary, load_seconds=time.monotonic() - clock)
+    for line in summary.as_log_lines():
+        log.info("%s", line)
+    return summary
+
+
+def _load(
+    con: duckdb.DuckDBPyConnection,
+    plan: RunPlan,
+    run_dir: Path,
+    chunks: _Chunks,
+    staged_at: str,
+    clock: float,
+) -> LoadSummary:
+    run_id = plan.run_id
+    _create_stage_tables(con, chunks)
+    log.info("staged run %s in %.2fs; applying", run_id, time.monotonic() - clock)
+    _quarantine_duplicate_lines(con)
+    # The ledger counts what the run read, also for orders a later run already holds.
+    statuses = dict(
+        con.execute("SELECT status, count(*) FROM _stage_outcomes GROUP BY status").fetchall()
+    )
+    lines = con.execute("SELECT count(*) FROM _stage_lines").fetchone()[0]
+    stale = _drop_stale(con, run_id)
+    corrupt = _stage_corrupt(con, run_dir, chunks.corrupt)
+    _apply(con, run_id, staged_at)
+    watermark_at_load = current_watermark(con)
+    if not corrupt:
+        _advance_watermark(con, plan.watermark_candidate, run_id, staged_at)
+    watermark_after = current_watermark(con)
+    corrupt_orders = con.execute("SELECT count(*) FROM _corrupt").fetchone()[0]
+    finished = dt.datetime.now(dt.UTC)
+    started = _parse_time(plan.started_at)
+    summary = LoadSummary(
+        run_id=run_id,
+        mode=plan.mode,
+        orders_requested=plan.orders_requested,
+        orders_ok=statuses.get("ok", 0),
+        orders_deleted=statuses.get("not_found", 0),
+        orders_failed=statuses.get("failed", 0) + corrupt_orders,
+        orders_quarantined=statuses.get("quarantined", 0),
+        lines_loaded=lines,
+        api_calls=chunks.api_requests,
+        api_retries=chunks.api_retries,
+        chunks=plan.chunks,
+        corrupt_chunks=tuple((name, reason) for _, name, reason in corrupt),
+        orders_stale=stale,
+        watermark_before=_parse_time(plan.watermark_before),
+        watermark_after=watermark_after,
+        watermark_advanced=watermark_after != watermark_at_load,
+        started_at=started,
+        finished_at=finished,
+        duration_seconds=(finished - started).total_seconds() if started else None,
+        sources=dict(plan.sources),
+    )
+    _write_ledger(con, summary)
+    for table in (*(f"_stage_{kind}" for kind in _KINDS), "_dup_lines", "_stale", "_corrupt"):
+        con.execute(f"DROP TABLE {table}")
+    return summary
+
+
+_LEDGER = (
+    "run_id",
+    "mode",
+    "started_at",
+    "finished_at",
+    "duration_seconds",
+    "orders_requested",
+    "orders_ok",
+    "orders_deleted",
+    "orders_failed",
+    "orders_quarantined",
+    "lines_loaded",
+    "api_calls",
+    "api_retries",
+    "chunks",
+    "corrupt_chunks",
+    "watermark_before",
+    "watermark_after",
+)
+
+
+def _write_ledger(con: duckdb.DuckDBPyConnection, summary: LoadSummary) -> None:
+    values = {name: getattr(summary, name, None) for name in _LEDGER}
+    values["corrupt_chunks"] = len(summary.corrupt_chunks)
+    con.execute(
+        f"INSERT OR REPLACE INTO ops.runs ({', '.join(_LEDGER)}) "  # noqa: S608
+        f"VALUES ({', '.join('?' for _ in _LEDGER)})",
+        [values[name] for name in _LEDGER],
+    )
+
+
+def _already_loaded(warehouse: Path, run_dir: Path, run_id: str | None) -> LoadSummary:
+    missing = FileNotFoundError(f"no {PLAN_FILE} in {run_dir}: nothing to load")
+    if not warehouse.exists():
+        raise missing
+    con = open_warehouse(warehouse, read_only=True)
+    try:
+        cursor = con.execute(f"SELECT {', '.join(_LEDGER)} FROM ops.runs")  # noqa: S608
+        rows = [dict(zip(_LEDGER, row, strict=True)) for row in cursor.fetchall()]
+    finally:
+        con.close()
+    match = _ledger_row(rows, run_dir.name, run_id)
+    if match is None:
+        raise missing
+    counts = {k: v or 0 for k, v in match.items() if k.startswith(("orders_", "api_", "lines"))}
+    summary = LoadSummary(
+        run_id=match["run_id"],
+        mode=match["mode"],
+        **counts,
+        chunks=match["chunks"] or 0,
+        corrupt_chunks=(
+            (("earlier load", f"{match['corrupt_chunks']} corrupt chunks"),)
+            if match["corrupt_chunks"]
+            else ()
+        ),
+        watermark_before=match["watermark_before"],
+        watermark_after=match["watermark_after"],
+        started_at=match["started_at"],
+        finished_at=match["finished_at"],
+        duration_seconds=match["duration_seconds"],
+        already_loaded=True,
+    )
+    for line in summary.as_log_lines():
+        log.info("%s", line)
+    return summary
+
+
+def _ledger_row(
+    rows: Iterable[dict[str, Any]], folder: str, run_id: str | None
+) -> dict[str, Any] | None:
+    for row in rows:
+        if row["run_id"] == run_id or (run_id is None and run_folder_name(row["run_id"]) == folder):
+            return row
+    return None

@@ -1,0 +1,177 @@
+"""Builders for staging runs and a checksum of every loader-owned table."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from twentyfourseven.api import NotFoundError, OrderOutcome, OutcomeStatus, ServerError
+from twentyfourseven.api.bulk import InvalidRecord
+from twentyfourseven.api.models import SalesOrderExtended, SalesOrderLine, dumps_json, parse_json
+from twentyfourseven.warehouse.runplan import RunPlan, run_folder_name, utc_now, write_chunk_ids
+from twentyfourseven.warehouse.staging import ChunkWriter, chunk_dir
+
+TABLES = (
+    "raw.sales_orders",
+    "raw.sales_order_lines",
+    "ops.known_orders",
+    "ops.failed_orders",
+    "ops.quarantine",
+    "ops.watermark",
+    "ops.runs",
+)
+RUN_TIMING = ("finished_at", "duration_seconds")
+
+
+def order_body(order_id: int, **fields: Any) -> dict[str, Any]:
+    return {
+        "id": order_id,
+        "status": "Invoice",
+        "netAmount": 100.10,
+        "modifiedAt": "2024-05-01T10:00:00Z",
+        "currency": {"code": "EUR", "rate": 11.4567890123},
+        **fields,
+    }
+
+
+def line_body(line_id: int, **fields: Any) -> dict[str, Any]:
+    return {
+        "id": line_id,
+        "type": "product",
+        "product": {"id": 101},
+        "description": "Leather handbag",
+        "quantity": 2,
+        "price": 49.99,
+        "discountRate": 10,
+        "tax": {"id": 1, "number": 1, "rate": 25},
+        "account": {"id": 200001, "number": 3000, "name": "Sales"},
+        **fields,
+    }
+
+
+def _exact(value: Any) -> Any:
+    """JSON as the API would send it, decimals parsed exactly."""
+    return parse_json(dumps_json(value))
+
+
+def ok(order_id: int, lines: Iterable[dict], **header: Any) -> OrderOutcome:
+    raw_header = _exact(order_body(order_id, **header))
+    raw_lines = _exact(list(lines))
+    return OrderOutcome(
+        order_id,
+        OutcomeStatus.OK,
+        header=SalesOrderExtended.model_validate(raw_header),
+        lines=tuple(SalesOrderLine.model_validate(r) for r in raw_lines),
+        raw_header=raw_header,
+        raw_lines=raw_lines,
+    )
+
+
+def gone(order_id: int) -> OrderOutcome:
+    return OrderOutcome(order_id, OutcomeStatus.NOT_FOUND, error=NotFoundError("not found"))
+
+
+def failed(order_id: int, tracking_id: str = "trk-1") -> OrderOutcome:
+    error = ServerError("upstream 502", status_code=502, tracking_id=tracking_id, trace_id="tr-1")
+    return OrderOutcome(order_id, OutcomeStatus.FAILED, error=error)
+
+
+def invalid_line(order_id: int, line_id: int, good_lines: Iterable[dict] = ()) -> OrderOutcome:
+    """An order the API sent with one line that breaks the model: quarantined whole."""
+    bad = _exact(line_body(line_id, discountRate=150))
+    good = _exact(list(good_lines))
+    return OrderOutcome(
+        order_id,
+        OutcomeStatus.OK,
+        header=SalesOrderExtended.model_validate(_exact(order_body(order_id))),
+        lines=tuple(SalesOrderLine.model_validate(r) for r in good),
+        raw_header=_exact(order_body(order_id)),
+        raw_lines=[*good, bad],
+        invalid=(InvalidRecord("line", order_id, bad, "discountRate: must be <= 100"),),
+    )
+
+
+def stage_run(
+    staging: Path,
+    run_id: str,
+    chunks: list[list[OrderOutcome]],
+    *,
+    candidate: str | None = None,
+    before: str | None = None,
+    mode: str = "incremental",
+    plan_requests: int = 2,
+    chunk_requests: int = 5,
+) -> Path:
+    """A run folder as plan + extract leave it: plan.json, ID files, sealed chunks."""
+    run_dir = staging / run_folder_name(run_id)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    for number, outcomes in enumerate(chunks):
+        write_chunk_ids(run_dir, number, [(o.order_id, None) for o in outcomes])
+        with ChunkWriter(chunk_dir(run_dir, number), run_id=run_id, chunk=number) as writer:
+            for outcome in outcomes:
+                writer.add(outcome)
+            writer.close({"requests": chunk_requests, "retries": 1})
+    RunPlan(
+        run_id=run_id,
+        mode=mode,
+        started_at=utc_now(),
+        chunks=len(chunks),
+        orders_requested=sum(len(c) for c in chunks),
+        watermark_before=before,
+        watermark_candidate=candidate,
+        sources={"discovered": sum(len(c) for c in chunks)},
+        api_stats={"requests": plan_requests, "retries": 0},
+    ).write(run_dir)
+    return run_dir
+
+
+def reseal(directory: Path) -> None:
+    """Rewrite a chunk's manifest to match its (tampered) files: corruption it cannot see."""
+    manifest = json.loads((directory / "manifest.json").read_text())
+    for name in manifest["rows"]:
+        data = (directory / f"{name}.ndjson").read_bytes()
+        manifest["rows"][name] = data.count(b"\n")
+        manifest["sha256"][name] = hashlib.sha256(data).hexdigest()
+    (directory / "manifest.json").write_text(json.dumps(manifest))
+
+
+def checksums(path: Path) -> dict[str, str]:
+    """One hash per loader-owned table over all its rows, sorted (ops.runs timing left out)."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        result = {}
+        for table in TABLES:
+            exclude = f" EXCLUDE ({', '.join(RUN_TIMING)})" if table == "ops.runs" else ""
+            row = con.execute(
+                f"SELECT count(*), md5(coalesce(string_agg(r::VARCHAR, chr(10) ORDER BY "  # noqa: S608
+                f"r::VARCHAR), '')) FROM (SELECT *{exclude} FROM {table}) r"
+            ).fetchone()
+            result[table] = f"{row[0]}:{row[1]}"
+        return result
+    finally:
+        con.close()
+
+
+def query(path: Path, sql: str, params: list[Any] | None = None) -> list[tuple]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def staging(tmp_path: Path) -> Path:
+    return tmp_path / "staging"
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path) -> Path:
+    return tmp_path / "wh" / "warehouse.duckdb"
