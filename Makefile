@@ -40,6 +40,9 @@ test: lint
 unit: $(STAMP)
 	$(BIN)/pytest tests/unit
 
+demo: $(STAMP)
+	$(BIN)/twentyfourseven demo
+
 lock: $(STAMP)
 	$(UV) pip compile --quiet pyproject.toml --extra dev --python-version 3.11 \
 		--python-platform x86_64-manylinux_2_28 -o requirements.lock

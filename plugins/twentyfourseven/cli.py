@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 # module paths of subcommands, each with register(subparsers)
-_COMMANDS = ("twentyfourseven.sandbox.command",)
+_COMMANDS = ("twentyfourseven.sandbox.command", "twentyfourseven.demo")
 
 
 def build_parser() -> argparse.ArgumentParser:

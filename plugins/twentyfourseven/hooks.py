@@ -28,9 +28,22 @@ class TwentyFourSevenOfficeHook(BaseHook):
     conn_type = connection.CONN_TYPE
     hook_name = connection.HOOK_NAME
 
-    def __init__(self, twentyfourseven_conn_id: str = default_conn_name, **client_kwargs: Any):
+    def __init__(
+        self,
+        twentyfourseven_conn_id: str = default_conn_name,
+        *,
+        budget_share: int = 1,
+        **client_kwargs: Any,
+    ):
+        """``budget_share``: how many tasks share the connection's rate budget at once;
+        this hook's client gets 1/``budget_share`` of it, so together they stay within it.
+        ``client_kwargs`` override the connection's client settings (tests: ``transport``).
+        """
         super().__init__()
+        if budget_share < 1:
+            raise ValueError(f"budget_share must be at least 1, got {budget_share}")
         self.twentyfourseven_conn_id = twentyfourseven_conn_id
+        self.budget_share = budget_share
         self._client_kwargs = client_kwargs
         self._client: TwentyFourSevenOfficeClient | None = None
 
@@ -82,7 +95,7 @@ class TwentyFourSevenOfficeHook(BaseHook):
             "base_url": extra("api_base_url"),
             "token_url": extra("token_url"),
             "audience": extra("audience"),
-            "rate_limit": rate_limit if rate_limit > 0 else None,
+            "rate_limit": rate_limit / self.budget_share if rate_limit > 0 else None,
             "max_concurrency": max_concurrency,
             "timeout": timeout,
             "on_new_token": _mask,

@@ -148,3 +148,10 @@ def test_airflow_lists_the_provider_and_its_connection_type(tmp_path):
         and h["class"] == "twentyfourseven.hooks.TwentyFourSevenOfficeHook"
         for h in hooks
     )
+
+
+def test_budget_share_splits_the_connection_rate(monkeypatch):
+    set_connection(monkeypatch)
+    assert TwentyFourSevenOfficeHook(budget_share=5).get_conn().limiter.rate == 2.5
+    with pytest.raises(ValueError, match="budget_share"):
+        TwentyFourSevenOfficeHook(budget_share=0)

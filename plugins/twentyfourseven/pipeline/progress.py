@@ -41,6 +41,10 @@ class Progress:
         self._started = clock()
         self._last_logged = self._started
 
+    @property
+    def elapsed(self) -> float:
+        return self._clock() - self._started
+
     def advance(self, count: int = 1) -> None:
         self.done += count
         now = self._clock()

@@ -1,0 +1,78 @@
+"""The DAG's tasks as plain functions of the run ID: what each task does, without
+Airflow's context, so it can be tested and reused. Settings default to
+:meth:`PipelineSettings.load` (Airflow Variables, then environment)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from twentyfourseven.hooks import TwentyFourSevenOfficeHook
+from twentyfourseven.warehouse.runplan import RunPlan, run_folder_name
+
+from .extract import extract_chunk
+from .plan import RunRequest, plan_run
+from .settings import PipelineSettings, airflow_variable
+
+log = logging.getLogger(__name__)
+
+
+def _settings(settings: PipelineSettings | None) -> PipelineSettings:
+    return settings or PipelineSettings.load(airflow_variable)
+
+
+def plan_step(
+    run_id: str, params: dict[str, Any], settings: PipelineSettings | None = None
+) -> list[int]:
+    """Plan the run; the chunk numbers to extract."""
+    settings = _settings(settings)
+    request = RunRequest.from_params(params)  # bad order IDs fail before any request
+    hook = TwentyFourSevenOfficeHook(settings.conn_id)
+    try:
+        run_plan = plan_run(
+            hook.get_conn(),
+            run_id=run_id,
+            run_dir=settings.staging / run_folder_name(run_id),
+            request=request,
+            settings=settings,
+        )
+    finally:
+        hook.close()
+    return list(range(run_plan.chunks))
+
+
+def extract_step(
+    run_id: str, chunk: int, parallel: int, settings: PipelineSettings | None = None
+) -> dict[str, Any]:
+    """Extract one chunk, with 1/``parallel`` of the rate budget (as many share it)."""
+    settings = _settings(settings)
+    run_dir = settings.staging / run_folder_name(run_id)
+    chunks = RunPlan.read(run_dir).chunks
+    hook = TwentyFourSevenOfficeHook(settings.conn_id, budget_share=max(1, min(parallel, chunks)))
+    try:
+        summary = extract_chunk(hook.get_conn(), run_dir, chunk)
+    finally:
+        hook.close()
+    return {"chunk": chunk, "orders": summary.orders, "statuses": summary.statuses}
+
+
+def load_step(run_id: str, settings: PipelineSettings | None = None) -> dict[str, Any]:
+    """Load the run's staging files, then apply the staging retention."""
+    from twentyfourseven.warehouse.load import load_run, prune_staging, remove_staging
+
+    settings = _settings(settings)
+    run_dir = settings.staging / run_folder_name(run_id)
+    summary = load_run(settings.warehouse, run_dir, run_id=run_id)  # logs its own summary
+    if not summary.already_loaded and settings.staging_retention_days <= 0:
+        remove_staging(run_dir)
+    prune_staging(settings.staging, settings.staging_retention_days)
+    return {
+        "run_id": run_id,
+        "mode": summary.mode,
+        "already_loaded": summary.already_loaded,
+        "orders_ok": summary.orders_ok,
+        "orders_deleted": summary.orders_deleted,
+        "orders_failed": summary.orders_failed,
+        "orders_quarantined": summary.orders_quarantined,
+        "lines_loaded": summary.lines_loaded,
+    }

@@ -1,0 +1,96 @@
+"""What the plan step needs to know of the warehouse, read without taking the write lock."""
+
+from __future__ import annotations
+
+import datetime as dt
+from array import array
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+WATERMARK = "sales_orders_modified_at"
+_RECONCILING_MODES = ("reconcile", "full_refresh")
+
+
+@dataclass(frozen=True)
+class WarehouseState:
+    """The pipeline's memory: how far discovery got, what to retry, when it last reconciled."""
+
+    watermark: dt.datetime | None
+    retry_ids: frozenset[int]
+    last_reconciled_at: dt.datetime | None
+    known_count: int
+
+
+@contextmanager
+def _read_only(path: Path) -> Iterator[duckdb.DuckDBPyConnection | None]:
+    if not path.exists():
+        yield None  # first run: nothing known yet
+        return
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def _has_tables(con: duckdb.DuckDBPyConnection) -> bool:
+    found = con.execute(
+        "select count(*) from information_schema.tables"
+        " where table_schema = 'ops' and table_name in ('known_orders', 'runs')"
+    ).fetchone()
+    return bool(found and found[0] == 2)
+
+
+def read_state(path: Path) -> WarehouseState:
+    """The warehouse's state for planning; an absent or empty warehouse knows nothing."""
+    with _read_only(path) as con:
+        if con is None or not _has_tables(con):
+            return WarehouseState(None, frozenset(), None, 0)
+        row = con.execute("select value from ops.watermark where name = ?", [WATERMARK]).fetchone()
+        retry = con.execute(
+            "select order_id from ops.failed_orders"
+            " union select order_id from ops.quarantine where resolved_run_id is null"
+        ).fetchall()
+        reconciled = con.execute(
+            "select max(started_at) from ops.runs where mode in (?, ?)", list(_RECONCILING_MODES)
+        ).fetchone()
+        known = con.execute("select count(*) from ops.known_orders").fetchone()
+        return WarehouseState(
+            watermark=row[0] if row else None,
+            retry_ids=frozenset(r[0] for r in retry),
+            last_reconciled_at=reconciled[0] if reconciled else None,
+            known_count=known[0] if known else 0,
+        )
+
+
+def known_live_ids(path: Path) -> array:
+    """IDs of every known order not deleted, as a compact array (a million is 8 MB)."""
+    ids = array("q")
+    with _read_only(path) as con:
+        if con is None or not _has_tables(con):
+            return ids
+        cursor = con.execute(
+            "select order_id from ops.known_orders where deleted_at is null order by order_id"
+        )
+        while batch := cursor.fetchmany(50_000):
+            ids.extend(r[0] for r in batch)
+    return ids
+
+
+def loaded_versions(path: Path, order_ids: Iterable[int]) -> dict[int, dt.datetime]:
+    """``modifiedAt`` of the version loaded, for those of ``order_ids`` that are live."""
+    wanted = list(order_ids)
+    with _read_only(path) as con:
+        if con is None or not wanted or not _has_tables(con):
+            return {}
+        rows = con.execute(
+            "select order_id, modified_at from ops.known_orders"
+            " where deleted_at is null and modified_at is not null"
+            " and order_id in (select unnest(?::BIGINT[]))",
+            [wanted],
+        ).fetchall()
+    return dict(rows)
