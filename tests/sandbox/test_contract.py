@@ -121,3 +121,20 @@ def test_same_seed_serves_identical_data_and_another_seed_does_not(sandbox_facto
     assert first == second
     assert first != other
     assert len(first) == 3 + 6
+
+
+def test_fast_encoder_is_byte_identical_to_dumps_json(sandbox, api, list_all):
+    from twentyfourseven.api.models import dumps_json
+    from twentyfourseven.sandbox.encoding import encode_json
+
+    orders, _ = list_all(limit=300)
+    lines = parse_json(api.get("/salesorders/100002/lines").content)
+    tricky = {
+        "n": [Decimal("-0.50"), Decimal("1E+3"), Decimal("12.3400"), 7, 1.5, None, True],
+        "s": ['æøå "quoted" \\ / \n', "", "\u20ac"],
+        "nested": {"a": {"b": [Decimal("0.00")]}},
+    }
+    for value in (orders, lines, tricky):
+        assert encode_json(value) == dumps_json(value)
+    with pytest.raises(ValueError, match="not a JSON number"):
+        encode_json(Decimal("NaN"))

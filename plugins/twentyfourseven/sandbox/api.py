@@ -4,8 +4,8 @@ parameters, status codes, headers and body shapes.
 Request bodies are validated with the project's shared models (``SalesOrderCreate``,
 ``SalesOrderUpdate``, ``SalesOrderLineCreate``); failures become the API's
 ``ValidationError`` body. Responses are plain dicts in wire form, encoded with
-``dumps_json`` so money stays exact; a test validates them against
-``SalesOrder``, ``SalesOrderExtended`` and ``SalesOrderLine``.
+``encode_json`` (byte-identical to ``dumps_json``) so money stays exact; a test
+validates them against ``SalesOrder``, ``SalesOrderExtended`` and ``SalesOrderLine``.
 """
 
 from __future__ import annotations

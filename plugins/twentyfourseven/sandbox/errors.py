@@ -21,7 +21,7 @@ from typing import Any
 
 from fastapi import Response
 
-from twentyfourseven.api.models import dumps_json
+from .encoding import encode_json
 
 # pydantic error type → JSON Schema keyword (what an ajv-style validator reports)
 _KEYWORDS = {
@@ -74,7 +74,10 @@ def json_response(
 ) -> Response:
     """A JSON response with Decimals written as exact JSON numbers."""
     return Response(
-        content=dumps_json(body), status_code=status, headers=headers, media_type="application/json"
+        content=encode_json(body),
+        status_code=status,
+        headers=headers,
+        media_type="application/json",
     )
 
 
