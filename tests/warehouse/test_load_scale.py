@@ -1,0 +1,167 @@
+"""A big run: load throughput (measured, reported) and a load SIGKILLed mid-transaction."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from twentyfourseven.warehouse.load import load_run
+from twentyfourseven.warehouse.runplan import RunPlan, write_chunk_ids
+from twentyfourseven.warehouse.staging import ChunkWriter, chunk_dir
+
+from .conftest import checksums, line_body, ok, query, reseal, stage_run
+
+ORDERS, LINES_PER_ORDER, CHUNKS = 5_000, 20, 4
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _template(tmp: Path) -> dict[str, dict]:
+    """One row of each staging file, as ChunkWriter writes them."""
+    directory = tmp / "template"
+    with ChunkWriter(directory, run_id="big", chunk=0) as writer:
+        writer.add(ok(1, [line_body(1)]))
+        writer.close()
+    return {
+        kind: json.loads((directory / f"{kind}.ndjson").read_text())
+        for kind in ("orders", "lines", "outcomes")
+    }
+
+
+def build_big_run(staging: Path, tmp: Path) -> Path:
+    """ORDERS orders of LINES_PER_ORDER lines in CHUNKS chunks, written straight from
+    ChunkWriter's own rows (validating 100k lines through pydantic would take ~40 s)."""
+    template = _template(tmp)
+    run_dir = staging / "big"
+    per_chunk = ORDERS // CHUNKS
+    for chunk in range(CHUNKS):
+        directory = chunk_dir(run_dir, chunk)
+        ids = range(chunk * per_chunk + 1, (chunk + 1) * per_chunk + 1)
+        files = {kind: [] for kind in ("orders", "lines", "outcomes")}
+        for order_id in ids:
+            files["orders"].append({**template["orders"], "order_id": order_id})
+            files["outcomes"].append(
+                {**template["outcomes"], "order_id": order_id, "lines": LINES_PER_ORDER}
+            )
+            for number in range(1, LINES_PER_ORDER + 1):
+                files["lines"].append(
+                    {
+                        **template["lines"],
+                        "order_id": order_id,
+                        "line_id": order_id * 100 + number,
+                        "line_number": number,
+                        "price": f"{order_id}.{number:02d}",
+                    }
+                )
+        directory.mkdir(parents=True)
+        for kind, rows in files.items():
+            text = "".join(json.dumps(row, separators=(",", ":")) + "\n" for row in rows)
+            (directory / f"{kind}.ndjson").write_text(text)
+        (directory / "quarantine.ndjson").write_text("")
+        manifest = {
+            "run_id": "big",
+            "chunk": chunk,
+            "rows": {"orders": 0, "lines": 0, "outcomes": 0, "quarantine": 0},
+            "sha256": {"orders": "", "lines": "", "outcomes": "", "quarantine": ""},
+            "api_stats": {"requests": 2 * per_chunk},
+            "started_at": template["outcomes"]["extracted_at"],
+            "finished_at": template["outcomes"]["extracted_at"],
+        }
+        (directory / "manifest.json").write_text(json.dumps(manifest))
+        reseal(directory)
+        write_chunk_ids(run_dir, chunk, [(order_id, None) for order_id in ids])
+    RunPlan(
+        run_id="big",
+        mode="full_refresh",
+        started_at=template["outcomes"]["extracted_at"],
+        chunks=CHUNKS,
+        orders_requested=ORDERS,
+        watermark_candidate="2024-06-01T00:00:00+00:00",
+    ).write(run_dir)
+    return run_dir
+
+
+@pytest.fixture(scope="module")
+def big_run(tmp_path_factory) -> Path:
+    tmp = tmp_path_factory.mktemp("big")
+    return build_big_run(tmp / "staging", tmp)
+
+
+def test_load_throughput(big_run, tmp_path, capsys):
+    warehouse = tmp_path / "wh.duckdb"
+    started = time.perf_counter()
+    summary = load_run(warehouse, big_run)
+    first = time.perf_counter() - started
+    started = time.perf_counter()
+    load_run(warehouse, big_run)
+    again = time.perf_counter() - started
+    lines = ORDERS * LINES_PER_ORDER
+    assert summary.lines_loaded == lines
+    total = query(warehouse, "SELECT sum(price)::VARCHAR FROM raw.sales_order_lines")[0][0]
+    expected = sum(o * LINES_PER_ORDER * 100 + sum(range(1, 21)) for o in range(1, ORDERS + 1))
+    assert total == f"{expected // 100}.{expected % 100:02d}0000"
+    with capsys.disabled():
+        print(
+            f"\n[load throughput] {lines} lines, {ORDERS} orders: first load {first:.2f}s "
+            f"({lines / first:,.0f} lines/s); re-load replacing them all {again:.2f}s "
+            f"({lines / again:,.0f} lines/s)"
+        )
+
+
+KILLER = """
+import logging, sys
+from pathlib import Path
+logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
+from twentyfourseven.warehouse.load import load_run
+load_run(Path(sys.argv[1]), Path(sys.argv[2]))
+print("COMMITTED", flush=True)
+"""
+
+
+def test_a_load_killed_mid_transaction_leaves_the_previous_state(big_run, tmp_path, staging):
+    warehouse = tmp_path / "wh.duckdb"
+    # The previous state: an earlier run (its order 2 was read after the big run's, so the
+    # big run leaves it alone; 900001 is not in the big run).
+    load_run(warehouse, stage_run(staging, "r1", [[ok(900_001, [line_body(1)]), ok(2, [])]]))
+    before = checksums(warehouse)
+    reference = tmp_path / "reference.duckdb"
+    shutil.copy(warehouse, reference)
+
+    process = subprocess.Popen(  # noqa: S603 (our own interpreter and script)
+        [sys.executable, "-c", KILLER, str(warehouse), str(big_run)],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO / "plugins")},
+    )
+    seen = []
+    for line in process.stderr:  # wait until the transaction is open and staged
+        seen.append(line)
+        if line.startswith("staged run big"):
+            process.send_signal(signal.SIGKILL)
+            break
+    process.wait(timeout=60)
+    assert process.returncode == -signal.SIGKILL, "".join(seen)
+    assert "COMMITTED" not in process.stdout.read()
+    process.stdout.close()
+    process.stderr.close()
+
+    assert checksums(warehouse) == before
+
+    # The next attempt completes it, exactly as an uninterrupted load would have.
+    summary = load_run(warehouse, big_run)
+    load_run(reference, big_run)
+    assert summary.lines_loaded == ORDERS * LINES_PER_ORDER
+    assert checksums(warehouse) == checksums(reference)
+    assert summary.orders_stale == 1
+    assert query(warehouse, "SELECT count(*) FROM raw.sales_order_lines") == [
+        (ORDERS * LINES_PER_ORDER - LINES_PER_ORDER + 1,)
+    ]
