@@ -218,3 +218,51 @@ def test_fault_settings_are_validated(sandbox):
         sandbox.set_faults(error_500=1.5)
     assert raised.value.response.status_code == 400
     assert sandbox.admin("GET", "/faults")["error_500"] == 0
+
+
+def test_faults_configured_at_start(sandbox_factory):
+    started = sandbox_factory(orders=10, faults={"error_503": 1.0, "endpoints": ["get_order"]})
+    with httpx.Client(base_url=started.base_url, headers=started.auth_headers()) as client:
+        assert client.get("/salesorders/100001").status_code == 503
+        assert client.get("/salesorders/100001/lines").status_code == 200
+    assert started.count("get_order", 503) == 1
+
+
+def test_cli_flags_map_onto_the_configuration():
+    from twentyfourseven.cli import build_parser
+    from twentyfourseven.sandbox.command import config_from_args
+
+    args = build_parser().parse_args(
+        [
+            "sandbox",
+            "--orders",
+            "5",
+            "--seed",
+            "2",
+            "--rate-limit",
+            "3",
+            "--no-retry-after",
+            "--error-502",
+            "0.1",
+            "--drop-rate",
+            "0.05",
+            "--invalid-record-rate",
+            "0.01",
+            "--token-expires-in",
+            "60",
+            "--line-edit-bumps-modified",
+            "--fault-endpoints",
+            "get_order",
+            "list_lines",
+        ]
+    )
+    config = config_from_args(args)
+    assert (config.orders, config.seed) == (5, 2)
+    assert config.faults.rate_limit == 3
+    assert config.faults.retry_after is False
+    assert config.faults.error_502 == 0.1
+    assert config.faults.drop_rate == 0.05
+    assert config.faults.invalid_record_rate == 0.01
+    assert config.faults.endpoints == ["get_order", "list_lines"]
+    assert config.settings.token_expires_in == 60
+    assert config.settings.line_edit_bumps_modified is True

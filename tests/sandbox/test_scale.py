@@ -31,7 +31,7 @@ def _rss_mb(pid: int) -> float:
 def million() -> Iterator[tuple[subprocess.Popen, str]]:
     if not Path("/proc/self/status").exists():
         pytest.skip("needs /proc to read the server's memory")
-    process = subprocess.Popen(  # noqa: S603 - our own CLI, fixed arguments
+    process = subprocess.Popen(
         [
             sys.executable,
             "-m",
