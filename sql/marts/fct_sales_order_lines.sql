@@ -1,0 +1,198 @@
+-- grain: one row per line of a live (not deleted) sales order (order_id, line_id)
+-- description: Sales order lines with the money rules of ARCHITECTURE.md, rounding half away
+--   from zero to cents per line: gross = round(quantity × price, 2); net = round(quantity ×
+--   price × (1 − discount_rate / 100), 2); discount = gross − net; tax = round(net × tax_rate /
+--   100, 2); total = net + tax. Amounts are in the order's currency; *_base amounts are each
+--   amount × exchange_rate rounded to cents (discount_base = gross_base − net_base, total_base =
+--   net_base + tax_base). Text lines keep their amounts and are flagged.
+--
+-- column: order_id — the order (→ marts.fct_sales_orders)
+-- column: line_id — the line's ID in 24SevenOffice; unique within its order
+-- column: line_number — the line's position in the order
+-- column: customer_id — the order's customer (→ marts.dim_customers)
+-- column: product_id — the product (→ marts.dim_products; null on text lines)
+-- column: tax_id — the tax code (→ marts.dim_tax_codes)
+-- column: account_id — the sales account (→ marts.dim_accounts)
+-- column: order_date — the order's date
+-- column: order_month — first day of the order date's month
+-- column: status — the order's status as the API gave it
+-- column: status_category — invoiced, confirmed, pipeline, inactive (or unknown)
+-- column: is_booked — true on invoiced and confirmed orders: booked revenue
+-- column: line_type — product or text
+-- column: is_text_line — true for text lines
+-- column: is_credit_line — true where the quantity is negative
+-- column: is_discounted — true where the discount rate is above 0
+-- column: is_hidden — whether the line is hidden on documents, as the API gave it
+-- column: description — the line's description
+-- column: discount_band — 0 %, 0–10 %, 10–25 %, 25–50 %, 50–<100 % or 100 % (upper bounds
+--   included: 10 % is in 0–10 %)
+-- column: discount_band_order — sorts the bands: 0 (0 %) to 5 (100 %)
+-- column: currency_code — the order's currency (null: the base currency)
+-- column: exchange_rate — base currency units per unit of the order's currency (1 when absent)
+-- column: quantity — quantity (negative on credit lines)
+-- column: price — unit price, order currency
+-- column: cost_price — unit cost price, order currency (null when not given)
+-- column: discount_rate — discount in percent
+-- column: tax_rate — tax rate in percent
+-- column: gross_amount — round(quantity × price, 2): before discount, excluding tax; order currency
+-- column: discount_amount — gross_amount − net_amount; order currency
+-- column: net_amount — round(quantity × price × (1 − discount_rate / 100), 2): revenue
+--   excluding tax; order currency
+-- column: tax_amount — round(net_amount × tax_rate / 100, 2); order currency
+-- column: total_amount — net_amount + tax_amount: including tax; order currency
+-- column: gross_amount_base — round(gross_amount × exchange_rate, 2); base currency
+-- column: discount_amount_base — gross_amount_base − net_amount_base; base currency
+-- column: net_amount_base — round(net_amount × exchange_rate, 2); base currency
+-- column: tax_amount_base — round(tax_amount × exchange_rate, 2); base currency
+-- column: total_amount_base — net_amount_base + tax_amount_base; base currency
+-- column: run_id — the pipeline run that loaded the line
+-- column: extracted_at — when that run read the line from the API
+
+create or replace table marts.fct_sales_order_lines as
+
+with
+
+lines as (
+
+    select * from staging.stg_sales_order_lines
+
+),
+
+orders as (
+
+    select * from staging.stg_sales_orders
+    where not is_deleted
+
+),
+
+lines_of_live_orders as (
+
+    select
+        lines.*,
+        orders.customer_id,
+        orders.order_date,
+        orders.order_month,
+        orders.status,
+        orders.status_category,
+        orders.is_booked,
+        orders.currency_code,
+        orders.exchange_rate
+
+    from lines
+    inner join orders on lines.order_id = orders.order_id
+
+),
+
+-- DECIMAL(18, x) × DECIMAL(18, y) keeps width 18 and overflows: widen to 38 first.
+-- (1 − d / 100) is written (100 − d) × 0.01, as DuckDB divides decimals in floating point.
+order_currency as (
+
+    select
+        *,
+        round(quantity::decimal(38, 6) * price, 2)::decimal(18, 2) as gross_amount,
+        round(quantity::decimal(38, 6) * price * (100 - discount_rate) * 0.01, 2)::decimal(18, 2)
+            as net_amount
+
+    from lines_of_live_orders
+
+),
+
+order_currency_tax as (
+
+    select
+        *,
+        round(net_amount::decimal(38, 2) * tax_rate * 0.01, 2)::decimal(18, 2) as tax_amount
+
+    from order_currency
+
+),
+
+base_currency as (
+
+    select
+        *,
+        round(gross_amount::decimal(38, 2) * exchange_rate, 2)::decimal(18, 2) as gross_amount_base,
+        round(net_amount::decimal(38, 2) * exchange_rate, 2)::decimal(18, 2) as net_amount_base,
+        round(tax_amount::decimal(38, 2) * exchange_rate, 2)::decimal(18, 2) as tax_amount_base
+
+    from order_currency_tax
+
+),
+
+final as (
+
+    select
+        -- keys
+        order_id,
+        line_id,
+        line_number,
+        customer_id,
+        product_id,
+        tax_id,
+        account_id,
+
+        -- order
+        order_date,
+        order_month,
+        status,
+        status_category,
+        is_booked,
+
+        -- line attributes
+        line_type,
+        is_text_line,
+        quantity < 0 as is_credit_line,
+        discount_rate > 0 as is_discounted,
+        is_hidden,
+        description,
+        case
+            when discount_rate = 0 then '0 %'
+            when discount_rate <= 10 then '0–10 %'
+            when discount_rate <= 25 then '10–25 %'
+            when discount_rate <= 50 then '25–50 %'
+            when discount_rate < 100 then '50–<100 %'
+            else '100 %'
+        end as discount_band,
+        case
+            when discount_rate = 0 then 0
+            when discount_rate <= 10 then 1
+            when discount_rate <= 25 then 2
+            when discount_rate <= 50 then 3
+            when discount_rate < 100 then 4
+            else 5
+        end as discount_band_order,
+
+        -- currency
+        currency_code,
+        exchange_rate,
+
+        -- quantities, prices and rates
+        quantity,
+        price,
+        cost_price,
+        discount_rate,
+        tax_rate,
+
+        -- amounts in the order's currency
+        gross_amount,
+        (gross_amount - net_amount)::decimal(18, 2) as discount_amount,
+        net_amount,
+        tax_amount,
+        (net_amount + tax_amount)::decimal(18, 2) as total_amount,
+
+        -- amounts in the base currency
+        gross_amount_base,
+        (gross_amount_base - net_amount_base)::decimal(18, 2) as discount_amount_base,
+        net_amount_base,
+        tax_amount_base,
+        (net_amount_base + tax_amount_base)::decimal(18, 2) as total_amount_base,
+
+        -- lineage
+        run_id,
+        extracted_at
+
+    from base_currency
+
+)
+
+select * from final

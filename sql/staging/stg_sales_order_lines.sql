@@ -1,0 +1,73 @@
+-- grain: one row per current line of a loaded sales order (order_id, line_id)
+-- description: The lines of raw.sales_order_lines, typed, with the nested product, tax and
+--   account objects as columns. Money rules are applied in marts.fct_sales_order_lines.
+--
+-- column: order_id — the order the line belongs to (→ staging.stg_sales_orders)
+-- column: line_id — the line's ID in 24SevenOffice; unique within its order
+-- column: line_number — the line's position in the order (1, 2, …)
+-- column: product_id — the product's ID (null on text lines) (→ marts.dim_products)
+-- column: tax_id — the tax code's ID (→ marts.dim_tax_codes)
+-- column: account_id — the sales account's ID (→ marts.dim_accounts)
+-- column: line_type — product or text
+-- column: is_text_line — true for text lines (they keep their amounts)
+-- column: is_hidden — whether the line is hidden on documents, as the API gave it
+-- column: description — the line's description
+-- column: product_number — the product number, as on the line
+-- column: tax_number — the tax code's number visible to users
+-- column: account_number — the sales account's number
+-- column: account_name — the sales account's name
+-- column: quantity — quantity (negative on credit lines; 0 when not given)
+-- column: price — unit price, in the order's currency (0 when not given)
+-- column: cost_price — unit cost price, in the order's currency (null when not given)
+-- column: discount_rate — discount in percent (10 means 10 %), 0 when not given
+-- column: tax_rate — tax rate in percent (25 means 25 %), 0 when not given
+-- column: run_id — the pipeline run that loaded the line
+-- column: extracted_at — when that run read the line from the API
+
+create or replace view staging.stg_sales_order_lines as
+
+with
+
+lines as (
+
+    select * from raw.sales_order_lines
+
+),
+
+final as (
+
+    select
+        -- keys
+        order_id,
+        line_id,
+        line_number,
+        product_id,
+        tax_id,
+        account_id,
+
+        -- attributes
+        line_type,
+        line_type = 'text' as is_text_line,
+        is_hidden,
+        description,
+        product_number,
+        tax_number,
+        account_number,
+        account_name,
+
+        -- quantities, prices and rates, in the order's currency
+        coalesce(quantity, 0)::decimal(18, 6) as quantity,
+        coalesce(price, 0)::decimal(18, 6) as price,
+        cost_price,
+        coalesce(discount_rate, 0)::decimal(9, 6) as discount_rate,
+        coalesce(tax_rate, 0)::decimal(9, 6) as tax_rate,
+
+        -- lineage
+        run_id,
+        extracted_at
+
+    from lines
+
+)
+
+select * from final
