@@ -17,17 +17,6 @@ from twentyfourseven.api.models import SalesOrderExtended, SalesOrderLine, dumps
 from twentyfourseven.warehouse.runplan import RunPlan, run_folder_name, utc_now, write_chunk_ids
 from twentyfourseven.warehouse.staging import ChunkWriter, chunk_dir
 
-TABLES = (
-    "raw.sales_orders",
-    "raw.sales_order_lines",
-    "ops.known_orders",
-    "ops.failed_orders",
-    "ops.quarantine",
-    "ops.watermark",
-    "ops.runs",
-)
-RUN_TIMING = ("finished_at", "duration_seconds")
-
 
 def order_body(order_id: int, **fields: Any) -> dict[str, Any]:
     return {
@@ -141,18 +130,48 @@ def reseal(directory: Path) -> None:
     (directory / "manifest.json").write_text(json.dumps(manifest))
 
 
+# count and md5 of all rows, sorted; literal SQL per table.
+CHECKSUM_SQL = {
+    "raw.sales_orders": (
+        "SELECT count(*), md5(coalesce(string_agg(r::VARCHAR, chr(10) ORDER BY r::VARCHAR), '')) "
+        "FROM raw.sales_orders r"
+    ),
+    "raw.sales_order_lines": (
+        "SELECT count(*), md5(coalesce(string_agg(r::VARCHAR, chr(10) ORDER BY r::VARCHAR), '')) "
+        "FROM raw.sales_order_lines r"
+    ),
+    "ops.known_orders": (
+        "SELECT count(*), md5(coalesce(string_agg(r::VARCHAR, chr(10) ORDER BY r::VARCHAR), '')) "
+        "FROM ops.known_orders r"
+    ),
+    "ops.failed_orders": (
+        "SELECT count(*), md5(coalesce(string_agg(r::VARCHAR, chr(10) ORDER BY r::VARCHAR), '')) "
+        "FROM ops.failed_orders r"
+    ),
+    "ops.quarantine": (
+        "SELECT count(*), md5(coalesce(string_agg(r::VARCHAR, chr(10) ORDER BY r::VARCHAR), '')) "
+        "FROM ops.quarantine r"
+    ),
+    "ops.watermark": (
+        "SELECT count(*), md5(coalesce(string_agg(r::VARCHAR, chr(10) ORDER BY r::VARCHAR), '')) "
+        "FROM ops.watermark r"
+    ),
+    # Every column but the run's timing, which a re-load sets afresh.
+    "ops.runs": (
+        "SELECT count(*), md5(coalesce(string_agg(r::VARCHAR, chr(10) ORDER BY r::VARCHAR), '')) "
+        "FROM (SELECT * EXCLUDE (finished_at, duration_seconds) FROM ops.runs) r"
+    ),
+}
+
+
 def checksums(path: Path) -> dict[str, str]:
     """One hash per loader-owned table over all its rows, sorted (ops.runs timing left out)."""
     con = duckdb.connect(str(path), read_only=True)
     try:
         result = {}
-        for table in TABLES:
-            exclude = f" EXCLUDE ({', '.join(RUN_TIMING)})" if table == "ops.runs" else ""
-            row = con.execute(
-                f"SELECT count(*), md5(coalesce(string_agg(r::VARCHAR, chr(10) ORDER BY "  # noqa: S608
-                f"r::VARCHAR), '')) FROM (SELECT *{exclude} FROM {table}) r"
-            ).fetchone()
-            result[table] = f"{row[0]}:{row[1]}"
+        for table, sql in CHECKSUM_SQL.items():
+            count, digest = con.execute(sql).fetchone()
+            result[table] = f"{count}:{digest}"
         return result
     finally:
         con.close()

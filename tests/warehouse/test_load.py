@@ -14,6 +14,7 @@ import pytest
 
 from twentyfourseven.warehouse.load import (
     CORRUPT_CHUNK_ERROR,
+    LOADED_MARKER,
     current_watermark,
     known_live_order_ids,
     load_run,
@@ -231,6 +232,18 @@ def test_second_run_edits_tombstones_quarantines_and_fails(staging, warehouse):
         assert current_watermark(con) == utc(T2)  # a manual run without a candidate
     finally:
         con.close()
+
+
+def test_a_run_with_nothing_to_read_still_advances_the_watermark_and_is_recorded(
+    staging, warehouse
+):
+    summary = load_run(warehouse, stage_run(staging, "empty", [], candidate=T1, plan_requests=3))
+    assert summary.complete
+    assert summary.watermark_advanced
+    assert query(warehouse, "SELECT value FROM ops.watermark") == [(utc(T1),)]
+    assert query(
+        warehouse, "SELECT orders_requested, orders_ok, lines_loaded, api_calls FROM ops.runs"
+    ) == [(0, 0, 0, 3)]
 
 
 def test_a_failure_in_two_runs_counts_two_attempts(staging, warehouse):
@@ -456,15 +469,24 @@ def test_remove_staging_refuses_a_folder_that_is_not_a_run(tmp_path):
     assert (tmp_path / "precious" / "data.txt").exists()
 
 
-def test_prune_staging_keeps_recent_runs(staging):
+def test_prune_staging_keeps_recent_and_unloaded_runs(staging, warehouse):
     old = stage_run(staging, "old", [[ok(1, [])]])
     new = stage_run(staging, "new", [[ok(2, [])]])
+    in_flight = stage_run(staging, "in-flight", [[ok(3, [])]])  # planned, not loaded yet
+    abandoned = stage_run(staging, "abandoned", [[ok(4, [])]])
+    load_run(warehouse, old)
+    load_run(warehouse, new)
     (staging / "not-a-run").mkdir()
     ten_days_ago = time.time() - 10 * 86400
-    os.utime(old / "plan.json", (ten_days_ago, ten_days_ago))
-    assert prune_staging(staging, keep_days=7) == [old]
-    assert not old.exists()
+    os.utime(old / LOADED_MARKER, (ten_days_ago, ten_days_ago))
+    os.utime(abandoned / "plan.json", (ten_days_ago, ten_days_ago))
+
+    assert prune_staging(staging, keep_days=7) == [abandoned, old]
     assert new.exists()
-    assert (staging / "not-a-run").exists()
+    assert in_flight.exists()
+    assert json.loads((new / LOADED_MARKER).read_text())["run_id"] == "new"
+    # Retention 0: every loaded folder goes at once, a run still extracting stays.
     assert prune_staging(staging, keep_days=0) == [new]
+    assert in_flight.exists()
+    assert (staging / "not-a-run").exists()
     assert prune_staging(staging / "missing", keep_days=0) == []

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
+import multiprocessing
 import os
 import shutil
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
+from queue import Empty
+from typing import Any
 
 import pytest
 
@@ -20,7 +23,6 @@ from twentyfourseven.warehouse.staging import ChunkWriter, chunk_dir
 from .conftest import checksums, line_body, ok, query, reseal, stage_run
 
 ORDERS, LINES_PER_ORDER, CHUNKS = 5_000, 20, 4
-REPO = Path(__file__).resolve().parents[2]
 
 
 def _template(tmp: Path) -> dict[str, dict]:
@@ -35,12 +37,12 @@ def _template(tmp: Path) -> dict[str, dict]:
     }
 
 
-def build_big_run(staging: Path, tmp: Path) -> Path:
-    """ORDERS orders of LINES_PER_ORDER lines in CHUNKS chunks, written straight from
+def build_big_run(staging: Path, tmp: Path, orders: int = ORDERS) -> Path:
+    """``orders`` orders of LINES_PER_ORDER lines in CHUNKS chunks, written straight from
     ChunkWriter's own rows (validating 100k lines through pydantic would take ~40 s)."""
     template = _template(tmp)
     run_dir = staging / "big"
-    per_chunk = ORDERS // CHUNKS
+    per_chunk = orders // CHUNKS
     for chunk in range(CHUNKS):
         directory = chunk_dir(run_dir, chunk)
         ids = range(chunk * per_chunk + 1, (chunk + 1) * per_chunk + 1)
@@ -82,7 +84,7 @@ def build_big_run(staging: Path, tmp: Path) -> Path:
         mode="full_refresh",
         started_at=template["outcomes"]["extracted_at"],
         chunks=CHUNKS,
-        orders_requested=ORDERS,
+        orders_requested=orders,
         watermark_candidate="2024-06-01T00:00:00+00:00",
     ).write(run_dir)
     return run_dir
@@ -90,8 +92,16 @@ def build_big_run(staging: Path, tmp: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def big_run(tmp_path_factory) -> Path:
+    """100,000 lines."""
     tmp = tmp_path_factory.mktemp("big")
     return build_big_run(tmp / "staging", tmp)
+
+
+@pytest.fixture(scope="module")
+def half_run(tmp_path_factory) -> Path:
+    """50,000 lines: a load that takes long enough to be killed mid-transaction."""
+    tmp = tmp_path_factory.mktemp("half")
+    return build_big_run(tmp / "staging", tmp, ORDERS // 2)
 
 
 def test_load_throughput(big_run, tmp_path, capsys):
@@ -115,17 +125,33 @@ def test_load_throughput(big_run, tmp_path, capsys):
         )
 
 
-KILLER = """
-import logging, sys
-from pathlib import Path
-logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
-from twentyfourseven.warehouse.load import load_run
-load_run(Path(sys.argv[1]), Path(sys.argv[2]))
-print("COMMITTED", flush=True)
-"""
+class _QueueHandler(logging.Handler):
+    def __init__(self, queue: Any) -> None:
+        super().__init__(logging.INFO)
+        self.queue = queue
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.queue.put(record.getMessage())
 
 
-def test_a_load_killed_mid_transaction_leaves_the_previous_state(big_run, tmp_path, staging):
+def _load_in_child(warehouse: str, run_dir: str, queue: Any) -> None:
+    """The load as the Airflow task runs it, in its own process; reports its log lines."""
+    logger = logging.getLogger("twentyfourseven.warehouse.load")
+    logger.setLevel(logging.INFO)
+    logger.addHandler(_QueueHandler(queue))
+    load_run(Path(warehouse), Path(run_dir))
+    queue.put("COMMITTED")
+
+
+def _drain(queue: Any) -> list[str]:
+    lines = []
+    with contextlib.suppress(Empty):
+        while True:
+            lines.append(queue.get(timeout=0.2))
+    return lines
+
+
+def test_a_load_killed_mid_transaction_leaves_the_previous_state(half_run, tmp_path, staging):
     warehouse = tmp_path / "wh.duckdb"
     # The previous state: an earlier run (its order 2 was read after the big run's, so the
     # big run leaves it alone; 900001 is not in the big run).
@@ -133,35 +159,34 @@ def test_a_load_killed_mid_transaction_leaves_the_previous_state(big_run, tmp_pa
     before = checksums(warehouse)
     reference = tmp_path / "reference.duckdb"
     shutil.copy(warehouse, reference)
+    if warehouse.with_name(warehouse.name + ".wal").exists():
+        shutil.copy(
+            warehouse.with_name(warehouse.name + ".wal"),
+            reference.with_name(reference.name + ".wal"),
+        )
 
-    process = subprocess.Popen(  # noqa: S603 (our own interpreter and script)
-        [sys.executable, "-c", KILLER, str(warehouse), str(big_run)],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(REPO / "plugins")},
-    )
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    child = context.Process(target=_load_in_child, args=(str(warehouse), str(half_run), queue))
+    child.start()
     seen = []
-    for line in process.stderr:  # wait until the transaction is open and staged
-        seen.append(line)
-        if line.startswith("staged run big"):
-            process.send_signal(signal.SIGKILL)
-            break
-    process.wait(timeout=60)
-    assert process.returncode == -signal.SIGKILL, "".join(seen)
-    assert "COMMITTED" not in process.stdout.read()
-    process.stdout.close()
-    process.stderr.close()
+    while not (seen and seen[-1].startswith("staged run big")):  # transaction open, data staged
+        seen.append(queue.get(timeout=60))
+    os.kill(child.pid, signal.SIGKILL)
+    child.join(timeout=60)
+    assert child.exitcode == -signal.SIGKILL, seen
+    seen.extend(_drain(queue))
+    assert "COMMITTED" not in seen
+    assert not any(line.startswith("run big") for line in seen)  # the final summary
 
     assert checksums(warehouse) == before
 
     # The next attempt completes it, exactly as an uninterrupted load would have.
-    summary = load_run(warehouse, big_run)
-    load_run(reference, big_run)
-    assert summary.lines_loaded == ORDERS * LINES_PER_ORDER
+    summary = load_run(warehouse, half_run)
+    load_run(reference, half_run)
+    assert summary.lines_loaded == ORDERS // 2 * LINES_PER_ORDER
     assert checksums(warehouse) == checksums(reference)
     assert summary.orders_stale == 1
     assert query(warehouse, "SELECT count(*) FROM raw.sales_order_lines") == [
-        (ORDERS * LINES_PER_ORDER - LINES_PER_ORDER + 1,)
+        (ORDERS // 2 * LINES_PER_ORDER - LINES_PER_ORDER + 1,)
     ]

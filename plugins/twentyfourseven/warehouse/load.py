@@ -54,6 +54,7 @@ log = logging.getLogger(__name__)
 
 WATERMARK = "sales_orders_modified_at"
 CORRUPT_CHUNK_ERROR = "CorruptStagingChunk"
+LOADED_MARKER = "loaded.json"  # written in the run folder once its load has committed
 _KINDS = ("outcomes", "orders", "lines", "quarantine")
 
 
@@ -196,25 +197,60 @@ def remove_staging(run_dir: Path) -> bool:
 
 
 def prune_staging(
-    staging_root: Path, keep_days: float, *, now: dt.datetime | None = None
+    staging_root: Path,
+    keep_days: float,
+    *,
+    abandoned_days: float = 7.0,
+    now: dt.datetime | None = None,
 ) -> list[Path]:
-    """Delete run folders under ``staging_root`` whose plan is older than ``keep_days``.
+    """Delete run folders under ``staging_root`` that are no longer needed; returns them.
 
-    Age is the modification time of ``plan.json``. Only folders holding a
-    ``plan.json`` are touched. Returns the folders removed.
+    A folder the loader has committed (it holds ``loaded.json``) goes ``keep_days``
+    after its load (at once if ``keep_days`` <= 0). A folder never loaded (a run
+    still planning or extracting, or one whose load keeps failing) is kept until
+    its ``plan.json`` is older than ``max(keep_days, abandoned_days)``, so pruning
+    after one run's load never pulls the files from under another run. Only
+    folders holding a ``plan.json`` are touched.
     """
     staging_root = Path(staging_root)
     if not staging_root.is_dir():
         return []
-    cutoff = (now or dt.datetime.now(dt.UTC)).timestamp() - keep_days * 86400
+    clock = (now or dt.datetime.now(dt.UTC)).timestamp()
+    loaded_cutoff = clock - max(keep_days, 0) * 86400
+    abandoned_cutoff = clock - max(keep_days, abandoned_days) * 86400
     removed = []
     for run_dir in sorted(staging_root.iterdir()):
-        if _is_run_folder(run_dir) and (run_dir / PLAN_FILE).stat().st_mtime <= cutoff:
+        if not _is_run_folder(run_dir):
+            continue
+        marker = run_dir / LOADED_MARKER
+        if marker.is_file():
+            expired = marker.stat().st_mtime <= loaded_cutoff
+        else:
+            expired = (run_dir / PLAN_FILE).stat().st_mtime <= abandoned_cutoff
+        if expired:
             shutil.rmtree(run_dir)
             removed.append(run_dir)
     if removed:
-        log.info("pruned %d staging folders older than %s days", len(removed), keep_days)
+        log.info("pruned %d staging folders (retention %s days)", len(removed), keep_days)
     return removed
+
+
+def _mark_loaded(run_dir: Path, summary: LoadSummary) -> None:
+    """Note in the run folder that its load committed (what :func:`prune_staging` reads)."""
+    marker = {
+        "run_id": summary.run_id,
+        "loaded_at": dt.datetime.now(dt.UTC).isoformat(),
+        "complete": summary.complete,
+        "lines_loaded": summary.lines_loaded,
+    }
+    try:
+        partial = run_dir / (LOADED_MARKER + ".partial")
+        partial.write_text(json.dumps(marker, indent=2))
+        partial.replace(run_dir / LOADED_MARKER)
+    except OSError:
+        log.warning(
+            "could not write %s in %s; pruning will treat it as unloaded", LOADED_MARKER, run_dir
+        )
 
 
 # --- the load ------------------------------------------------------------------------
@@ -541,6 +577,7 @@ def load_run(warehouse: Path, run_dir: Path, *, run_id: str | None = None) -> Lo
     finally:
         con.close()
     summary = replace(summary, load_seconds=time.monotonic() - clock)
+    _mark_loaded(run_dir, summary)
     for line in summary.as_log_lines():
         log.info("%s", line)
     return summary
