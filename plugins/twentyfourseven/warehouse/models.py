@@ -139,10 +139,10 @@ class ModelRunSummary:
             f"({len(self.failed_tests)} failed)"
         ]
         lines += [
-            f"  {m.relation:<45} {m.kind.lower():<10} {m.seconds:7.3f} s" for m in self.models
+            f"  {m.relation:<52} {m.kind.lower():<10} {m.seconds:7.3f} s" for m in self.models
         ]
         lines += [
-            f"  {_shown(t.path):<45} {'ok' if t.passed else 'FAILED':<10} {t.seconds:7.3f} s"
+            f"  {_shown(t.path):<52} {'ok' if t.passed else 'FAILED':<10} {t.seconds:7.3f} s"
             for t in self.tests
         ]
         return "\n".join(lines)

@@ -1,0 +1,73 @@
+-- grain: one row per month and tax code with booked or pipeline lines (month, tax_id)
+-- description: Booked (invoiced + confirmed) and pipeline revenue and tax by tax code and order
+--   month.
+--   For any period, filter on month and sum: e.g. where month between '2025-01-01' and
+--   '2025-03-01' for the first quarter of 2025. All amounts are in the base currency, from the
+--   lines of live orders (deleted and inactive orders never count; text lines included).
+--
+-- column: month — first day of the order month
+-- column: tax_id — the tax code (→ marts.dim_tax_codes)
+-- column: tax_number — the tax code's number (latest seen)
+-- column: tax_rate — the tax code's rate in percent (latest seen)
+-- column: booked_line_count — lines of invoiced and confirmed orders
+-- column: booked_net_amount — booked revenue excluding tax; base currency
+-- column: booked_tax_amount — tax on booked revenue; base currency
+-- column: booked_total_amount — booked revenue including tax; base currency
+-- column: pipeline_line_count — lines of draft, web and proposal orders
+-- column: pipeline_net_amount — pipeline excluding tax; base currency
+-- column: pipeline_tax_amount — tax on the pipeline; base currency
+-- column: pipeline_total_amount — pipeline including tax; base currency
+
+create or replace view reports.rpt_revenue_by_tax_code as
+
+with
+
+lines as (
+
+    select * from marts.fct_sales_order_lines
+    where is_booked or status_category = 'pipeline'
+
+),
+
+tax_codes as (
+
+    select * from marts.dim_tax_codes
+
+),
+
+final as (
+
+    select
+        -- month and tax code
+        lines.order_month as month,
+        lines.tax_id,
+        any_value(tax_codes.tax_number) as tax_number,
+        any_value(tax_codes.tax_rate) as tax_rate,
+
+        -- revenue
+        count(*) filter (where lines.is_booked) as booked_line_count,
+        coalesce(sum(lines.net_amount_base) filter (where lines.is_booked), 0)::decimal(18, 2)
+            as booked_net_amount,
+        coalesce(sum(lines.tax_amount_base) filter (where lines.is_booked), 0)::decimal(18, 2)
+            as booked_tax_amount,
+        coalesce(sum(lines.total_amount_base) filter (where lines.is_booked), 0)::decimal(18, 2)
+            as booked_total_amount,
+        count(*) filter (where lines.status_category = 'pipeline') as pipeline_line_count,
+        coalesce(
+            sum(lines.net_amount_base) filter (where lines.status_category = 'pipeline'), 0
+        )::decimal(18, 2) as pipeline_net_amount,
+        coalesce(
+            sum(lines.tax_amount_base) filter (where lines.status_category = 'pipeline'), 0
+        )::decimal(18, 2) as pipeline_tax_amount,
+        coalesce(
+            sum(lines.total_amount_base) filter (where lines.status_category = 'pipeline'), 0
+        )::decimal(18, 2) as pipeline_total_amount
+
+    from lines
+    left join tax_codes on lines.tax_id = tax_codes.tax_id
+    group by lines.order_month, lines.tax_id
+
+)
+
+select * from final
+order by month, tax_number
