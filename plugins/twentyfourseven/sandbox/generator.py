@@ -32,7 +32,7 @@ from .determinism import (
     mix,
     unit,
 )
-from .money import round2
+from .money import order_totals, round2
 
 ORDER_ID_BASE = 100_000
 INVOICE_NUMBER_BASE = 500_000
@@ -117,6 +117,7 @@ class OrderGenerator:
         # Bounded caches: a page read and the line reads that follow it hit these.
         self.header = lru_cache(maxsize=4096)(self._header)
         self.lines = lru_cache(maxsize=4096)(self._lines)
+        self.totals = lru_cache(maxsize=4096)(self._totals)
         self.customer = lru_cache(maxsize=CUSTOMER_COUNT)(self._customer)
 
     # --- identities ---------------------------------------------------------
@@ -300,6 +301,10 @@ class OrderGenerator:
         return tuple(
             self.build_line(rnd, header, order_id * LINE_ID_FACTOR + n + 1) for n in range(count)
         )
+
+    def _totals(self, i: int) -> dict[str, Decimal]:
+        """Order-level amounts of base order ``i``, from its base lines."""
+        return order_totals(self.lines(i))
 
     def build_line(self, rnd: random.Random, header: dict[str, Any], line_id: int) -> dict:
         """One line for the order ``header``: product, text or credit line."""
