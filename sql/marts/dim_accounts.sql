@@ -6,8 +6,8 @@
 -- column: account_number — the account number (latest seen)
 -- column: account_name — the account name (latest seen)
 -- column: line_count — lines posted to the account (live orders)
--- column: first_order_date — order date of the earliest order posting to the account
--- column: last_order_date — order date of the latest order posting to the account
+-- column: first_order_date — order date of the earliest live order posting to the account
+-- column: last_order_date — order date of the latest live order posting to the account
 
 create or replace table marts.dim_accounts as
 
@@ -58,8 +58,8 @@ final as (
 
         -- usage
         count(*) filter (where is_live) as line_count,
-        min(order_date) as first_order_date,
-        max(order_date) as last_order_date
+        min(order_date) filter (where is_live) as first_order_date,
+        max(order_date) filter (where is_live) as last_order_date
 
     from lines_seen
     group by account_id

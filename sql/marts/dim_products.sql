@@ -7,8 +7,8 @@
 -- column: product_number — the product number (latest seen)
 -- column: product_name — the latest line description seen for the product
 -- column: line_count — lines with the product (live orders)
--- column: first_order_date — order date of the earliest order with the product
--- column: last_order_date — order date of the latest order with the product
+-- column: first_order_date — order date of the earliest live order with the product
+-- column: last_order_date — order date of the latest live order with the product
 
 create or replace table marts.dim_products as
 
@@ -60,8 +60,8 @@ final as (
 
         -- usage
         count(*) filter (where is_live) as line_count,
-        min(order_date) as first_order_date,
-        max(order_date) as last_order_date
+        min(order_date) filter (where is_live) as first_order_date,
+        max(order_date) filter (where is_live) as last_order_date
 
     from lines_seen
     group by product_id

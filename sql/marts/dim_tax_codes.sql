@@ -6,8 +6,8 @@
 -- column: tax_number — the tax code's number visible to users (latest seen)
 -- column: tax_rate — the tax rate in percent (latest seen)
 -- column: line_count — lines that use the code (live orders)
--- column: first_order_date — order date of the earliest order using the code
--- column: last_order_date — order date of the latest order using the code
+-- column: first_order_date — order date of the earliest live order using the code
+-- column: last_order_date — order date of the latest live order using the code
 
 create or replace table marts.dim_tax_codes as
 
@@ -58,8 +58,8 @@ final as (
 
         -- usage
         count(*) filter (where is_live) as line_count,
-        min(order_date) as first_order_date,
-        max(order_date) as last_order_date
+        min(order_date) filter (where is_live) as first_order_date,
+        max(order_date) filter (where is_live) as last_order_date
 
     from lines_seen
     group by tax_id

@@ -1,0 +1,92 @@
+"""Fixtures for the SQL model tests.
+
+``golden`` (module scope, read-only) and ``fresh_golden`` (one per test, to
+corrupt) are in-memory warehouses holding the hand-computed data set of
+``golden.py`` with every model built.
+``sandbox_warehouse`` is a warehouse file loaded from a sandbox of a few hundred
+orders the way the DAG loads it, without Airflow (plan, extract every chunk,
+load; then changes upstream, including deletions, and a reconcile run), with the
+models built; package scope, read-only for the tests.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from twentyfourseven.warehouse.models import ModelRunSummary, build_models, run_models
+
+from .golden import load_golden
+
+SANDBOX_ORDERS = 300
+
+
+def _golden() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    load_golden(con)
+    build_models(con)
+    return con
+
+
+@pytest.fixture(scope="module")
+def golden() -> Iterator[duckdb.DuckDBPyConnection]:
+    """The golden warehouse, shared by a module's tests: do not change it."""
+    con = _golden()
+    yield con
+    con.close()
+
+
+@pytest.fixture
+def fresh_golden() -> Iterator[duckdb.DuckDBPyConnection]:
+    """A golden warehouse of the test's own, to corrupt."""
+    con = _golden()
+    yield con
+    con.close()
+
+
+def load_from_sandbox(sandbox: Any, warehouse: Path, staging: Path, run_id: str, **params: Any):
+    """One pipeline run (plan, extract each chunk, load) against ``sandbox``."""
+    from twentyfourseven.api import TwentyFourSevenOfficeClient
+    from twentyfourseven.pipeline.extract import extract_chunk
+    from twentyfourseven.pipeline.plan import RunRequest, plan_run
+    from twentyfourseven.pipeline.settings import PipelineSettings
+    from twentyfourseven.warehouse.load import load_run
+
+    settings = PipelineSettings(warehouse=warehouse, staging=staging, min_chunk_size=100)
+    run_dir = staging / run_id
+    with TwentyFourSevenOfficeClient(
+        **sandbox.client_kwargs(), rate_limit=None, max_concurrency=16
+    ) as client:
+        plan = plan_run(
+            client,
+            run_id=run_id,
+            run_dir=run_dir,
+            request=RunRequest.from_params(params),
+            settings=settings,
+        )
+        for chunk in range(plan.chunks):
+            extract_chunk(client, run_dir, chunk)
+    return load_run(warehouse, run_dir, run_id=run_id)
+
+
+@pytest.fixture(scope="package")
+def sandbox_warehouse(
+    sandbox_factory: Callable[..., Any], tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, ModelRunSummary]:
+    """A sandbox-loaded warehouse with the models built and tested: (path, summary)."""
+    sandbox = sandbox_factory(orders=SANDBOX_ORDERS, seed=11)
+    folder = tmp_path_factory.mktemp("sandbox-warehouse")
+    warehouse, staging = folder / "warehouse.duckdb", folder / "staging"
+    load_from_sandbox(sandbox, warehouse, staging, "run-1")
+    sandbox.simulate_changes(
+        advance_seconds=3600, edit_orders=0.05, add_orders=0.03, delete_orders=0.05, edit_lines=0.05
+    )
+    load_from_sandbox(sandbox, warehouse, staging, "run-2", reconcile=True)
+    shutil.rmtree(staging, ignore_errors=True)
+    summary = run_models(warehouse, raise_on_failure=False)
+    return warehouse, summary
