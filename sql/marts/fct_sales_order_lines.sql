@@ -24,8 +24,8 @@
 -- column: is_discounted — true where the discount rate is above 0
 -- column: is_hidden — whether the line is hidden on documents, as the API gave it
 -- column: description — the line's description
--- column: discount_band — 0 %, 0–10 %, 10–25 %, 25–50 %, 50–<100 % or 100 % (upper bounds
---   included: 10 % is in 0–10 %)
+-- column: discount_band — 0 %, 0-10 %, 10-25 %, 25-50 %, 50-<100 % or 100 % (upper bounds
+--   included: 10 % is in 0-10 %)
 -- column: discount_band_order — sorts the bands: 0 (0 %) to 5 (100 %)
 -- column: currency_code — the order's currency (null: the base currency)
 -- column: exchange_rate — base currency units per unit of the order's currency (1 when absent)
@@ -147,10 +147,10 @@ final as (
         description,
         case
             when discount_rate = 0 then '0 %'
-            when discount_rate <= 10 then '0–10 %'
-            when discount_rate <= 25 then '10–25 %'
-            when discount_rate <= 50 then '25–50 %'
-            when discount_rate < 100 then '50–<100 %'
+            when discount_rate <= 10 then '0-10 %'
+            when discount_rate <= 25 then '10-25 %'
+            when discount_rate <= 50 then '25-50 %'
+            when discount_rate < 100 then '50-<100 %'
             else '100 %'
         end as discount_band,
         case

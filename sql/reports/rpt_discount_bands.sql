@@ -1,6 +1,6 @@
 -- grain: one row per discount band (discount_band), all six bands even when empty
--- description: How booked lines are spread over the discount bands 0 %, 0–10 %, 10–25 %,
---   25–50 %, 50–<100 % and 100 % (upper bounds included: a 10 % discount is in 0–10 %), over
+-- description: How booked lines are spread over the discount bands 0 %, 0-10 %, 10-25 %,
+--   25-50 %, 50-<100 % and 100 % (upper bounds included: a 10 % discount is in 0-10 %), over
 --   all booked lines (invoiced + confirmed orders; deleted orders never count), base currency.
 --   For one period, group marts.fct_sales_order_lines by discount_band instead.
 --
@@ -29,10 +29,10 @@ bands as (
     select * from (
         values
             (0, '0 %'),
-            (1, '0–10 %'),
-            (2, '10–25 %'),
-            (3, '25–50 %'),
-            (4, '50–<100 %'),
+            (1, '0-10 %'),
+            (2, '10-25 %'),
+            (3, '25-50 %'),
+            (4, '50-<100 %'),
             (5, '100 %')
     ) as bands (discount_band_order, discount_band)
 

@@ -1,8 +1,8 @@
 """A small hand-computed data set for the SQL models, inserted straight into ``raw``.
 
 Order 1001 carries the three lines of the documentation page's example
-(``reference/002_*.txt``): 2 × 49.99 with 10 % discount, 5 × 4.99 (a text line)
-and 1 × 39.99, all at 25 % tax. The others add what the rules must survive: a
+(``reference/002_*.txt``): 2 x 49.99 with 10 % discount, 5 x 4.99 (a text line)
+and 1 x 39.99, all at 25 % tax. The others add what the rules must survive: a
 foreign-currency order with a credit line (negative quantity) and half-cent
 ties in the conversion, a 100 % discount, a pipeline order, an inactive order,
 an order without API amounts or currency, and a deleted order that must never
@@ -10,15 +10,15 @@ count. Every expected value in ``test_golden.py`` was computed by hand from
 ARCHITECTURE.md's rules (rounding half away from zero to cents):
 
 ========  ==========  =====  ===================================================
-order     status      month  lines (quantity × price, discount %, tax %)
+order     status      month  lines (quantity x price, discount %, tax %)
 ========  ==========  =====  ===================================================
-1001      Invoice     25-01  2 × 49.99 10 % 25 %; text 5 × 4.99; 1 × 39.99 25 %
-1002      Confirmed   25-02  EUR at 11.5: 3 × 19.95 0 %; credit −1 × 39.99 0 %
-1003      Draft       25-02  4 × 12.50 100 % 25 %; 1.5 × 33.33 15 % 15 %
-1004      Invoice     25-01  deleted: 10 × 100.00 25 %
-1005      Invoice     24-01  no currency, no API amounts: 10 × 10.00 5 % 25 %
-1006      Inactive    25-01  1 × 1000.00 25 %
-1007      AdvanceInv  25-02  2 × 25.00 100 % 25 %; 3 × 7.77 30 % 12 % (API tax +0.01)
+1001      Invoice     25-01  2 x 49.99 10 % 25 %; text 5 x 4.99; 1 x 39.99 25 %
+1002      Confirmed   25-02  EUR at 11.5: 3 x 19.95 0 %; credit -1 x 39.99 0 %
+1003      Draft       25-02  4 x 12.50 100 % 25 %; 1.5 x 33.33 15 % 15 %
+1004      Invoice     25-01  deleted: 10 x 100.00 25 %
+1005      Invoice     24-01  no currency, no API amounts: 10 x 10.00 5 % 25 %
+1006      Inactive    25-01  1 x 1000.00 25 %
+1007      AdvanceInv  25-02  2 x 25.00 100 % 25 %; 3 x 7.77 30 % 12 % (API tax +0.01)
 ========  ==========  =====  ===================================================
 """
 
@@ -121,7 +121,7 @@ def load_golden(con: duckdb.DuckDBPyConnection) -> None:
     columns = ", ".join(ORDER_FIELDS)
     marks = ", ".join("?" for _ in ORDER_FIELDS)
     con.executemany(
-        f"INSERT INTO raw.sales_orders ({columns}, run_id, extracted_at, deleted_run_id) "  # noqa: S608
+        f"INSERT INTO raw.sales_orders ({columns}, run_id, extracted_at, deleted_run_id) "
         f"VALUES ({marks}, ?, ?, ?)",
         [
             [
@@ -136,7 +136,7 @@ def load_golden(con: duckdb.DuckDBPyConnection) -> None:
     columns = ", ".join(LINE_FIELDS)
     marks = ", ".join("?" for _ in LINE_FIELDS)
     con.executemany(
-        f"INSERT INTO raw.sales_order_lines ({columns}, run_id, extracted_at) "  # noqa: S608
+        f"INSERT INTO raw.sales_order_lines ({columns}, run_id, extracted_at) "
         f"VALUES ({marks}, ?, ?)",
         [
             [*(_value(f, v) for f, v in zip(LINE_FIELDS, row, strict=True)), RUN, EXTRACTED]

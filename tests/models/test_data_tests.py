@@ -88,14 +88,13 @@ def test_a_corrupted_row_fails_its_data_test(fresh_golden, test_name):
 
 
 def test_run_models_raises_with_the_offending_rows(fresh_golden):
-    fresh_golden.execute(
-        "update raw.sales_orders set net_amount = 999.99 where order_id = 1001"
-    )
+    fresh_golden.execute("update raw.sales_orders set net_amount = 999.99 where order_id = 1001")
     with pytest.raises(DataTestError) as raised:
         run_models(fresh_golden)
     message = str(raised.value)
     assert "sql/tests/order_amounts_reconcile.sql" in message
-    assert "1001" in message and "845.070000" in message  # 999.99 − 154.92
+    assert "1001" in message
+    assert "845.070000" in message  # 999.99 - 154.92
     assert [f.path.stem for f in raised.value.failures] == ["order_amounts_reconcile"]
 
 

@@ -23,22 +23,24 @@ def one(con: duckdb.DuckDBPyConnection, sql: str, *params: Any) -> dict[str, Any
 
 
 AMOUNTS = "gross_amount, discount_amount, net_amount, tax_amount, total_amount"
-BASE = "gross_amount_base, discount_amount_base, net_amount_base, tax_amount_base, total_amount_base"
+BASE = (
+    "gross_amount_base, discount_amount_base, net_amount_base, tax_amount_base, total_amount_base"
+)
 
 
 def line(con, order_id: int, line_id: int, columns: str = AMOUNTS) -> tuple:
     return con.execute(
-        f"select {columns} from marts.fct_sales_order_lines where order_id = ? and line_id = ?",  # noqa: S608
+        f"select {columns} from marts.fct_sales_order_lines where order_id = ? and line_id = ?",
         [order_id, line_id],
     ).fetchone()
 
 
 def test_the_documentation_example_lines(golden):
-    # 2 × 49.99 = 99.98; × 0.9 = 89.982 → 89.98; tax 22.495 → 22.50 (half away from zero)
+    # 2 x 49.99 = 99.98; x 0.9 = 89.982 → 89.98; tax 22.495 → 22.50 (half away from zero)
     assert line(golden, 1001, 1) == (D("99.98"), D("10.00"), D("89.98"), D("22.50"), D("112.48"))
-    # text line 5 × 4.99 = 24.95; tax 6.2375 → 6.24
+    # text line 5 x 4.99 = 24.95; tax 6.2375 → 6.24
     assert line(golden, 1001, 2) == (D("24.95"), D("0.00"), D("24.95"), D("6.24"), D("31.19"))
-    # 1 × 39.99; tax 9.9975 → 10.00
+    # 1 x 39.99; tax 9.9975 → 10.00
     assert line(golden, 1001, 3) == (D("39.99"), D("0.00"), D("39.99"), D("10.00"), D("49.99"))
     flags = rows(
         golden,
@@ -50,7 +52,9 @@ def test_the_documentation_example_lines(golden):
         (True, None),
         (False, 103),
     ]
-    order = one(golden, f"select {AMOUNTS}, line_count from marts.fct_sales_orders where order_id = 1001")  # noqa: S608
+    order = one(
+        golden, f"select {AMOUNTS}, line_count from marts.fct_sales_orders where order_id = 1001"
+    )
     assert order == {
         "gross_amount": D("164.92"),
         "discount_amount": D("10.00"),
@@ -62,9 +66,9 @@ def test_the_documentation_example_lines(golden):
 
 
 def test_fractional_quantity_and_ties_round_half_away_from_zero(golden):
-    # 1.5 × 33.33 = 49.995 → 50.00; × 0.85 = 42.49575 → 42.50; tax 15 % 6.375 → 6.38
+    # 1.5 x 33.33 = 49.995 → 50.00; x 0.85 = 42.49575 → 42.50; tax 15 % 6.375 → 6.38
     assert line(golden, 1003, 2) == (D("50.00"), D("7.50"), D("42.50"), D("6.38"), D("48.88"))
-    # 3 × 7.77 = 23.31; × 0.7 = 16.317 → 16.32; tax 12 % 1.9584 → 1.96
+    # 3 x 7.77 = 23.31; x 0.7 = 16.317 → 16.32; tax 12 % 1.9584 → 1.96
     assert line(golden, 1007, 2) == (D("23.31"), D("6.99"), D("16.32"), D("1.96"), D("18.28"))
 
 
@@ -78,7 +82,7 @@ def test_full_discount(golden):
 
 
 def test_foreign_currency_and_credit_line(golden):
-    # EUR at 11.5: 59.85 × 11.5 = 688.275 → 688.28; credit −39.99 × 11.5 = −459.885 → −459.89
+    # EUR at 11.5: 59.85 x 11.5 = 688.275 → 688.28; credit -39.99 x 11.5 = -459.885 → -459.89
     assert line(golden, 1002, 1) == (D("59.85"), D("0.00"), D("59.85"), D("0.00"), D("59.85"))
     assert line(golden, 1002, 1, BASE) == (
         D("688.28"),
@@ -114,7 +118,7 @@ def test_deleted_orders_never_count(golden):
         "marts.fct_sales_orders",
         "reports.rpt_order_reconciliation",
     ):
-        found = golden.execute(f"select count(*) from {relation} where order_id = 1004").fetchone()  # noqa: S608
+        found = golden.execute(f"select count(*) from {relation} where order_id = 1004").fetchone()
         assert found == (0,), relation
     january = one(golden, "select * from reports.rpt_revenue_by_month where month = '2025-01-01'")
     assert january["booked_net_amount"] == D("154.92")  # not + 1000.00 of the deleted order
@@ -129,9 +133,10 @@ def test_deleted_orders_never_count(golden):
 
 def test_revenue_by_month(golden):
     months = rows(golden, "select * from reports.rpt_revenue_by_month order by month")
-    assert [m["month"] for m in months] == [
-        dt.date(2024, m, 1) for m in range(1, 13)
-    ] + [dt.date(2025, 1, 1), dt.date(2025, 2, 1)]
+    assert [m["month"] for m in months] == [dt.date(2024, m, 1) for m in range(1, 13)] + [
+        dt.date(2025, 1, 1),
+        dt.date(2025, 2, 1),
+    ]
     by_month = {m["month"]: m for m in months}
     jan24, jan25, feb25 = (
         by_month[dt.date(2024, 1, 1)],
@@ -151,7 +156,7 @@ def test_revenue_by_month(golden):
         "confirmed_net_amount": D("0.00"),
         "pipeline_net_amount": D("0.00"),
     }  # fmt: skip
-    # year over year: 154.92 − 95.00 = 59.92, 63.07 % of 95.00; month before was 0: no percent
+    # year over year: 154.92 - 95.00 = 59.92, 63.07 % of 95.00; month before was 0: no percent
     assert (jan25["booked_net_yoy_change"], jan25["booked_net_yoy_change_pct"]) == (
         D("59.92"),
         D("63.07"),
@@ -177,7 +182,7 @@ def test_revenue_by_month(golden):
         "pipeline_tax_amount": D("6.38"),
         "pipeline_total_amount": D("48.88"),
     }  # fmt: skip
-    # 244.71 − 154.92 = 89.79 = 57.96 % of 154.92
+    # 244.71 - 154.92 = 89.79 = 57.96 % of 154.92
     assert (feb25["booked_net_mom_change"], feb25["booked_net_mom_change_pct"]) == (
         D("89.79"),
         D("57.96"),
@@ -186,7 +191,7 @@ def test_revenue_by_month(golden):
         D("42.50"),
         None,
     )
-    # February 2024 fell from 95.00 to 0: −100 %
+    # February 2024 fell from 95.00 to 0: -100 %
     assert by_month[dt.date(2024, 2, 1)]["booked_net_mom_change_pct"] == D("-100.00")
 
 
@@ -257,7 +262,7 @@ def test_discounts(golden):
         (dt.date(2024, 1, 1), 1, 1, D("100.00"), D("100.00"), D("5.00"), D("95.00"), D("5.00")),
         # 10.00 of 164.92 = 6.0635 %
         (dt.date(2025, 1, 1), 3, 1, D("33.33"), D("164.92"), D("10.00"), D("154.92"), D("6.06")),
-        # 688.28 − 459.89 + 50.00 + 23.31 = 301.70 gross; 50.00 + 6.99 = 56.99 off: 18.89 %
+        # 688.28 - 459.89 + 50.00 + 23.31 = 301.70 gross; 50.00 + 6.99 = 56.99 off: 18.89 %
         (dt.date(2025, 2, 1), 4, 2, D("50.00"), D("301.70"), D("56.99"), D("244.71"), D("18.89")),
     ]
     bands = rows(
@@ -267,10 +272,10 @@ def test_discounts(golden):
     )
     assert [tuple(r.values()) for r in bands] == [
         ("0 %", 4, D("50.00"), D("293.33"), D("0.00"), D("0.00")),
-        ("0–10 %", 2, D("25.00"), D("199.98"), D("15.00"), D("20.84")),
-        ("10–25 %", 0, D("0.00"), D("0.00"), D("0.00"), D("0.00")),
-        ("25–50 %", 1, D("12.50"), D("23.31"), D("6.99"), D("9.71")),
-        ("50–<100 %", 0, D("0.00"), D("0.00"), D("0.00"), D("0.00")),
+        ("0-10 %", 2, D("25.00"), D("199.98"), D("15.00"), D("20.84")),
+        ("10-25 %", 0, D("0.00"), D("0.00"), D("0.00"), D("0.00")),
+        ("25-50 %", 1, D("12.50"), D("23.31"), D("6.99"), D("9.71")),
+        ("50-<100 %", 0, D("0.00"), D("0.00"), D("0.00"), D("0.00")),
         ("100 %", 1, D("12.50"), D("50.00"), D("50.00"), D("69.45")),
     ]
     top_customers = rows(
@@ -310,9 +315,10 @@ def test_discounts(golden):
 
 def test_reconciliation_lists_differences(golden):
     listed = rows(golden, "select * from reports.rpt_order_reconciliation")
-    assert [(r["order_id"], r["tax_amount_difference"], r["total_amount_difference"]) for r in listed] == [
-        (1007, D("0.01"), D("0.01"))
-    ]  # fmt: skip
+    differences = [
+        (r["order_id"], r["tax_amount_difference"], r["total_amount_difference"]) for r in listed
+    ]
+    assert differences == [(1007, D("0.01"), D("0.01"))]
     order = one(
         golden, "select is_reconciled, net_amount_difference from marts.fct_sales_orders "
         "where order_id = 1005",
@@ -328,11 +334,13 @@ def test_dimensions_keep_latest_values(golden):
         "tax_id": 1,
         "tax_number": 1,
         "tax_rate": D("25"),
-        "line_count": 7,  # 1001 × 3, 1003, 1005, 1006, 1007; not the deleted 1004
+        "line_count": 7,  # 1001 x 3, 1003, 1005, 1006, 1007; not the deleted 1004
         "first_order_date": dt.date(2024, 1, 15),
         "last_order_date": dt.date(2025, 2, 25),
     }
-    accounts = rows(golden, "select account_id, account_number, account_name from marts.dim_accounts")
+    accounts = rows(
+        golden, "select account_id, account_number, account_name from marts.dim_accounts"
+    )
     assert sorted(tuple(r.values()) for r in accounts) == [
         (103200, 3200, "Salgsinntekt, utenfor avgiftsområdet"),
         (200001, 1500, "Accounts Receivable"),
