@@ -299,7 +299,10 @@ class TwentyFourSevenOfficeClient:
             token = None
             if authenticate:
                 token = self._tokens.get()
-                self.limiter.acquire()
+                if self.limiter.acquire() > 0:
+                    # The wait for a slot may be long (many threads, a 429 pause): send
+                    # the token that is valid now, renewed if it fell due meanwhile.
+                    token = self._tokens.get()
                 headers["Authorization"] = f"Bearer {token}"
             self._count("requests")
             try:
