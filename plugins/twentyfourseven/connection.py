@@ -39,6 +39,12 @@ EXTRA_FIELDS: dict[str, tuple[str, str, Any, str]] = {
         "Orders read in parallel by the bulk reader.",
     ),
     "timeout": ("Timeout (s)", "number", settings.DEFAULT_TIMEOUT, "Per-request timeout."),
+    "max_attempts": (
+        "Attempts per request",
+        "integer",
+        settings.DEFAULT_MAX_ATTEMPTS,
+        "Tries of a failing request (with backoff) before the order is recorded as failed.",
+    ),
 }
 
 HIDDEN_FIELDS = ["host", "schema", "port"]

@@ -35,8 +35,11 @@ CHANGES_PER_RUN = {
 SHOWN = ("Plan ", "Extract chunk", "Load", "Loaded", "ERROR", "Traceback", "Error:", "failed")
 
 
-def airflow_env(sandbox: Any, data_dir: Path, airflow_home: Path, rate: float) -> dict[str, str]:
-    """The environment of the Airflow commands: project-local home, DAGs and connection."""
+def airflow_env(
+    sandbox: Any, data_dir: Path, airflow_home: Path, rate: float, **extra: Any
+) -> dict[str, str]:
+    """The environment of the Airflow commands: project-local home, DAGs and connection
+    (``extra``: more connection extras, e.g. ``max_attempts``)."""
     connection = {
         "conn_type": "twentyfourseven",
         "login": sandbox.client_id,
@@ -47,6 +50,7 @@ def airflow_env(sandbox: Any, data_dir: Path, airflow_home: Path, rate: float) -
             "token_url": sandbox.token_url,
             "rate_limit": rate,
             "max_concurrency": 8,
+            **extra,
         },
     }
     return {

@@ -1,7 +1,7 @@
 """Airflow hook: an Airflow connection of type ``twentyfourseven`` -> an API client.
 
 Connection: login = client ID, password = client secret, extras = organization ID,
-API base URL, token URL, audience, rate budget, concurrency and timeout (see
+API base URL, token URL, audience, rate budget, concurrency, timeout and retry attempts (see
 ``twentyfourseven.connection``). As JSON in an environment variable::
 
     AIRFLOW_CONN_TWENTYFOURSEVEN_DEFAULT='{"conn_type": "twentyfourseven",
@@ -16,7 +16,7 @@ from typing import Any
 from airflow.sdk import BaseHook
 
 from . import connection
-from .api import TwentyFourSevenOfficeClient
+from .api import RetryPolicy, TwentyFourSevenOfficeClient
 from .api.errors import TwentyFourSevenOfficeError
 
 
@@ -86,10 +86,11 @@ class TwentyFourSevenOfficeHook(BaseHook):
             rate_limit = float(extra("rate_limit"))
             max_concurrency = int(extra("max_concurrency"))
             timeout = float(extra("timeout"))
+            max_attempts = int(extra("max_attempts"))
         except (TypeError, ValueError) as exc:
             raise ValueError(
                 f"Airflow connection {self.twentyfourseven_conn_id!r}: rate_limit, "
-                f"max_concurrency and timeout must be numbers ({exc})"
+                f"max_concurrency, timeout and max_attempts must be numbers ({exc})"
             ) from None
         options: dict[str, Any] = {
             "base_url": extra("api_base_url"),
@@ -98,6 +99,7 @@ class TwentyFourSevenOfficeHook(BaseHook):
             "rate_limit": rate_limit / self.budget_share if rate_limit > 0 else None,
             "max_concurrency": max_concurrency,
             "timeout": timeout,
+            "retry": RetryPolicy(max_attempts=max(1, max_attempts)),
             "on_new_token": _mask,
         }
         options.update(self._client_kwargs)

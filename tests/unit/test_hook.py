@@ -32,6 +32,7 @@ def set_connection(monkeypatch, name: str = ENV, **overrides):
             "rate_limit": "12.5",
             "max_concurrency": 3,
             "timeout": "9",
+            "max_attempts": 3,
         },
     }
     conn.update(overrides)
@@ -48,6 +49,7 @@ def test_hook_builds_a_client_from_an_env_var_json_connection(monkeypatch):
     assert client.limiter.rate == 12.5
     assert client.max_concurrency == 3
     assert client._http.timeout.read == 9
+    assert client.retry.max_attempts == 3
     hook.close()
 
 
@@ -131,7 +133,7 @@ def test_provider_info_matches_the_hook():
 def airflow_cli(*args: str, tmp_path: Path) -> str:
     env = {**os.environ, "AIRFLOW_HOME": str(tmp_path), "AIRFLOW__CORE__LOAD_EXAMPLES": "False"}
     airflow = Path(sys.executable).with_name("airflow")
-    result = subprocess.run(  # noqa: S603 (our own venv's airflow)
+    result = subprocess.run(
         [str(airflow), *args], capture_output=True, text=True, env=env, timeout=120, check=True
     )
     return result.stdout
