@@ -12,6 +12,9 @@ into the DuckDB warehouse.
 3. **load** (one writer, pool `twentyfourseven_warehouse` with one slot): in one
    transaction, replace each read order's lines, upsert headers, tombstone deleted
    orders, quarantine invalid records, record failures and the run in `ops.runs`.
+4. **transform**: build the SQL models of `sql/` (staging → marts → reports),
+   then run the data tests of `sql/tests`; a failing test fails the task with the
+   rows that broke it.
 
 **Params**: `order_ids` (list, or comma-separated), `reconcile` (re-read every
 known order), `full_refresh` (list everything and re-read every known order).
@@ -81,7 +84,14 @@ def twentyfourseven_sales_orders():
 
         return load_step(get_current_context()["run_id"])
 
-    load(extract.expand(chunk=plan()))
+    @task(pool=WAREHOUSE_POOL)
+    def transform(loaded: dict) -> dict:
+        """Build the models and run the data tests."""
+        from twentyfourseven.pipeline.steps import transform_step
+
+        return transform_step()
+
+    transform(load(extract.expand(chunk=plan())))
 
 
 twentyfourseven_sales_orders()

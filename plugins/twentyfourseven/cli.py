@@ -13,7 +13,11 @@ import sys
 from collections.abc import Sequence
 
 # module paths of subcommands, each with register(subparsers)
-_COMMANDS = ("twentyfourseven.sandbox.command", "twentyfourseven.demo")
+_COMMANDS = (
+    "twentyfourseven.sandbox.command",
+    "twentyfourseven.demo",
+    "twentyfourseven.warehouse.transform_command",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -23,6 +23,10 @@ def test_first_run_loads_every_order_and_line(pipeline):
     assert run["chunks"] == 4  # 300 orders, chunks of at least 40, at most 4
     assert_equals_truth(pipeline)
     assert run["lines_loaded"] == pipeline.query("select count(*) from raw.sales_order_lines")[0][0]
+    # The transform task built the models over what was loaded.
+    assert pipeline.query("select count(*) from marts.fct_sales_order_lines") == [
+        (run["lines_loaded"],)
+    ]
     # One lines request per order; the headers came with the listing.
     assert lines_requests == 300
     assert order_requests == 0

@@ -13,10 +13,11 @@ def test_every_dag_imports_cleanly():
     bag = DagBag(dag_folder=str(DAGS))
     assert bag.import_errors == {}
     dag = bag.dags["twentyfourseven_sales_orders"]
-    assert {t.task_id for t in dag.tasks} == {"plan", "extract", "load"}
+    assert {t.task_id for t in dag.tasks} == {"plan", "extract", "load", "transform"}
     assert dag.max_active_runs == 1
     assert dag.catchup is False
-    assert dag.get_task("plan").pool == dag.get_task("load").pool == "twentyfourseven_warehouse"
+    for writer in ("plan", "load", "transform"):
+        assert dag.get_task(writer).pool == "twentyfourseven_warehouse"
     assert dag.default_args["retries"] >= 1
     assert dag.doc_md
     assert "plan" in dag.doc_md

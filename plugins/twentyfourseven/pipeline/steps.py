@@ -76,3 +76,13 @@ def load_step(run_id: str, settings: PipelineSettings | None = None) -> dict[str
         "orders_quarantined": summary.orders_quarantined,
         "lines_loaded": summary.lines_loaded,
     }
+
+
+def transform_step(settings: PipelineSettings | None = None) -> dict[str, Any]:
+    """Build the SQL models in ``sql/`` and run the data tests; a failing test fails the task."""
+    from twentyfourseven.warehouse.models import run_models
+
+    settings = _settings(settings)
+    summary = run_models(settings.warehouse)
+    log.info("%s", summary.describe())
+    return summary.as_dict()
