@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from twentyfourseven.pipeline.steps import load_step
+import logging
+import multiprocessing
+import os
+import signal
+
+from twentyfourseven.pipeline.steps import extract_step, load_step, plan_step
 
 from .conftest import assert_equals_truth, sandbox_truth, table_checksums, warehouse_view
 
@@ -133,3 +138,48 @@ def test_reloading_the_same_run_leaves_every_table_identical(pipeline):
     assert table_checksums(settings.warehouse) == before
     load_step(run_id, settings)
     assert table_checksums(settings.warehouse) == before
+
+
+def _load_in_child(run_id: str, settings, queue) -> None:
+    """The load task's work in its own process, reporting the loader's log lines."""
+
+    class ToQueue(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            queue.put(record.getMessage())
+
+    logger = logging.getLogger("twentyfourseven.warehouse.load")
+    logger.setLevel(logging.INFO)
+    logger.addHandler(ToQueue())
+    load_step(run_id, settings)
+    queue.put("COMMITTED")
+
+
+def test_a_killed_load_keeps_the_previous_state_and_the_next_run_completes_it(
+    pipeline, monkeypatch
+):
+    sandbox = pipeline.sandbox
+    sandbox.simulate_changes(advance_seconds=600, edit_orders=0.1, add_orders=0.05)
+    for name, value in pipeline.env().items():
+        if name.startswith(("AIRFLOW_CONN_", "TWENTYFOURSEVEN_")):
+            monkeypatch.setenv(name, value)
+    settings = pipeline.settings
+    run_id = "manual__killed_load"
+    for chunk in plan_step(run_id, {}, settings):
+        extract_step(run_id, chunk, 1, settings)
+    before = table_checksums(settings.warehouse)
+
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    child = context.Process(target=_load_in_child, args=(run_id, settings, queue))
+    child.start()
+    seen: list[str] = []
+    while not (seen and seen[-1].startswith("staged run")):  # inside the open transaction
+        seen.append(queue.get(timeout=120))
+    os.kill(child.pid, signal.SIGKILL)
+    child.join(timeout=60)
+    assert child.exitcode == -signal.SIGKILL
+    assert table_checksums(settings.warehouse) == before  # nothing of the killed load shows
+
+    pipeline.run()  # the next scheduled run
+    assert pipeline.last_run()["orders_ok"] > 0
+    assert_equals_truth(pipeline)
