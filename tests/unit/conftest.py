@@ -14,6 +14,10 @@ import pytest
 
 from twentyfourseven.api import RetryPolicy, TwentyFourSevenOfficeClient
 
+from ..builders import line_body, order_body
+
+__all__ = ["line_body", "order_body"]  # the unit tests import them from here
+
 BASE_URL = "https://api.test/v1"
 TOKEN_URL = "https://login.test/oauth/token"
 CLIENT_SECRET = "s3cr3t-VALUE-never-logged"
@@ -166,22 +170,3 @@ def make_client(api: FakeApi, sleeps: SleepRecorder):
 @pytest.fixture
 def client(make_client) -> TwentyFourSevenOfficeClient:
     return make_client()
-
-
-def order_body(order_id: int, **fields: Any) -> dict[str, Any]:
-    return {"id": order_id, "status": "Invoice", "netAmount": 100.10, **fields}
-
-
-def line_body(line_id: int, **fields: Any) -> dict[str, Any]:
-    return {
-        "id": line_id,
-        "type": "product",
-        "product": {"id": 101},
-        "description": "Leather handbag",
-        "quantity": 2,
-        "price": 49.99,
-        "discountRate": 10,
-        "tax": {"id": 1, "number": 1, "rate": 25},
-        "account": {"id": 200001, "number": 3000, "name": "Sales"},
-        **fields,
-    }

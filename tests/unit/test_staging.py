@@ -10,24 +10,16 @@ import pytest
 
 from twentyfourseven.api import NotFoundError, OrderOutcome, OutcomeStatus, ServerError
 from twentyfourseven.api.bulk import InvalidRecord
-from twentyfourseven.api.models import SalesOrderExtended, SalesOrderLine, dumps_json, parse_json
+from twentyfourseven.api.models import SalesOrderExtended, parse_json
 from twentyfourseven.warehouse.schema import read_json_columns
 from twentyfourseven.warehouse.staging import ChunkWriter, CorruptChunkError, verify_chunk
 
+from .. import builders
 from .conftest import line_body, order_body
 
 
 def ok(order_id: int, lines: list[dict], header: dict | None = None) -> OrderOutcome:
-    raw_header = parse_json(dumps_json(header or order_body(order_id)))
-    raw_lines = parse_json(dumps_json(lines))
-    return OrderOutcome(
-        order_id,
-        OutcomeStatus.OK,
-        header=SalesOrderExtended.model_validate(raw_header),
-        lines=tuple(SalesOrderLine.model_validate(r) for r in raw_lines),
-        raw_header=raw_header,
-        raw_lines=raw_lines,
-    )
+    return builders.ok(order_id, lines, header or order_body(order_id))
 
 
 @pytest.fixture

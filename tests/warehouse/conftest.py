@@ -13,53 +13,25 @@ import pytest
 
 from twentyfourseven.api import NotFoundError, OrderOutcome, OutcomeStatus, ServerError
 from twentyfourseven.api.bulk import InvalidRecord
-from twentyfourseven.api.models import SalesOrderExtended, SalesOrderLine, dumps_json, parse_json
+from twentyfourseven.api.models import SalesOrderExtended, SalesOrderLine
 from twentyfourseven.warehouse.runplan import RunPlan, run_folder_name, utc_now, write_chunk_ids
 from twentyfourseven.warehouse.staging import ChunkWriter, chunk_dir
 
+from .. import builders
+from ..builders import exact as _exact
+from ..builders import line_body
+
 
 def order_body(order_id: int, **fields: Any) -> dict[str, Any]:
-    return {
-        "id": order_id,
-        "status": "Invoice",
-        "netAmount": 100.10,
-        "modifiedAt": "2024-05-01T10:00:00Z",
-        "currency": {"code": "EUR", "rate": 11.4567890123},
-        **fields,
-    }
-
-
-def line_body(line_id: int, **fields: Any) -> dict[str, Any]:
-    return {
-        "id": line_id,
-        "type": "product",
-        "product": {"id": 101},
-        "description": "Leather handbag",
-        "quantity": 2,
-        "price": 49.99,
-        "discountRate": 10,
-        "tax": {"id": 1, "number": 1, "rate": 25},
-        "account": {"id": 200001, "number": 3000, "name": "Sales"},
-        **fields,
-    }
-
-
-def _exact(value: Any) -> Any:
-    """JSON as the API would send it, decimals parsed exactly."""
-    return parse_json(dumps_json(value))
+    return builders.order_body(
+        order_id,
+        **{"modifiedAt": "2024-05-01T10:00:00Z", "currency": {"code": "EUR", "rate": 11.4567890123}}
+        | fields,
+    )
 
 
 def ok(order_id: int, lines: Iterable[dict], **header: Any) -> OrderOutcome:
-    raw_header = _exact(order_body(order_id, **header))
-    raw_lines = _exact(list(lines))
-    return OrderOutcome(
-        order_id,
-        OutcomeStatus.OK,
-        header=SalesOrderExtended.model_validate(raw_header),
-        lines=tuple(SalesOrderLine.model_validate(r) for r in raw_lines),
-        raw_header=raw_header,
-        raw_lines=raw_lines,
-    )
+    return builders.ok(order_id, lines, order_body(order_id, **header))
 
 
 def gone(order_id: int) -> OrderOutcome:
