@@ -4,7 +4,7 @@ parameters, status codes, headers and body shapes.
 Request bodies are validated with the project's shared models (``SalesOrderCreate``,
 ``SalesOrderUpdate``, ``SalesOrderLineCreate``); failures become the API's
 ``ValidationError`` body. Responses are plain dicts in wire form, encoded with
-``encode_json`` (byte-identical to ``dumps_json``) so money stays exact; a test
+``dumps_json`` so money stays exact; a test
 validates them against ``SalesOrder``, ``SalesOrderExtended`` and ``SalesOrderLine``.
 """
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from fastapi import Response
 
-from .encoding import encode_json
+from twentyfourseven.api.models import dumps_json
 
 # pydantic error type → JSON Schema keyword (what an ajv-style validator reports)
 _KEYWORDS = {
@@ -74,7 +74,7 @@ def json_response(
 ) -> Response:
     """A JSON response with Decimals written as exact JSON numbers."""
     return Response(
-        content=encode_json(body),
+        content=dumps_json(body),
         status_code=status,
         headers=headers,
         media_type="application/json",

@@ -14,7 +14,8 @@ import secrets
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from .encoding import encode_json
+from twentyfourseven.api.models import dumps_json
+
 from .errors import error_body
 from .state import Sandbox
 
@@ -126,7 +127,7 @@ async def _fault_response(kind: str, retry_after: float | None, send: Send) -> N
             "500": ("InternalServerError", "An unexpected error occurred"),
             "503": ("ServiceUnavailableError", "The service is temporarily unavailable"),
         }[kind]
-        body, content_type = encode_json(error_body(name, message)), b"application/json"
+        body, content_type = dumps_json(error_body(name, message)), b"application/json"
         if retry_after is not None:
             headers.append((b"retry-after", str(int(retry_after)).encode()))
     headers += [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]

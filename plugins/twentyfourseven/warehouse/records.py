@@ -15,6 +15,7 @@ with the reason instead of being rounded silently.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -123,22 +124,33 @@ def _cell(column: Column, value: Any) -> Any:
     if value is None:
         return None
     if isinstance(value, Decimal):
-        width, scale = column.decimal or (38, 18)
-        exponent = value.as_tuple().exponent
-        if not isinstance(exponent, int):
-            raise DoesNotFit(f"{column.name} {value} is not a finite number")
-        normalized = value.normalize()
-        decimals = max(0, -normalized.as_tuple().exponent)  # type: ignore[operator]
-        if decimals > scale:
-            raise DoesNotFit(f"{column.name} {value} has more than {scale} decimal places")
-        if abs(value) >= Decimal(10) ** (width - scale):
-            raise DoesNotFit(f"{column.name} {value} has more than {width - scale} integer digits")
-        return format(value, "f")
+        return _fit_decimal(column, value)
     if column.sql_type == "BIGINT" and isinstance(value, int) and not -(2**63) <= value < 2**63:
         raise DoesNotFit(f"{column.name} {value} is out of the 64-bit range")
-    if isinstance(value, dt.datetime | dt.date):
+    if isinstance(value, dt.date):  # datetime is a date too
         return value.isoformat()
     return value
+
+
+@functools.cache
+def _decimal_limits(sql_type: str) -> tuple[int, int, Decimal]:
+    width, scale = (int(n) for n in sql_type[8:-1].split(","))
+    return scale, width - scale, Decimal(10) ** (width - scale)
+
+
+def _fit_decimal(column: Column, value: Decimal) -> str:
+    scale, integer_digits, ceiling = _decimal_limits(
+        column.sql_type if column.decimal else "DECIMAL(38,18)"
+    )
+    exponent = value.as_tuple().exponent
+    if not isinstance(exponent, int):
+        raise DoesNotFit(f"{column.name} {value} is not a finite number")
+    # Trailing zeros (49.990000000) fit however many there are; only then normalize.
+    if -exponent > scale and -value.normalize().as_tuple().exponent > scale:  # type: ignore[operator]
+        raise DoesNotFit(f"{column.name} {value} has more than {scale} decimal places")
+    if abs(value) >= ceiling:
+        raise DoesNotFit(f"{column.name} {value} has more than {integer_digits} integer digits")
+    return format(value, "f")
 
 
 def _row(columns: tuple[Column, ...], model: Any) -> dict[str, Any]:

@@ -120,9 +120,9 @@ class ChunkWriter:
                     rows.append(("orders", {**row, "payload": _text(raw_header), **stamp}))
                 except DoesNotFit as exc:
                     quarantined.append(_unfit("order", outcome.order_id, None, exc, raw_header))
-            raw_lines = outcome.raw_lines or []
+            raw_by_id = {_record_id(r): r for r in outcome.raw_lines or []}
             for number, line in enumerate(outcome.lines or (), start=1):
-                raw = next((r for r in raw_lines if _record_id(r) == line.id), None)
+                raw = raw_by_id.get(line.id)
                 try:
                     line_fields = line_row(line)
                 except DoesNotFit as exc:
