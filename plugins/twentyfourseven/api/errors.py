@@ -1,8 +1,10 @@
 """The client's exception tree.
 
-Every error raised past the client's boundary is one of these; httpx and pydantic
-errors are translated here (``raise ... from exc``). Messages name the method, the
-path and the API's identifiers, and never the client secret or a token.
+Every error from talking to the API is one of these: httpx errors and responses
+that fail the models are translated (``raise ... from exc``). A request body that
+fails the models raises pydantic's ``ValidationError`` (a ``ValueError``) before
+anything is sent. Messages name the method, the URL and the API's identifiers,
+and never the client secret or a token.
 """
 
 from __future__ import annotations

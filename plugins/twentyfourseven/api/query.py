@@ -39,8 +39,12 @@ class SalesOrderQuery:
     invoice_number: int | str | None = None
 
     def __post_init__(self) -> None:
-        if self.status is not None:  # refuse an unknown status before any request
-            object.__setattr__(self, "status", SalesOrderStatus(self.status))
+        if self.status is None:
+            return
+        status = SalesOrderStatus(self.status)  # an unknown status fails before any request
+        if status is SalesOrderStatus.INACTIVE:  # orders carry it; the filter's enum lacks it
+            raise ValueError("the API's status filter does not accept Inactive")
+        object.__setattr__(self, "status", status)
 
     def params(self, page_size: int) -> dict[str, Any]:
         """Query parameters with the API's (camelCase) names; unset filters left out."""
