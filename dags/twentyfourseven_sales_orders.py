@@ -15,6 +15,11 @@ into the DuckDB warehouse.
 4. **transform**: build the SQL models of `sql/` (staging → marts → reports),
    then run the data tests of `sql/tests`; a failing test fails the task with the
    rows that broke it.
+5. **publish**: write the read-only snapshot for analysts and BI tools (a new
+   file renamed over the old one) and render the HTML dashboard.
+
+Assets (for downstream DAGs): `twentyfourseven_raw` (load), `twentyfourseven_models`
+(transform), `twentyfourseven_snapshot` (publish).
 
 **Params**: `order_ids` (list, or comma-separated), `reconcile` (re-read every
 known order), `full_refresh` (list everything and re-read every known order).
@@ -34,6 +39,7 @@ import os
 
 from airflow.sdk import Param, dag, get_current_context, task
 
+from twentyfourseven import assets
 from twentyfourseven.pipeline.settings import WAREHOUSE_POOL
 
 # Extract tasks of one run that may read at once; each gets an equal share of the
@@ -77,21 +83,28 @@ def twentyfourseven_sales_orders():
 
         return extract_step(get_current_context()["run_id"], chunk, PARALLEL_EXTRACTS)
 
-    @task(pool=WAREHOUSE_POOL)
+    @task(pool=WAREHOUSE_POOL, outlets=[assets.RAW])
     def load(extracted: list[dict]) -> dict:
         """Apply the run's staging files to the warehouse in one transaction."""
         from twentyfourseven.pipeline.steps import load_step
 
         return load_step(get_current_context()["run_id"])
 
-    @task(pool=WAREHOUSE_POOL)
+    @task(pool=WAREHOUSE_POOL, outlets=[assets.MODELS])
     def transform(loaded: dict) -> dict:
         """Build the models and run the data tests."""
         from twentyfourseven.pipeline.steps import transform_step
 
         return transform_step()
 
-    transform(load(extract.expand(chunk=plan())))
+    @task(pool=WAREHOUSE_POOL, outlets=[assets.SNAPSHOT])
+    def publish(transformed: dict) -> dict:
+        """Publish the snapshot and the dashboard."""
+        from twentyfourseven.pipeline.steps import publish_step
+
+        return publish_step()
+
+    publish(transform(load(extract.expand(chunk=plan()))))
 
 
 twentyfourseven_sales_orders()

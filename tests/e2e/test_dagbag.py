@@ -13,11 +13,20 @@ def test_every_dag_imports_cleanly():
     bag = DagBag(dag_folder=str(DAGS))
     assert bag.import_errors == {}
     dag = bag.dags["twentyfourseven_sales_orders"]
-    assert {t.task_id for t in dag.tasks} == {"plan", "extract", "load", "transform"}
+    assert {t.task_id for t in dag.tasks} == {"plan", "extract", "load", "transform", "publish"}
     assert dag.max_active_runs == 1
     assert dag.catchup is False
-    for writer in ("plan", "load", "transform"):
+    for writer in ("plan", "load", "transform", "publish"):
         assert dag.get_task(writer).pool == "twentyfourseven_warehouse"
-    assert dag.default_args["retries"] >= 1
-    assert dag.doc_md
-    assert "plan" in dag.doc_md
+    produced = {
+        task_id: [asset.name for asset in dag.get_task(task_id).outlets]
+        for task_id in ("load", "transform", "publish")
+    }
+    assert produced == {
+        "load": ["twentyfourseven_raw"],
+        "transform": ["twentyfourseven_models"],
+        "publish": ["twentyfourseven_snapshot"],
+    }
+    consumer = bag.dags["twentyfourseven_snapshot_consumer"]
+    condition = consumer.timetable.asset_condition
+    assert [asset.name for asset in condition.objects] == ["twentyfourseven_snapshot"]

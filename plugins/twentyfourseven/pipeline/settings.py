@@ -28,6 +28,9 @@ def data_dir() -> Path:
 class PipelineSettings:
     """Where the data goes and how a run is cut up.
 
+    ``snapshot`` is the read-only copy for analysts and BI tools; ``dashboard``
+    the rendered HTML dashboard.
+
     ``max_chunks`` bounds the mapped extract tasks whatever the number of orders;
     ``min_chunk_size`` avoids a task per handful of orders; ``overlap_minutes``
     re-lists a margin before the watermark (clock skew, late commits upstream);
@@ -38,6 +41,8 @@ class PipelineSettings:
 
     warehouse: Path
     staging: Path
+    snapshot: Path
+    dashboard: Path
     conn_id: str = DEFAULT_CONN_ID
     max_chunks: int = 16
     min_chunk_size: int = 500
@@ -61,6 +66,8 @@ class PipelineSettings:
         values: dict[str, object] = {
             "warehouse": base / "warehouse.duckdb",
             "staging": base / "staging",
+            "snapshot": base / "snapshot.duckdb",
+            "dashboard": base / "dashboard.html",
         }
         for spec in fields(cls):
             raw = variable(f"twentyfourseven_{spec.name}") if variable else None
@@ -68,7 +75,7 @@ class PipelineSettings:
                 raw = os.environ.get(f"TWENTYFOURSEVEN_{spec.name.upper()}")
             if raw is None or raw == "":
                 continue
-            kind = {"warehouse": Path, "staging": Path, "conn_id": str}.get(spec.name)
+            kind = {"conn_id": str}.get(spec.name, Path if spec.type == "Path" else None)
             try:
                 values[spec.name] = (kind or type(getattr(cls, spec.name)))(raw)
             except ValueError:

@@ -86,3 +86,12 @@ def transform_step(settings: PipelineSettings | None = None) -> dict[str, Any]:
     summary = run_models(settings.warehouse)
     log.info("%s", summary.describe())
     return summary.as_dict()
+
+
+def publish_step(settings: PipelineSettings | None = None) -> dict[str, Any]:
+    """Publish the read-only snapshot (atomically), then the dashboard rendered from it."""
+    from twentyfourseven.warehouse.snapshot import publish_snapshot
+
+    settings = _settings(settings)
+    snapshot = publish_snapshot(settings.warehouse, settings.snapshot)
+    return {"snapshot": str(snapshot.path), "orders": snapshot.orders, "lines": snapshot.lines}
