@@ -17,6 +17,7 @@ _COMMANDS = (
     "twentyfourseven.sandbox.command",
     "twentyfourseven.demo",
     "twentyfourseven.warehouse.transform_command",
+    "twentyfourseven.warehouse.runs_command",
 )
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -21,6 +22,7 @@ from typing import Any
 
 import duckdb
 
+from .pipeline.progress import bar
 from .pipeline.settings import PROJECT_ROOT, WAREHOUSE_POOL, PipelineSettings
 
 DAG_ID = "twentyfourseven_sales_orders"
@@ -32,7 +34,16 @@ CHANGES_PER_RUN = {
     "edit_lines": 0.01,
 }
 # What the demo shows of Airflow's output; everything goes to the log file.
-SHOWN = ("Plan ", "Extract chunk", "Load", "Loaded", "ERROR", "Traceback", "Error:", "failed")
+SHOWN = ("Plan ", "orders requested", "Published", "models", "ERROR", "Traceback", "Error:")
+PROGRESS = re.compile(r"Extract chunk (\d+): (\d+)/(\d+) orders")
+
+
+def _message(line: str) -> str:
+    """The message of a structured log line, without timestamp, level and source."""
+    text = line.rstrip()
+    if "] " in text:
+        text = text.split("] ", 1)[1]
+    return text.split(" [twentyfourseven", 1)[0][:160]
 
 
 def airflow_env(
@@ -78,8 +89,13 @@ def _airflow(*args: str, env: dict[str, str], log: Path, show: bool = False) -> 
         assert process.stdout is not None
         for line in process.stdout:
             out.write(line)
-            if show and any(marker in line for marker in SHOWN):
-                print("  " + line.rstrip()[-160:], flush=True)
+            if not show:
+                continue
+            if progress := PROGRESS.search(line):
+                chunk, done, total = (int(g) for g in progress.groups())
+                print(f"  extract chunk {chunk:<3} {bar(done, total)} orders", flush=True)
+            elif any(marker in line for marker in SHOWN):
+                print("  " + _message(line), flush=True)
         return process.wait()
 
 

@@ -63,3 +63,9 @@ class Progress:
         elif self.done >= self.total:
             text += f", done in {format_duration(elapsed)}"
         return text
+
+
+def bar(done: int, total: int, width: int = 30) -> str:
+    """``[#########-----]  300/500`` for a terminal."""
+    filled = width * done // total if total else width
+    return f"[{'#' * filled}{'-' * (width - filled)}] {done:>{len(str(total))}}/{total}"

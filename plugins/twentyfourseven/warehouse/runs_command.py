@@ -1,0 +1,69 @@
+"""``twentyfourseven runs``: the last runs from ``ops.runs``, as an on-call engineer wants them."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import duckdb
+
+LAST_RUNS = """
+select run_id, mode, finished_at, orders_requested, orders_ok, orders_deleted, orders_failed,
+    orders_quarantined, lines_loaded, api_calls, duration_seconds
+from ops.runs
+order by started_at desc
+limit ?
+"""
+HEADER = ("run", "mode", "finished (UTC)", "req", "ok", "del", "FAIL", "QUAR", "lines", "calls")
+
+
+def last_runs(database: Path, limit: int = 10) -> list[dict]:
+    with duckdb.connect(str(database), read_only=True) as con:
+        cursor = con.execute(LAST_RUNS, [limit])
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def format_runs(runs: list[dict]) -> str:
+    """A fixed-width table; failed and quarantined counts are what to look at first."""
+    counts = ("orders_requested", "orders_ok", "orders_deleted", "orders_failed")
+    counts += ("orders_quarantined", "lines_loaded", "api_calls")
+    rows = [
+        (
+            str(r["run_id"])[-32:],
+            r["mode"],
+            r["finished_at"].strftime("%Y-%m-%d %H:%M") if r["finished_at"] else "-",
+            *(str(r[k]) for k in counts),
+            f"{r['duration_seconds']:.1f}" if r["duration_seconds"] is not None else "-",
+        )
+        for r in runs
+    ]
+    header = (*HEADER, "s")
+    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)]
+    return "\n".join(
+        "  ".join(str(cell).ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        for line in (header, *rows)
+    )
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``runs`` subcommand to the CLI."""
+    parser = subparsers.add_parser("runs", help="show the last pipeline runs (ops.runs)")
+    parser.add_argument("--database", type=Path, help="snapshot or warehouse (default: snapshot)")
+    parser.add_argument("--limit", type=int, default=10, help="how many runs (default 10)")
+    parser.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from twentyfourseven.pipeline.settings import PipelineSettings
+
+    settings = PipelineSettings.load()
+    database = args.database or (
+        settings.snapshot if settings.snapshot.exists() else settings.warehouse
+    )
+    if not database.exists():
+        print(f"No warehouse at {database} yet: run the DAG (or `make demo`) first.")
+        return 1
+    runs = last_runs(database, args.limit)
+    print(f"{database}:\n{format_runs(runs)}" if runs else f"{database}: no runs recorded yet")
+    return 0

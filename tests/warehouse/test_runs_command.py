@@ -1,0 +1,42 @@
+"""``twentyfourseven runs`` shows the ledger, newest first, failures in plain sight."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+
+from twentyfourseven.cli import main
+from twentyfourseven.pipeline.progress import bar
+from twentyfourseven.warehouse.schema import create_schema
+
+
+def test_runs_lists_the_newest_runs_first(tmp_path, capsys):
+    database = tmp_path / "wh.duckdb"
+    with duckdb.connect(str(database)) as con:
+        create_schema(con)
+        for day, failed in ((1, 0), (2, 3)):
+            at = dt.datetime(2026, 11, day, 6, tzinfo=dt.UTC)
+            con.execute(
+                "insert into ops.runs (run_id, mode, started_at, finished_at, duration_seconds,"
+                " orders_requested, orders_ok, orders_deleted, orders_failed, orders_quarantined,"
+                " lines_loaded, api_calls)"
+                " values (?, 'incremental', ?, ?, 2.5, 10, ?, 0, ?, 0, 30, 12)",
+                [f"scheduled__2026-11-0{day}", at, at, 10 - failed, failed],
+            )
+    assert main(["runs", "--database", str(database), "--limit", "5"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "FAIL" in lines[1]
+    assert lines[2].startswith("scheduled__2026-11-02")
+    assert lines[2].split()[7] == "3"  # the failed count, in its column
+    assert lines[3].startswith("scheduled__2026-11-01")
+
+
+def test_runs_without_a_warehouse_says_what_to_do(tmp_path, capsys):
+    assert main(["runs", "--database", str(tmp_path / "none.duckdb")]) == 1
+    assert "run the DAG" in capsys.readouterr().out
+
+
+def test_progress_bar():
+    assert bar(250, 500, width=10) == "[#####-----] 250/500"
+    assert bar(0, 0, width=4) == "[####] 0/0"
