@@ -71,14 +71,9 @@ def extract_chunk(
             client.read_orders(lines_only, header=False) if lines_only else (),
         )
         for outcome in outcomes:
-            status = writer.add(outcome, listed_header=headers.get(outcome.order_id))
-            if status != "ok":
-                log.warning(
-                    "Order %d %s%s",
-                    outcome.order_id,
-                    status,
-                    f": {outcome.error_summary}" if outcome.error else "",
-                )
+            writer.add(outcome, listed_header=headers.get(outcome.order_id))
+            if outcome.error is not None and outcome.status.value == "failed":
+                log.warning("Order %d failed: %s", outcome.order_id, outcome.error_summary)
             progress.advance()
         after = client.stats
         spent = {k: after.get(k, 0) - before.get(k, 0) for k in ("requests", "retries")}

@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +36,8 @@ from twentyfourseven.api import OrderOutcome, OutcomeStatus
 from twentyfourseven.api.models import SalesOrder, describe_validation_error, dumps_json
 
 from .records import DoesNotFit, line_row, order_row
+
+log = logging.getLogger(__name__)
 
 FILES = ("orders", "lines", "outcomes", "quarantine")
 MANIFEST = "manifest.json"
@@ -132,6 +135,7 @@ class ChunkWriter:
                 rows.append(("lines", {**row, "payload": _text(raw), **stamp}))
             if quarantined:
                 status = QUARANTINED
+                log.warning("Order %d quarantined: %s", outcome.order_id, _reasons(quarantined))
             else:
                 lines_written = sum(1 for name, _ in rows if name == "lines")
                 for name, row in rows:
