@@ -44,7 +44,7 @@ demo: $(STAMP)
 	$(BIN)/twentyfourseven demo
 
 lock: $(STAMP)
-	$(UV) pip compile --quiet pyproject.toml --extra dev --python-version 3.11 \
+	$(UV) pip compile --quiet pyproject.toml --extra dev --extra distributed --python-version 3.11 \
 		--python-platform x86_64-manylinux_2_28 -o requirements.lock
 
 clean:
