@@ -16,35 +16,8 @@ with
 
 lines as (
 
-    select * from staging.stg_sales_order_lines
-
-),
-
-orders as (
-
-    select * from staging.stg_sales_orders
-
-),
-
-lines_seen as (
-
-    select
-        lines.product_id,
-        lines.product_number,
-        lines.description,
-        orders.order_date,
-        not orders.is_deleted as is_live,
-        (
-            lines.quantity >= 0,
-            coalesce(orders.modified_at, '1970-01-01'::timestamptz),
-            lines.extracted_at,
-            lines.order_id,
-            lines.line_id
-        ) as seen
-
-    from lines
-    inner join orders on lines.order_id = orders.order_id
-    where lines.product_id is not null
+    select * from marts.base_sales_order_lines
+    where product_id is not null
 
 ),
 
@@ -54,16 +27,16 @@ final as (
         -- key
         product_id,
 
-        -- latest values seen
-        arg_max(product_number, seen) as product_number,
-        arg_max(description, seen) as product_name,
+        -- latest values seen, ordinary lines before credit lines
+        arg_max(product_number, (quantity >= 0, seen)) as product_number,
+        arg_max(description, (quantity >= 0, seen)) as product_name,
 
         -- usage
-        count(*) filter (where is_live) as line_count,
-        min(order_date) filter (where is_live) as first_order_date,
-        max(order_date) filter (where is_live) as last_order_date
+        count(*) filter (where not is_deleted) as line_count,
+        min(order_date) filter (where not is_deleted) as first_order_date,
+        max(order_date) filter (where not is_deleted) as last_order_date
 
-    from lines_seen
+    from lines
     group by product_id
 
 )

@@ -15,34 +15,8 @@ with
 
 lines as (
 
-    select * from staging.stg_sales_order_lines
-
-),
-
-orders as (
-
-    select * from staging.stg_sales_orders
-
-),
-
-lines_seen as (
-
-    select
-        lines.tax_id,
-        lines.tax_number,
-        lines.tax_rate,
-        orders.order_date,
-        not orders.is_deleted as is_live,
-        (
-            coalesce(orders.modified_at, '1970-01-01'::timestamptz),
-            lines.extracted_at,
-            lines.order_id,
-            lines.line_id
-        ) as seen
-
-    from lines
-    inner join orders on lines.order_id = orders.order_id
-    where lines.tax_id is not null
+    select * from marts.base_sales_order_lines
+    where tax_id is not null
 
 ),
 
@@ -57,11 +31,11 @@ final as (
         arg_max(tax_rate, seen) as tax_rate,
 
         -- usage
-        count(*) filter (where is_live) as line_count,
-        min(order_date) filter (where is_live) as first_order_date,
-        max(order_date) filter (where is_live) as last_order_date
+        count(*) filter (where not is_deleted) as line_count,
+        min(order_date) filter (where not is_deleted) as first_order_date,
+        max(order_date) filter (where not is_deleted) as last_order_date
 
-    from lines_seen
+    from lines
     group by tax_id
 
 )

@@ -54,32 +54,8 @@ with
 
 lines as (
 
-    select * from staging.stg_sales_order_lines
-
-),
-
-orders as (
-
-    select * from staging.stg_sales_orders
+    select * from marts.base_sales_order_lines
     where not is_deleted
-
-),
-
-lines_of_live_orders as (
-
-    select
-        lines.*,
-        orders.customer_id,
-        orders.order_date,
-        orders.order_month,
-        orders.status,
-        orders.status_category,
-        orders.is_booked,
-        orders.currency_code,
-        orders.exchange_rate
-
-    from lines
-    inner join orders on lines.order_id = orders.order_id
 
 ),
 
@@ -93,7 +69,7 @@ order_currency as (
         round(quantity::decimal(38, 6) * price * (100 - discount_rate) * 0.01, 2)::decimal(18, 2)
             as net_amount
 
-    from lines_of_live_orders
+    from lines
 
 ),
 

@@ -17,10 +17,10 @@ create or replace view reports.rpt_discount_bands as
 
 with
 
-lines as (
+discounts as (
 
-    select * from marts.fct_sales_order_lines
-    where is_booked
+    select * from reports.base_discounts_by_dimension
+    where dimension = 'discount_band'
 
 ),
 
@@ -38,32 +38,18 @@ bands as (
 
 ),
 
-by_band as (
-
-    select
-        discount_band_order,
-        count(*) as line_count,
-        sum(gross_amount_base) as gross_amount,
-        sum(discount_amount_base) as discount_amount,
-        sum(net_amount_base) as net_amount
-
-    from lines
-    group by discount_band_order
-
-),
-
 every_band as (
 
     select
         bands.discount_band_order,
         bands.discount_band,
-        coalesce(by_band.line_count, 0) as line_count,
-        coalesce(by_band.gross_amount, 0)::decimal(18, 2) as gross_amount,
-        coalesce(by_band.discount_amount, 0)::decimal(18, 2) as discount_amount,
-        coalesce(by_band.net_amount, 0)::decimal(18, 2) as net_amount
+        coalesce(discounts.line_count, 0) as line_count,
+        coalesce(discounts.gross_amount, 0) as gross_amount,
+        coalesce(discounts.discount_amount, 0) as discount_amount,
+        coalesce(discounts.net_amount, 0) as net_amount
 
     from bands
-    left join by_band on bands.discount_band_order = by_band.discount_band_order
+    left join discounts on bands.discount_band_order = discounts.dimension_id
 
 ),
 

@@ -17,10 +17,10 @@ create or replace view reports.rpt_discount_top_customers as
 
 with
 
-lines as (
+ranked as (
 
-    select * from marts.fct_sales_order_lines
-    where is_booked
+    select * from reports.base_discounts_ranked
+    where dimension = 'customer'
 
 ),
 
@@ -30,47 +30,19 @@ customers as (
 
 ),
 
-by_customer as (
-
-    select
-        customer_id,
-        count(*) filter (where is_discounted) as discounted_line_count,
-        sum(gross_amount_base)::decimal(18, 2) as gross_amount,
-        sum(discount_amount_base)::decimal(18, 2) as discount_amount,
-        sum(net_amount_base)::decimal(18, 2) as net_amount
-
-    from lines
-    group by customer_id
-    having sum(discount_amount_base) > 0
-
-),
-
 final as (
 
     select
         -- rank and customer
-        rank() over (order by by_customer.discount_amount desc) as discount_rank,
-        by_customer.customer_id,
+        ranked.discount_rank,
+        ranked.dimension_id as customer_id,
         customers.customer_name,
 
         -- discounts
-        by_customer.discounted_line_count,
-        by_customer.gross_amount,
-        by_customer.discount_amount,
-        by_customer.net_amount,
-        decimal_division(
-            (by_customer.discount_amount * 100)::decimal(20, 2),
-            nullif(by_customer.gross_amount, 0)::decimal(20, 2),
-            2
-        )::decimal(18, 2) as effective_discount_rate_pct,
-        decimal_division(
-            (by_customer.discount_amount * 100)::decimal(20, 2),
-            nullif(sum(by_customer.discount_amount) over (), 0)::decimal(20, 2),
-            2
-        )::decimal(18, 2) as share_of_all_discount_pct
+        ranked.* exclude (dimension, dimension_id, discount_rank)
 
-    from by_customer
-    left join customers on by_customer.customer_id = customers.customer_id
+    from ranked
+    left join customers on ranked.dimension_id = customers.customer_id
 
 )
 

@@ -18,11 +18,10 @@ create or replace view reports.rpt_discount_top_products as
 
 with
 
-lines as (
+ranked as (
 
-    select * from marts.fct_sales_order_lines
-    where is_booked
-    and product_id is not null
+    select * from reports.base_discounts_ranked
+    where dimension = 'product'
 
 ),
 
@@ -32,48 +31,20 @@ products as (
 
 ),
 
-by_product as (
-
-    select
-        product_id,
-        count(*) filter (where is_discounted) as discounted_line_count,
-        sum(gross_amount_base)::decimal(18, 2) as gross_amount,
-        sum(discount_amount_base)::decimal(18, 2) as discount_amount,
-        sum(net_amount_base)::decimal(18, 2) as net_amount
-
-    from lines
-    group by product_id
-    having sum(discount_amount_base) > 0
-
-),
-
 final as (
 
     select
         -- rank and product
-        rank() over (order by by_product.discount_amount desc) as discount_rank,
-        by_product.product_id,
+        ranked.discount_rank,
+        ranked.dimension_id as product_id,
         products.product_number,
         products.product_name,
 
         -- discounts
-        by_product.discounted_line_count,
-        by_product.gross_amount,
-        by_product.discount_amount,
-        by_product.net_amount,
-        decimal_division(
-            (by_product.discount_amount * 100)::decimal(20, 2),
-            nullif(by_product.gross_amount, 0)::decimal(20, 2),
-            2
-        )::decimal(18, 2) as effective_discount_rate_pct,
-        decimal_division(
-            (by_product.discount_amount * 100)::decimal(20, 2),
-            nullif(sum(by_product.discount_amount) over (), 0)::decimal(20, 2),
-            2
-        )::decimal(18, 2) as share_of_all_discount_pct
+        ranked.* exclude (dimension, dimension_id, discount_rank)
 
-    from by_product
-    left join products on by_product.product_id = products.product_id
+    from ranked
+    left join products on ranked.dimension_id = products.product_id
 
 )
 

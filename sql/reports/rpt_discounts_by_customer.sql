@@ -19,10 +19,10 @@ create or replace view reports.rpt_discounts_by_customer as
 
 with
 
-lines as (
+discounts as (
 
-    select * from marts.fct_sales_order_lines
-    where is_booked
+    select * from reports.base_discounts_by_dimension
+    where dimension = 'customer' and month is not null
 
 ),
 
@@ -36,30 +36,15 @@ final as (
 
     select
         -- month and customer
-        lines.order_month as month,
-        lines.customer_id,
-        any_value(customers.customer_name) as customer_name,
+        discounts.month,
+        discounts.dimension_id as customer_id,
+        customers.customer_name,
 
         -- discounts
-        count(*) as line_count,
-        count(*) filter (where lines.is_discounted) as discounted_line_count,
-        decimal_division(
-            (count(*) filter (where lines.is_discounted) * 100)::decimal(20, 2),
-            count(*)::decimal(20, 2),
-            2
-        )::decimal(18, 2) as discounted_line_share_pct,
-        sum(lines.gross_amount_base)::decimal(18, 2) as gross_amount,
-        sum(lines.discount_amount_base)::decimal(18, 2) as discount_amount,
-        sum(lines.net_amount_base)::decimal(18, 2) as net_amount,
-        decimal_division(
-            (sum(lines.discount_amount_base) * 100)::decimal(20, 2),
-            nullif(sum(lines.gross_amount_base), 0)::decimal(20, 2),
-            2
-        )::decimal(18, 2) as effective_discount_rate_pct
+        discounts.* exclude (month, dimension, dimension_id)
 
-    from lines
-    left join customers on lines.customer_id = customers.customer_id
-    group by lines.order_month, lines.customer_id
+    from discounts
+    left join customers on discounts.dimension_id = customers.customer_id
 
 )
 

@@ -17,10 +17,10 @@ create or replace view reports.rpt_discounts_by_month as
 
 with
 
-lines as (
+discounts as (
 
-    select * from marts.fct_sales_order_lines
-    where is_booked
+    select * from reports.base_discounts_by_dimension
+    where dimension = 'total'
 
 ),
 
@@ -28,27 +28,12 @@ final as (
 
     select
         -- month
-        lines.order_month as month,
+        month,
 
         -- discounts
-        count(*) as line_count,
-        count(*) filter (where lines.is_discounted) as discounted_line_count,
-        decimal_division(
-            (count(*) filter (where lines.is_discounted) * 100)::decimal(20, 2),
-            count(*)::decimal(20, 2),
-            2
-        )::decimal(18, 2) as discounted_line_share_pct,
-        sum(lines.gross_amount_base)::decimal(18, 2) as gross_amount,
-        sum(lines.discount_amount_base)::decimal(18, 2) as discount_amount,
-        sum(lines.net_amount_base)::decimal(18, 2) as net_amount,
-        decimal_division(
-            (sum(lines.discount_amount_base) * 100)::decimal(20, 2),
-            nullif(sum(lines.gross_amount_base), 0)::decimal(20, 2),
-            2
-        )::decimal(18, 2) as effective_discount_rate_pct
+        * exclude (month, dimension, dimension_id)
 
-    from lines
-    group by lines.order_month
+    from discounts
 
 )
 

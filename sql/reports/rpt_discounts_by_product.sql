@@ -20,10 +20,10 @@ create or replace view reports.rpt_discounts_by_product as
 
 with
 
-lines as (
+discounts as (
 
-    select * from marts.fct_sales_order_lines
-    where is_booked and product_id is not null
+    select * from reports.base_discounts_by_dimension
+    where dimension = 'product' and month is not null and dimension_id is not null
 
 ),
 
@@ -37,31 +37,16 @@ final as (
 
     select
         -- month and product
-        lines.order_month as month,
-        lines.product_id,
-        any_value(products.product_number) as product_number,
-        any_value(products.product_name) as product_name,
+        discounts.month,
+        discounts.dimension_id as product_id,
+        products.product_number,
+        products.product_name,
 
         -- discounts
-        count(*) as line_count,
-        count(*) filter (where lines.is_discounted) as discounted_line_count,
-        decimal_division(
-            (count(*) filter (where lines.is_discounted) * 100)::decimal(20, 2),
-            count(*)::decimal(20, 2),
-            2
-        )::decimal(18, 2) as discounted_line_share_pct,
-        sum(lines.gross_amount_base)::decimal(18, 2) as gross_amount,
-        sum(lines.discount_amount_base)::decimal(18, 2) as discount_amount,
-        sum(lines.net_amount_base)::decimal(18, 2) as net_amount,
-        decimal_division(
-            (sum(lines.discount_amount_base) * 100)::decimal(20, 2),
-            nullif(sum(lines.gross_amount_base), 0)::decimal(20, 2),
-            2
-        )::decimal(18, 2) as effective_discount_rate_pct
+        discounts.* exclude (month, dimension, dimension_id)
 
-    from lines
-    left join products on lines.product_id = products.product_id
-    group by lines.order_month, lines.product_id
+    from discounts
+    left join products on discounts.dimension_id = products.product_id
 
 )
 

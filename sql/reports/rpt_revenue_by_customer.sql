@@ -21,10 +21,10 @@ create or replace view reports.rpt_revenue_by_customer as
 
 with
 
-lines as (
+revenue as (
 
-    select * from marts.fct_sales_order_lines
-    where is_booked or status_category = 'pipeline'
+    select * from reports.base_revenue_by_dimension
+    where dimension = 'customer'
 
 ),
 
@@ -38,33 +38,16 @@ final as (
 
     select
         -- month and customer
-        lines.order_month as month,
-        lines.customer_id,
-        any_value(customers.customer_name) as customer_name,
-        any_value(customers.country_code) as country_code,
+        revenue.month,
+        revenue.dimension_id as customer_id,
+        customers.customer_name,
+        customers.country_code,
 
         -- revenue
-        count(*) filter (where lines.is_booked) as booked_line_count,
-        coalesce(sum(lines.net_amount_base) filter (where lines.is_booked), 0)::decimal(18, 2)
-            as booked_net_amount,
-        coalesce(sum(lines.tax_amount_base) filter (where lines.is_booked), 0)::decimal(18, 2)
-            as booked_tax_amount,
-        coalesce(sum(lines.total_amount_base) filter (where lines.is_booked), 0)::decimal(18, 2)
-            as booked_total_amount,
-        count(*) filter (where lines.status_category = 'pipeline') as pipeline_line_count,
-        coalesce(
-            sum(lines.net_amount_base) filter (where lines.status_category = 'pipeline'), 0
-        )::decimal(18, 2) as pipeline_net_amount,
-        coalesce(
-            sum(lines.tax_amount_base) filter (where lines.status_category = 'pipeline'), 0
-        )::decimal(18, 2) as pipeline_tax_amount,
-        coalesce(
-            sum(lines.total_amount_base) filter (where lines.status_category = 'pipeline'), 0
-        )::decimal(18, 2) as pipeline_total_amount
+        revenue.* exclude (month, dimension, dimension_id, booked_quantity)
 
-    from lines
-    left join customers on lines.customer_id = customers.customer_id
-    group by lines.order_month, lines.customer_id
+    from revenue
+    left join customers on revenue.dimension_id = customers.customer_id
 
 )
 

@@ -45,48 +45,38 @@ months as (
 
 ),
 
-monthly as (
-
-    select
-        order_month as month,
-        count(*) filter (where is_booked) as booked_order_count,
-        coalesce(sum(net_amount_base) filter (where is_booked), 0) as booked_net_amount,
-        coalesce(sum(tax_amount_base) filter (where is_booked), 0) as booked_tax_amount,
-        coalesce(sum(total_amount_base) filter (where is_booked), 0) as booked_total_amount,
-        coalesce(sum(net_amount_base) filter (where status_category = 'invoiced'), 0)
-            as invoiced_net_amount,
-        coalesce(sum(net_amount_base) filter (where status_category = 'confirmed'), 0)
-            as confirmed_net_amount,
-        count(*) filter (where status_category = 'pipeline') as pipeline_order_count,
-        coalesce(sum(net_amount_base) filter (where status_category = 'pipeline'), 0)
-            as pipeline_net_amount,
-        coalesce(sum(tax_amount_base) filter (where status_category = 'pipeline'), 0)
-            as pipeline_tax_amount,
-        coalesce(sum(total_amount_base) filter (where status_category = 'pipeline'), 0)
-            as pipeline_total_amount
-
-    from orders
-    group by order_month
-
-),
-
 every_month as (
 
     select
         months.month,
-        coalesce(monthly.booked_order_count, 0) as booked_order_count,
-        coalesce(monthly.booked_net_amount, 0)::decimal(18, 2) as booked_net_amount,
-        coalesce(monthly.booked_tax_amount, 0)::decimal(18, 2) as booked_tax_amount,
-        coalesce(monthly.booked_total_amount, 0)::decimal(18, 2) as booked_total_amount,
-        coalesce(monthly.invoiced_net_amount, 0)::decimal(18, 2) as invoiced_net_amount,
-        coalesce(monthly.confirmed_net_amount, 0)::decimal(18, 2) as confirmed_net_amount,
-        coalesce(monthly.pipeline_order_count, 0) as pipeline_order_count,
-        coalesce(monthly.pipeline_net_amount, 0)::decimal(18, 2) as pipeline_net_amount,
-        coalesce(monthly.pipeline_tax_amount, 0)::decimal(18, 2) as pipeline_tax_amount,
-        coalesce(monthly.pipeline_total_amount, 0)::decimal(18, 2) as pipeline_total_amount
+        count(orders.order_id) filter (where orders.is_booked) as booked_order_count,
+        coalesce(sum(orders.net_amount_base) filter (where orders.is_booked), 0)::decimal(18, 2)
+            as booked_net_amount,
+        coalesce(sum(orders.tax_amount_base) filter (where orders.is_booked), 0)::decimal(18, 2)
+            as booked_tax_amount,
+        coalesce(sum(orders.total_amount_base) filter (where orders.is_booked), 0)::decimal(18, 2)
+            as booked_total_amount,
+        coalesce(
+            sum(orders.net_amount_base) filter (where orders.status_category = 'invoiced'), 0
+        )::decimal(18, 2) as invoiced_net_amount,
+        coalesce(
+            sum(orders.net_amount_base) filter (where orders.status_category = 'confirmed'), 0
+        )::decimal(18, 2) as confirmed_net_amount,
+        count(orders.order_id) filter (where orders.status_category = 'pipeline')
+            as pipeline_order_count,
+        coalesce(
+            sum(orders.net_amount_base) filter (where orders.status_category = 'pipeline'), 0
+        )::decimal(18, 2) as pipeline_net_amount,
+        coalesce(
+            sum(orders.tax_amount_base) filter (where orders.status_category = 'pipeline'), 0
+        )::decimal(18, 2) as pipeline_tax_amount,
+        coalesce(
+            sum(orders.total_amount_base) filter (where orders.status_category = 'pipeline'), 0
+        )::decimal(18, 2) as pipeline_total_amount
 
     from months
-    left join monthly on months.month = monthly.month
+    left join orders on months.month = orders.order_month
+    group by months.month
 
 ),
 

@@ -24,10 +24,10 @@ create or replace view reports.rpt_revenue_by_product as
 
 with
 
-lines as (
+revenue as (
 
-    select * from marts.fct_sales_order_lines
-    where is_booked or status_category = 'pipeline'
+    select * from reports.base_revenue_by_dimension
+    where dimension = 'product'
 
 ),
 
@@ -41,38 +41,19 @@ final as (
 
     select
         -- month and product
-        lines.order_month as month,
-        lines.product_id,
-        any_value(products.product_number) as product_number,
+        revenue.month,
+        revenue.dimension_id as product_id,
+        products.product_number,
         coalesce(
-            any_value(products.product_name),
-            case when lines.product_id is null then '(no product)' end
+            products.product_name,
+            case when revenue.dimension_id is null then '(no product)' end
         ) as product_name,
 
         -- revenue
-        coalesce(sum(lines.quantity) filter (where lines.is_booked), 0)::decimal(18, 6)
-            as booked_quantity,
-        count(*) filter (where lines.is_booked) as booked_line_count,
-        coalesce(sum(lines.net_amount_base) filter (where lines.is_booked), 0)::decimal(18, 2)
-            as booked_net_amount,
-        coalesce(sum(lines.tax_amount_base) filter (where lines.is_booked), 0)::decimal(18, 2)
-            as booked_tax_amount,
-        coalesce(sum(lines.total_amount_base) filter (where lines.is_booked), 0)::decimal(18, 2)
-            as booked_total_amount,
-        count(*) filter (where lines.status_category = 'pipeline') as pipeline_line_count,
-        coalesce(
-            sum(lines.net_amount_base) filter (where lines.status_category = 'pipeline'), 0
-        )::decimal(18, 2) as pipeline_net_amount,
-        coalesce(
-            sum(lines.tax_amount_base) filter (where lines.status_category = 'pipeline'), 0
-        )::decimal(18, 2) as pipeline_tax_amount,
-        coalesce(
-            sum(lines.total_amount_base) filter (where lines.status_category = 'pipeline'), 0
-        )::decimal(18, 2) as pipeline_total_amount
+        revenue.* exclude (month, dimension, dimension_id)
 
-    from lines
-    left join products on lines.product_id = products.product_id
-    group by lines.order_month, lines.product_id
+    from revenue
+    left join products on revenue.dimension_id = products.product_id
 
 )
 

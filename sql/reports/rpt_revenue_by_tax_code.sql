@@ -22,10 +22,10 @@ create or replace view reports.rpt_revenue_by_tax_code as
 
 with
 
-lines as (
+revenue as (
 
-    select * from marts.fct_sales_order_lines
-    where is_booked or status_category = 'pipeline'
+    select * from reports.base_revenue_by_dimension
+    where dimension = 'tax_code'
 
 ),
 
@@ -39,33 +39,16 @@ final as (
 
     select
         -- month and tax code
-        lines.order_month as month,
-        lines.tax_id,
-        any_value(tax_codes.tax_number) as tax_number,
-        any_value(tax_codes.tax_rate) as tax_rate,
+        revenue.month,
+        revenue.dimension_id as tax_id,
+        tax_codes.tax_number,
+        tax_codes.tax_rate,
 
         -- revenue
-        count(*) filter (where lines.is_booked) as booked_line_count,
-        coalesce(sum(lines.net_amount_base) filter (where lines.is_booked), 0)::decimal(18, 2)
-            as booked_net_amount,
-        coalesce(sum(lines.tax_amount_base) filter (where lines.is_booked), 0)::decimal(18, 2)
-            as booked_tax_amount,
-        coalesce(sum(lines.total_amount_base) filter (where lines.is_booked), 0)::decimal(18, 2)
-            as booked_total_amount,
-        count(*) filter (where lines.status_category = 'pipeline') as pipeline_line_count,
-        coalesce(
-            sum(lines.net_amount_base) filter (where lines.status_category = 'pipeline'), 0
-        )::decimal(18, 2) as pipeline_net_amount,
-        coalesce(
-            sum(lines.tax_amount_base) filter (where lines.status_category = 'pipeline'), 0
-        )::decimal(18, 2) as pipeline_tax_amount,
-        coalesce(
-            sum(lines.total_amount_base) filter (where lines.status_category = 'pipeline'), 0
-        )::decimal(18, 2) as pipeline_total_amount
+        revenue.* exclude (month, dimension, dimension_id, booked_quantity)
 
-    from lines
-    left join tax_codes on lines.tax_id = tax_codes.tax_id
-    group by lines.order_month, lines.tax_id
+    from revenue
+    left join tax_codes on revenue.dimension_id = tax_codes.tax_id
 
 )
 

@@ -57,7 +57,13 @@ def load_from_sandbox(sandbox: Any, warehouse: Path, staging: Path, run_id: str,
     from twentyfourseven.pipeline.settings import PipelineSettings
     from twentyfourseven.warehouse.load import load_run
 
-    settings = PipelineSettings(warehouse=warehouse, staging=staging, min_chunk_size=100)
+    settings = PipelineSettings(
+        warehouse=warehouse,
+        staging=staging,
+        snapshot=staging.parent / "snapshot.duckdb",
+        dashboard=staging.parent / "dashboard.html",
+        min_chunk_size=100,
+    )
     run_dir = staging / run_id
     with TwentyFourSevenOfficeClient(
         **sandbox.client_kwargs(), rate_limit=None, max_concurrency=16

@@ -139,7 +139,7 @@ def test_the_transform_command(tmp_path, capsys):
     with duckdb.connect(str(warehouse)) as con:
         load_golden(con)
     assert _cli("--warehouse", str(warehouse)) == 0
-    assert "Built 22 models" in capsys.readouterr().out
+    assert "Built 26 models" in capsys.readouterr().out
     with duckdb.connect(str(warehouse)) as con:
         con.execute("update raw.sales_orders set net_amount = 1 where order_id = 1001")
     assert _cli("--warehouse", str(warehouse)) == 1

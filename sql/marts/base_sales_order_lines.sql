@@ -1,0 +1,113 @@
+-- grain: one row per current line of a loaded sales order (order_id, line_id), deleted orders
+--   included and flagged
+-- description: The lines with their order's header, shared by marts.fct_sales_order_lines (the
+--   lines of live orders) and the line dimensions marts.dim_products, dim_accounts and
+--   dim_tax_codes (which take the latest values seen on any line, deleted orders included).
+--   A building block: query marts.fct_sales_order_lines instead.
+--
+-- column: order_id — the order (→ staging.stg_sales_orders)
+-- column: line_id — the line's ID in 24SevenOffice; unique within its order
+-- column: line_number — the line's position in the order
+-- column: customer_id — the order's customer
+-- column: product_id — the product (null on text lines)
+-- column: tax_id — the tax code
+-- column: account_id — the sales account
+-- column: is_deleted — true when the order has been deleted upstream
+-- column: order_date — the order's date
+-- column: order_month — first day of the order date's month
+-- column: status — the order's status as the API gave it
+-- column: status_category — invoiced, confirmed, pipeline, inactive (or unknown)
+-- column: is_booked — true on invoiced and confirmed orders: booked revenue
+-- column: seen — when the line was seen, to find the latest values seen: (the order's
+--   modified_at or 1970-01-01, extracted_at, order_id, line_id), compared field by field
+-- column: line_type — product or text
+-- column: is_text_line — true for text lines
+-- column: is_hidden — whether the line is hidden on documents, as the API gave it
+-- column: description — the line's description
+-- column: product_number — the product number, as on the line
+-- column: tax_number — the tax code's number visible to users
+-- column: account_number — the sales account's number
+-- column: account_name — the sales account's name
+-- column: currency_code — the order's currency (null: the base currency)
+-- column: exchange_rate — base currency units per unit of the order's currency (1 when absent)
+-- column: quantity — quantity (negative on credit lines; 0 when not given)
+-- column: price — unit price, order currency (0 when not given)
+-- column: cost_price — unit cost price, order currency (null when not given)
+-- column: discount_rate — discount in percent (0 when not given)
+-- column: tax_rate — tax rate in percent (0 when not given)
+-- column: run_id — the pipeline run that loaded the line
+-- column: extracted_at — when that run read the line from the API
+
+create or replace view marts.base_sales_order_lines as
+
+with
+
+lines as (
+
+    select * from staging.stg_sales_order_lines
+
+),
+
+orders as (
+
+    select * from staging.stg_sales_orders
+
+),
+
+final as (
+
+    select
+        -- keys
+        lines.order_id,
+        lines.line_id,
+        lines.line_number,
+        orders.customer_id,
+        lines.product_id,
+        lines.tax_id,
+        lines.account_id,
+
+        -- order
+        orders.is_deleted,
+        orders.order_date,
+        orders.order_month,
+        orders.status,
+        orders.status_category,
+        orders.is_booked,
+        (
+            coalesce(orders.modified_at, '1970-01-01'::timestamptz),
+            lines.extracted_at,
+            lines.order_id,
+            lines.line_id
+        ) as seen,
+
+        -- line attributes
+        lines.line_type,
+        lines.is_text_line,
+        lines.is_hidden,
+        lines.description,
+        lines.product_number,
+        lines.tax_number,
+        lines.account_number,
+        lines.account_name,
+
+        -- currency
+        orders.currency_code,
+        orders.exchange_rate,
+
+        -- quantities, prices and rates
+        lines.quantity,
+        lines.price,
+        lines.cost_price,
+        lines.discount_rate,
+        lines.tax_rate,
+
+        -- lineage
+        lines.run_id,
+        lines.extracted_at
+
+    from lines
+    inner join orders on lines.order_id = orders.order_id
+
+)
+
+select * from final

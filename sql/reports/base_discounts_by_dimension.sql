@@ -1,0 +1,94 @@
+-- grain: one row per period and dimension value with booked lines (month, dimension,
+--   dimension_id): each month's total, each month and customer, each month and product, and
+--   over all time (month null) each customer, each product and each discount band
+-- description: The discount sums behind reports.rpt_discounts_by_month, _by_customer,
+--   _by_product, rpt_discount_bands and (through reports.base_discounts_ranked) the top
+--   discount reports, in one pass over marts.fct_sales_order_lines (a grouping set per
+--   dimension and period). Booked lines only (invoiced + confirmed orders; deleted orders never
+--   count), base currency. Rates are in percent, rounded to 2 decimals (half to even).
+--   A building block: query the rpt_discount* reports instead.
+--
+-- column: month — first day of the order month; null for the all-time rows
+-- column: dimension — what the row is summed by: total (all booked lines of the month),
+--   customer, product or discount_band
+-- column: dimension_id — the customer_id, product_id (null for text lines and any line without a
+--   product) or discount_band_order (0 to 5); null for total
+-- column: line_count — booked lines
+-- column: discounted_line_count — booked lines with a discount rate above 0
+-- column: discounted_line_share_pct — discounted_line_count in percent of line_count
+-- column: gross_amount — booked revenue before discount, excluding tax; base currency
+-- column: discount_amount — discount given on booked lines (gross − net); base currency
+-- column: net_amount — booked revenue after discount, excluding tax; base currency
+-- column: effective_discount_rate_pct — discount_amount in percent of gross_amount
+
+create or replace table reports.base_discounts_by_dimension as
+
+with
+
+lines as (
+
+    select * from marts.fct_sales_order_lines
+    where is_booked
+
+),
+
+sums as (
+
+    -- in each grouping set the keys of the other sets are null
+    select
+        order_month as month,
+        case
+            when grouping(customer_id) = 0 then 'customer'
+            when grouping(product_id) = 0 then 'product'
+            when grouping(discount_band_order) = 0 then 'discount_band'
+            else 'total'
+        end as dimension,
+        coalesce(customer_id, product_id, discount_band_order) as dimension_id,
+        count(*) as line_count,
+        count(*) filter (where is_discounted) as discounted_line_count,
+        sum(gross_amount_base)::decimal(18, 2) as gross_amount,
+        sum(discount_amount_base)::decimal(18, 2) as discount_amount,
+        sum(net_amount_base)::decimal(18, 2) as net_amount
+
+    from lines
+    group by grouping sets (
+        (order_month),
+        (order_month, customer_id),
+        (order_month, product_id),
+        (customer_id),
+        (product_id),
+        (discount_band_order)
+    )
+
+),
+
+final as (
+
+    select
+        -- period and dimension
+        month,
+        dimension,
+        dimension_id,
+
+        -- discounts
+        line_count,
+        discounted_line_count,
+        decimal_division(
+            (discounted_line_count * 100)::decimal(20, 2),
+            line_count::decimal(20, 2),
+            2
+        )::decimal(18, 2) as discounted_line_share_pct,
+        gross_amount,
+        discount_amount,
+        net_amount,
+        decimal_division(
+            (discount_amount * 100)::decimal(20, 2),
+            nullif(gross_amount, 0)::decimal(20, 2),
+            2
+        )::decimal(18, 2) as effective_discount_rate_pct
+
+    from sums
+
+)
+
+select * from final

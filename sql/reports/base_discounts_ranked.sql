@@ -1,0 +1,56 @@
+-- grain: one row per customer, and per product, with booked discounts over all time
+--   (dimension, dimension_id), ranked by what discounting cost
+-- description: The all-time rows of reports.base_discounts_by_dimension for customers and
+--   products (lines without a product left out) whose booked discount is above 0, ranked within
+--   their dimension from the largest discount_amount; behind reports.rpt_discount_top_customers
+--   and rpt_discount_top_products. A building block: query those reports instead.
+--
+-- column: dimension — customer or product
+-- column: dimension_id — the customer_id or product_id
+-- column: discount_rank — 1 for the largest discount_amount of the dimension (ties share a rank)
+-- column: discounted_line_count — booked lines with a discount rate above 0
+-- column: gross_amount — booked revenue before discount, excluding tax; base currency
+-- column: discount_amount — discount given (gross − net); base currency
+-- column: net_amount — booked revenue after discount, excluding tax; base currency
+-- column: effective_discount_rate_pct — discount_amount in percent of gross_amount
+-- column: share_of_all_discount_pct — discount_amount in percent of the discount of all the
+--   dimension's ranked rows
+
+create or replace view reports.base_discounts_ranked as
+
+with
+
+discounts as (
+
+    select * from reports.base_discounts_by_dimension
+    where month is null
+        and discount_amount > 0
+        and (dimension = 'customer' or (dimension = 'product' and dimension_id is not null))
+
+),
+
+final as (
+
+    select
+        -- dimension and rank
+        dimension,
+        dimension_id,
+        rank() over (partition by dimension order by discount_amount desc) as discount_rank,
+
+        -- discounts
+        discounted_line_count,
+        gross_amount,
+        discount_amount,
+        net_amount,
+        effective_discount_rate_pct,
+        decimal_division(
+            (discount_amount * 100)::decimal(20, 2),
+            nullif(sum(discount_amount) over (partition by dimension), 0)::decimal(20, 2),
+            2
+        )::decimal(18, 2) as share_of_all_discount_pct
+
+    from discounts
+
+)
+
+select * from final

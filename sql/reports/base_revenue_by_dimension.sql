@@ -1,0 +1,76 @@
+-- grain: one row per month and customer, product, account or tax code with booked or pipeline
+--   lines (month, dimension, dimension_id)
+-- description: The monthly revenue sums behind reports.rpt_revenue_by_customer, _by_product,
+--   _by_account and _by_tax_code, in one pass over marts.fct_sales_order_lines (a grouping set
+--   per dimension). Booked (invoiced + confirmed) and pipeline revenue in the base currency, from
+--   the lines of live orders (deleted and inactive orders never count; text lines included).
+--   A building block: query the rpt_revenue_by_* reports instead.
+--
+-- column: month — first day of the order month
+-- column: dimension — what the row is summed by: customer, product, account or tax_code
+-- column: dimension_id — the customer_id, product_id, account_id or tax_id (null for lines
+--   without one, such as text lines without a product)
+-- column: booked_quantity — quantity sold on booked lines (credit lines count negative)
+-- column: booked_line_count — lines of invoiced and confirmed orders
+-- column: booked_net_amount — booked revenue excluding tax; base currency
+-- column: booked_tax_amount — tax on booked revenue; base currency
+-- column: booked_total_amount — booked revenue including tax; base currency
+-- column: pipeline_line_count — lines of draft, web and proposal orders
+-- column: pipeline_net_amount — pipeline excluding tax; base currency
+-- column: pipeline_tax_amount — tax on the pipeline; base currency
+-- column: pipeline_total_amount — pipeline including tax; base currency
+
+create or replace table reports.base_revenue_by_dimension as
+
+with
+
+lines as (
+
+    select * from marts.fct_sales_order_lines
+    where is_booked or status_category = 'pipeline'
+
+),
+
+final as (
+
+    select
+        -- month and dimension; in each grouping set the other dimensions' keys are null
+        order_month as month,
+        case
+            when grouping(customer_id) = 0 then 'customer'
+            when grouping(product_id) = 0 then 'product'
+            when grouping(account_id) = 0 then 'account'
+            else 'tax_code'
+        end as dimension,
+        coalesce(customer_id, product_id, account_id, tax_id) as dimension_id,
+
+        -- booked
+        coalesce(sum(quantity) filter (where is_booked), 0)::decimal(18, 6) as booked_quantity,
+        count(*) filter (where is_booked) as booked_line_count,
+        coalesce(sum(net_amount_base) filter (where is_booked), 0)::decimal(18, 2)
+            as booked_net_amount,
+        coalesce(sum(tax_amount_base) filter (where is_booked), 0)::decimal(18, 2)
+            as booked_tax_amount,
+        coalesce(sum(total_amount_base) filter (where is_booked), 0)::decimal(18, 2)
+            as booked_total_amount,
+
+        -- pipeline
+        count(*) filter (where status_category = 'pipeline') as pipeline_line_count,
+        coalesce(sum(net_amount_base) filter (where status_category = 'pipeline'), 0)
+            ::decimal(18, 2) as pipeline_net_amount,
+        coalesce(sum(tax_amount_base) filter (where status_category = 'pipeline'), 0)
+            ::decimal(18, 2) as pipeline_tax_amount,
+        coalesce(sum(total_amount_base) filter (where status_category = 'pipeline'), 0)
+            ::decimal(18, 2) as pipeline_total_amount
+
+    from lines
+    group by grouping sets (
+        (order_month, customer_id),
+        (order_month, product_id),
+        (order_month, account_id),
+        (order_month, tax_id)
+    )
+
+)
+
+select * from final
