@@ -94,7 +94,7 @@ def _airflow(*args: str, env: dict[str, str], log: Path, show: bool = False) -> 
             if progress := PROGRESS.search(line):
                 chunk, done, total = (int(g) for g in progress.groups())
                 print(f"  extract chunk {chunk:<3} {bar(done, total)} orders", flush=True)
-            elif any(marker in line for marker in SHOWN):
+            elif any(marker in line for marker in SHOWN) and "Returned value" not in line:
                 print("  " + _message(line), flush=True)
         return process.wait()
 
