@@ -45,6 +45,12 @@ EXTRA_FIELDS: dict[str, tuple[str, str, Any, str]] = {
         settings.DEFAULT_MAX_ATTEMPTS,
         "Tries of a failing request (with backoff) before the order is recorded as failed.",
     ),
+    "verify_tls": (
+        "Verify TLS certificates",
+        "boolean",
+        True,
+        "Leave on. Off only for testing against a host with a private certificate (logged).",
+    ),
 }
 
 HIDDEN_FIELDS = ["host", "schema", "port"]

@@ -19,6 +19,9 @@ from . import connection
 from .api import RetryPolicy, TwentyFourSevenOfficeClient
 from .api.errors import TwentyFourSevenOfficeError
 
+# How a boolean extra can say "off" (the JSON form gives false, a form or env var "false").
+_FALSE = {"false", "0", "no", "off"}
+
 
 class TwentyFourSevenOfficeHook(BaseHook):
     """Builds a :class:`TwentyFourSevenOfficeClient` from an Airflow connection, lazily."""
@@ -100,6 +103,8 @@ class TwentyFourSevenOfficeHook(BaseHook):
             "max_concurrency": max_concurrency,
             "timeout": timeout,
             "retry": RetryPolicy(max_attempts=max(1, max_attempts)),
+            "verify_tls": str(extra("verify_tls")).strip().lower()
+            not in {"false", "0", "no", "off"},
             "on_new_token": _mask,
         }
         options.update(self._client_kwargs)

@@ -157,3 +157,29 @@ def test_budget_share_splits_the_connection_rate(monkeypatch):
     assert TwentyFourSevenOfficeHook(budget_share=5).get_conn().limiter.rate == 2.5
     with pytest.raises(ValueError, match="budget_share"):
         TwentyFourSevenOfficeHook(budget_share=0)
+
+
+def test_tls_is_verified_unless_switched_off_which_is_logged(monkeypatch, caplog):
+    set_connection(monkeypatch, extra={"organization_id": "1"})  # the real API's hosts
+    client = TwentyFourSevenOfficeHook().get_conn()
+    assert client._http._transport._pool._ssl_context.verify_mode.name == "CERT_REQUIRED"
+    assert "TLS" not in caplog.text
+
+    set_connection(monkeypatch, extra={"organization_id": "1", "verify_tls": "false"})
+    client = TwentyFourSevenOfficeHook().get_conn()
+    assert client._http._transport._pool._ssl_context.verify_mode.name == "CERT_NONE"
+    assert "TLS certificate verification is OFF for login.24sevenoffice.com" in caplog.text
+
+
+def test_loopback_hosts_need_no_certificate(monkeypatch, caplog):
+    set_connection(
+        monkeypatch,
+        extra={
+            "organization_id": "1",
+            "api_base_url": "https://127.0.0.1:8443/v1",
+            "token_url": "https://localhost:8443/oauth/token",
+        },
+    )
+    client = TwentyFourSevenOfficeHook().get_conn()
+    assert client._http._transport._pool._ssl_context.verify_mode.name == "CERT_NONE"
+    assert "TLS" not in caplog.text

@@ -8,6 +8,7 @@ this client from an Airflow connection.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import threading
 import time
@@ -59,7 +60,8 @@ class TwentyFourSevenOfficeClient:
     the network (``httpx.MockTransport`` in tests); ``sleep`` and ``clock`` replace
     waiting and time.
     ``on_new_token`` is called with every token obtained, so a caller can register
-    it with a log masker.
+    it with a log masker. TLS certificates are verified for every host but
+    loopback; ``verify_tls=False`` turns that off, with a warning in the log.
     """
 
     def __init__(
@@ -79,6 +81,7 @@ class TwentyFourSevenOfficeClient:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         on_new_token: Callable[[str], None] | None = None,
+        verify_tls: bool = True,
     ) -> None:
         if not client_id or not client_secret or not organization_id:
             raise ValueError("client_id, client_secret and organization_id are all required")
@@ -102,10 +105,23 @@ class TwentyFourSevenOfficeClient:
             ),
             headers={"User-Agent": settings.USER_AGENT, "Accept": "application/json"},
             follow_redirects=False,
+            verify=self._verify_tls(verify_tls),
         )
         self._tokens = TokenCache(self._fetch_token, clock=clock, on_new_token=on_new_token)
         self._stats: Counter[str] = Counter()
         self._stats_lock = threading.Lock()
+
+    def _verify_tls(self, verify_tls: bool) -> bool:
+        hosts = sorted({httpx.URL(url).host for url in (self.base_url, self.token_url)})
+        if all(is_loopback(host) for host in hosts):
+            return False  # a local sandbox or proxy: no public certificate to check
+        if not verify_tls:
+            log.warning(
+                "TLS certificate verification is OFF for %s (verify_tls=false): "
+                "traffic can be intercepted; use only for testing",
+                ", ".join(hosts),
+            )
+        return verify_tls
 
     def __repr__(self) -> str:
         return (
@@ -387,3 +403,13 @@ def _ids(response: httpx.Response, method: str) -> dict[str, Any]:
         "method": method,
         "url": str(response.request.url.copy_with(query=None)) if response.request else None,
     }
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is this machine (``localhost``, 127.0.0.0/8, ``::1``)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
