@@ -2,6 +2,8 @@
 #   make test    create .venv, install the locked dependencies, lint, run the tests
 #   make demo    run the main job against the local sandbox
 #   make lock    re-resolve requirements.lock after changing pyproject.toml
+#   make test-distributed  the DAG on CeleryExecutor with PostgreSQL, Redis and two
+#                workers (apt-get installs postgresql and redis-server if missing)
 
 PYTHON ?= python3.11
 VENV   := .venv
@@ -15,7 +17,7 @@ export AIRFLOW__CORE__LOAD_EXAMPLES ?= False
 export AIRFLOW__CORE__DAGS_FOLDER ?= $(CURDIR)/dags
 export AIRFLOW__CORE__PLUGINS_FOLDER ?= $(CURDIR)/plugins
 
-.PHONY: install test unit lint format lock demo clean
+.PHONY: install test unit lint format lock demo clean test-distributed
 
 install: $(STAMP)
 
@@ -36,6 +38,10 @@ format: $(STAMP)
 
 test: lint
 	$(BIN)/pytest
+
+# Not part of `make test`: the module skips itself without TWENTYFOURSEVEN_DISTRIBUTED=1.
+test-distributed: $(STAMP)
+	TWENTYFOURSEVEN_DISTRIBUTED=1 $(BIN)/pytest tests/distributed -p no:cacheprovider -v -s
 
 unit: $(STAMP)
 	$(BIN)/pytest tests/unit
