@@ -1,0 +1,14 @@
+"""The HTML dashboard: one self-contained file rendered from the warehouse or its snapshot.
+
+``render_dashboard(database, output)`` opens the DuckDB file read-only, reads the
+report views and ``ops`` tables, and writes the page atomically. The CLI is
+``twentyfourseven dashboard`` (:mod:`.command`); the Airflow UI serves the latest
+file through ``plugins/twentyfourseven_plugin.py`` (:mod:`.app`).
+"""
+
+from __future__ import annotations
+
+from .paths import default_database, default_output
+from .render import render_dashboard, render_html
+
+__all__ = ["default_database", "default_output", "render_dashboard", "render_html"]
