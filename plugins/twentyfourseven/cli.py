@@ -18,6 +18,7 @@ _COMMANDS = (
     "twentyfourseven.demo",
     "twentyfourseven.warehouse.transform_command",
     "twentyfourseven.warehouse.runs_command",
+    "twentyfourseven.report.command",
 )
 
 

@@ -165,7 +165,10 @@ def run_demo(orders: int, seed: int, rate: float) -> int:
         print(f"  {key:<20} {run.get(key)}")
     print(f"  {'sandbox requests':<20} {requests}")
     print(f"\nWarehouse: {settings.warehouse}")
-    print(f"Open it with: duckdb -readonly {settings.warehouse}")
+    print(
+        f"Snapshot:  {settings.snapshot}  (open it read-only: duckdb -readonly {settings.snapshot})"
+    )
+    print(f"Dashboard: {settings.dashboard}  (open it in a browser; no server needed)")
     return 0
 
 

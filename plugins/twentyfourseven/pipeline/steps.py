@@ -90,8 +90,16 @@ def transform_step(settings: PipelineSettings | None = None) -> dict[str, Any]:
 
 def publish_step(settings: PipelineSettings | None = None) -> dict[str, Any]:
     """Publish the read-only snapshot (atomically), then the dashboard rendered from it."""
+    from twentyfourseven.report import render_dashboard
     from twentyfourseven.warehouse.snapshot import publish_snapshot
 
     settings = _settings(settings)
     snapshot = publish_snapshot(settings.warehouse, settings.snapshot)
-    return {"snapshot": str(snapshot.path), "orders": snapshot.orders, "lines": snapshot.lines}
+    dashboard = render_dashboard(settings.snapshot, settings.dashboard)
+    log.info("Published dashboard %s", dashboard)
+    return {
+        "snapshot": str(snapshot.path),
+        "dashboard": str(dashboard),
+        "orders": snapshot.orders,
+        "lines": snapshot.lines,
+    }
