@@ -34,7 +34,8 @@ CHANGES_PER_RUN = {
     "edit_lines": 0.01,
 }
 # What the demo shows of Airflow's output; everything goes to the log file.
-SHOWN = ("Plan ", "orders requested", "Published", "models", "ERROR", "Traceback", "Error:")
+SHOWN = ("Plan ", "orders requested", "Built ", "Published ", "Order ", "not loading")
+FAILURES = ("ERROR", "Traceback", "Error:")
 PROGRESS = re.compile(r"Extract chunk (\d+): (\d+)/(\d+) orders")
 
 
@@ -43,7 +44,7 @@ def _message(line: str) -> str:
     text = line.rstrip()
     if "] " in text:
         text = text.split("] ", 1)[1]
-    return text.split(" [twentyfourseven", 1)[0][:160]
+    return text.split(" [twentyfourseven", 1)[0].strip()[:160]
 
 
 def airflow_env(
@@ -94,8 +95,10 @@ def _airflow(*args: str, env: dict[str, str], log: Path, show: bool = False) -> 
             if progress := PROGRESS.search(line):
                 chunk, done, total = (int(g) for g in progress.groups())
                 print(f"  extract chunk {chunk:<3} {bar(done, total)} orders", flush=True)
-            elif any(marker in line for marker in SHOWN) and "Returned value" not in line:
-                print("  " + _message(line), flush=True)
+            elif (message := _message(line)).startswith(SHOWN) or any(
+                marker in line for marker in FAILURES
+            ):
+                print("  " + message, flush=True)
         return process.wait()
 
 
@@ -165,9 +168,7 @@ def run_demo(orders: int, seed: int, rate: float) -> int:
         print(f"  {key:<20} {run.get(key)}")
     print(f"  {'sandbox requests':<20} {requests}")
     print(f"\nWarehouse: {settings.warehouse}")
-    print(
-        f"Snapshot:  {settings.snapshot}  (open it read-only: duckdb -readonly {settings.snapshot})"
-    )
+    print(f"Snapshot:  {settings.snapshot}  (for analysts and BI tools, read-only)")
     print(f"Dashboard: {settings.dashboard}  (open it in a browser; no server needed)")
     return 0
 
