@@ -19,6 +19,7 @@ _COMMANDS = (
     "twentyfourseven.warehouse.transform_command",
     "twentyfourseven.warehouse.runs_command",
     "twentyfourseven.report.command",
+    "twentyfourseven.warehouse.query_command",
 )
 
 
