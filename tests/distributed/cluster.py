@@ -9,7 +9,8 @@ started in its own session and stopped, by its process group, in :meth:`Cluster.
 
 Each worker gets a hostname of its own: in a UTS namespace (``unshare --uts``, as a
 separate machine would have), else, where namespaces are not allowed, through
-Airflow's ``[core] hostname_callable`` (``worker_hostname.hostname``).
+Airflow's ``[core] hostname_callable`` (``worker_hostname.hostname``; forced with
+``TWENTYFOURSEVEN_DISTRIBUTED_HOSTNAMES=callable``).
 """
 
 from __future__ import annotations
@@ -367,7 +368,9 @@ class Cluster:
         )
         self._spawn("scheduler", [str(AIRFLOW), "scheduler"])
         self._spawn("dag-processor", [str(AIRFLOW), "dag-processor"])
-        self.hostname_mode = "UTS namespace" if can_unshare_uts() else "hostname_callable"
+        forced = os.environ.get("TWENTYFOURSEVEN_DISTRIBUTED_HOSTNAMES") == "callable"
+        uts = not forced and can_unshare_uts()
+        self.hostname_mode = "UTS namespace" if uts else "hostname_callable"
         for number, hostname in enumerate(self.workers, 1):
             self.start_worker(number, hostname)
         wait_for(
