@@ -2,6 +2,7 @@
 #   make test    create .venv, install the locked dependencies, lint, run the tests
 #   make demo    run the main job against the local sandbox
 #   make lock    re-resolve requirements.lock after changing pyproject.toml
+#   make bench   quick benchmark smoke run (report in benchmarks/results/); bench-full: all sizes
 #   make test-distributed  the DAG on CeleryExecutor with PostgreSQL, Redis and two
 #                workers (apt-get installs postgresql and redis-server if missing)
 
@@ -17,7 +18,7 @@ export AIRFLOW__CORE__LOAD_EXAMPLES ?= False
 export AIRFLOW__CORE__DAGS_FOLDER ?= $(CURDIR)/dags
 export AIRFLOW__CORE__PLUGINS_FOLDER ?= $(CURDIR)/plugins
 
-.PHONY: install test unit lint format lock demo clean test-distributed
+.PHONY: install test unit lint format lock demo clean bench bench-full bench-install test-distributed
 
 install: $(STAMP)
 
@@ -55,3 +56,14 @@ lock: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .airflow .pytest_cache .ruff_cache
+
+# Benchmarks: the peers (py24so, dlt, httpx2) are the optional 'bench' extra, installed on
+# top of the locked environment (not in requirements.lock). Not part of `make test`.
+bench-install: $(STAMP)
+	$(UV) pip install --quiet --python $(BIN)/python -c requirements.lock -e ".[bench]"
+
+bench: bench-install
+	$(BIN)/python benchmarks/bench.py --mode quick
+
+bench-full: bench-install
+	$(BIN)/python benchmarks/bench.py --mode full
