@@ -27,7 +27,7 @@ from twentyfourseven.api import OrderOutcome, OutcomeStatus
 from twentyfourseven.api.bulk import _validate_header, _validate_lines
 from twentyfourseven.api.models import SalesOrderExtended, SalesOrderLine, parse_json
 from twentyfourseven.warehouse.load import load_run
-from twentyfourseven.warehouse.records import AMOUNT, LINE_COLUMNS, ORDER_COLUMNS
+from twentyfourseven.warehouse.records import LINE_COLUMNS, ORDER_COLUMNS
 from twentyfourseven.warehouse.runplan import RunPlan, utc_now, write_chunk_ids
 from twentyfourseven.warehouse.staging import ChunkWriter, chunk_dir
 
@@ -225,7 +225,8 @@ def check_exact(row: dict[str, Any], raw: Any, fields: dict[str, tuple[str, ...]
             continue
         assert isinstance(row[column], str), (column, row[column])
         if sent is None:
-            assert column == "currency_rate" and Decimal(row[column]) == 1
+            assert column == "currency_rate"
+            assert Decimal(row[column]) == 1
             continue
         assert Decimal(row[column]) == expected_decimal(sent), (column, sent, row[column])
 
@@ -254,7 +255,8 @@ def check_chunk(directory: Path, outcomes: list[OrderOutcome], statuses: list[st
         quarantined = [r for r in files["quarantine"] if r["order_id"] == oid]
         assert status in ("ok", "quarantined"), status
         if status == "ok":
-            assert not quarantined and len(orders) == 1
+            assert not quarantined
+            assert len(orders) == 1
             check_exact(orders[0], outcome.raw_header, ORDER_DECIMALS)
             assert parse_json(orders[0]["payload"]) == outcome.raw_header
             assert len(lines) == len(outcome.raw_lines)
@@ -264,10 +266,12 @@ def check_chunk(directory: Path, outcomes: list[OrderOutcome], statuses: list[st
                 assert row["line_id"] == raw["id"]
                 assert parse_json(row["payload"]) == raw
         else:
-            assert not orders and not lines, "a quarantined order must not be staged in part"
+            assert not orders, "a quarantined order must not be staged in part"
+            assert not lines, "a quarantined order must not be staged in part"
             assert quarantined, "a quarantined order needs at least one quarantine entry"
             for entry in quarantined:
-                assert isinstance(entry["reason"], str) and entry["reason"].strip()
+                assert isinstance(entry["reason"], str)
+                assert entry["reason"].strip()
             # Every record that breaks the schema is among the entries.
             bad = sum(1 for raw in outcome.raw_lines if not _valid_line(raw))
             assert sum(1 for q in quarantined if q["kind"] == "line") >= bad
@@ -292,13 +296,13 @@ def test_validation_only_accepts_or_raises_a_validation_error(texts_: tuple[str,
     for model, raw in [(SalesOrderExtended, raw_header)] + [(SalesOrderLine, r) for r in raw_lines]:
         try:
             parsed = model.model_validate(raw)
-        except ValidationError as exc:
-            assert exc.error_count() >= 1
-            continue
+        except ValidationError:
+            continue  # refused with a ValidationError: fine; anything else fails the test
         for name in ("quantity", "price", "discount_rate", "net_amount", "gross_amount"):
             value = getattr(parsed, name, None)
             if value is not None:  # a Decimal that went through no float
-                assert isinstance(value, Decimal) and value.is_finite()
+                assert isinstance(value, Decimal)
+                assert value.is_finite()
                 sent = raw[{"discount_rate": "discountRate", "net_amount": "netAmount",
                             "gross_amount": "grossAmount"}.get(name, name)]  # fmt: skip
                 assert value == expected_decimal(sent)
@@ -307,7 +311,7 @@ def test_validation_only_accepts_or_raises_a_validation_error(texts_: tuple[str,
 # --- the staging writer -------------------------------------------------------------
 
 
-@settings(SETTINGS, max_examples=100)
+@settings(SETTINGS, max_examples=60)
 @given(st.lists(st.integers(1, 10**9), min_size=1, max_size=3, unique=True).flatmap(
     lambda ids: st.tuples(st.just(ids), st.tuples(*(order_texts(i) for i in ids)))))  # fmt: skip
 def test_staging_writer_gives_exact_rows_or_quarantine(case) -> None:
@@ -339,7 +343,7 @@ def stage_and_load(tmp: Path, chunks: list[list[OrderOutcome]]) -> Path:
     return warehouse
 
 
-@settings(SETTINGS, max_examples=20)
+@settings(SETTINGS, max_examples=12)
 @given(st.lists(st.integers(1, 10**9), min_size=1, max_size=8, unique=True).flatmap(
     lambda ids: st.tuples(st.just(ids), st.tuples(*(order_texts(i) for i in ids)))))  # fmt: skip
 def test_load_never_fails_and_stores_the_exact_amounts(case) -> None:
