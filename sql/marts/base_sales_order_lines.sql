@@ -30,6 +30,8 @@
 -- column: account_name — the sales account's name
 -- column: currency_code — the order's currency (null: the base currency)
 -- column: exchange_rate — base currency units per unit of the order's currency (1 when absent)
+-- column: exchange_rate_e10 — exchange_rate in units of 10^-10 (an integer, exact), for the
+--   integer money arithmetic of marts.fct_sales_order_lines
 -- column: quantity — quantity (negative on credit lines; 0 when not given)
 -- column: price — unit price, order currency (0 when not given)
 -- column: cost_price — unit cost price, order currency (null when not given)
@@ -50,7 +52,12 @@ lines as (
 
 orders as (
 
-    select * from staging.stg_sales_orders
+    select
+        *,
+        -- once per order rather than per line: a HUGEINT cast of DECIMAL(22, 10) divides
+        (exchange_rate::decimal(38, 10) * 10000000000)::hugeint as exchange_rate_e10
+
+    from staging.stg_sales_orders
 
 ),
 
@@ -93,6 +100,7 @@ final as (
         -- currency
         orders.currency_code,
         orders.exchange_rate,
+        orders.exchange_rate_e10,
 
         -- quantities, prices and rates
         lines.quantity,

@@ -4,7 +4,9 @@
 --   price × (1 − discount_rate / 100), 2); discount = gross − net; tax = round(net × tax_rate /
 --   100, 2); total = net + tax. Amounts are in the order's currency; *_base amounts are each
 --   amount × exchange_rate rounded to cents (discount_base = gross_base − net_base, total_base =
---   net_base + tax_base). Text lines keep their amounts and are flagged.
+--   net_base + tax_base). Text lines keep their amounts and are flagged. Computed exactly in
+--   integers of cents and smaller units (see the SQL); tests/models/test_money_property.py checks
+--   the results against Python's Decimal.
 --
 -- column: order_id — the order (→ marts.fct_sales_orders)
 -- column: line_id — the line's ID in 24SevenOffice; unique within its order
@@ -59,37 +61,112 @@ lines as (
 
 ),
 
--- DECIMAL(18, x) × DECIMAL(18, y) keeps width 18 and overflows: widen to 38 first.
--- (1 − d / 100) is written (100 − d) × 0.01, as DuckDB divides decimals in floating point.
-order_currency as (
+-- The money rules in integers of 10^-n currency units (columns *_e<n>; *_cents are 10^-2),
+-- exact and much faster than DECIMAL(38, …), which DuckDB rounds by 128-bit long division.
+-- DECIMAL(18, 6) stays below 10^12, so its 10^-6 units fit a BIGINT. Products are formed in
+-- HUGEINT and rounded in BIGINT where they fit (all but amounts in the millions), else in
+-- HUGEINT (the same result, slower). Rounding n / d half away from zero is
+-- (n + sign(n) × d / 2) // d, as // truncates toward zero.
+scaled as (
 
     select
         *,
-        round(quantity::decimal(38, 6) * price, 2)::decimal(18, 2) as gross_amount,
-        round(quantity::decimal(38, 6) * price * (100 - discount_rate) * 0.01, 2)::decimal(18, 2)
-            as net_amount
+        trunc(quantity)::bigint * 1000000 + (quantity % 1 * 1000000)::bigint as quantity_e6,
+        trunc(price)::bigint * 1000000 + (price % 1 * 1000000)::bigint as price_e6,
+        ((100 - discount_rate) * 1000000)::bigint as kept_rate_e6,
+        (tax_rate * 1000000)::bigint as tax_rate_e6
 
     from lines
 
 ),
 
+-- quantity × price, computed once for gross and net
+gross_exact as (
+
+    select
+        *,
+        quantity_e6::hugeint * price_e6 as gross_e12
+
+    from scaled
+
+),
+
+-- gross: round(quantity × price, 2); net: round(quantity × price × (100 − discount) / 100, 2).
+-- Net in BIGINT splits gross_e12 = whole_cents × 10^10 + rest_e12, so that gross_e12 ×
+-- kept_rate_e6 = whole_cents × kept_rate_e6 × 10^10 + rest_e12 × kept_rate_e6 (in 10^-20 units),
+-- and splits whole_cents × kept_rate_e6 again at 10^8: every term fits.
+order_currency as (
+
+    select
+        *,
+        case
+            when abs(gross_e12) <= 9223372036854775807
+                then (gross_e12::bigint + sign(gross_e12) * 5000000000) // 10000000000
+            else ((gross_e12 + sign(gross_e12) * 5000000000) // 10000000000)::bigint
+        end as gross_cents,
+        case
+            when abs(gross_e12) <= 9223372036854775807 and kept_rate_e6 between 0 and 100000000
+                then (gross_e12::bigint // 10000000000 * kept_rate_e6) // 100000000
+                    + (
+                        (gross_e12::bigint // 10000000000 * kept_rate_e6) % 100000000 * 10000000000
+                        + gross_e12::bigint % 10000000000 * kept_rate_e6
+                        + sign(gross_e12) * 500000000000000000
+                    ) // 1000000000000000000
+            else (
+                (gross_e12 * kept_rate_e6 + sign(gross_e12 * kept_rate_e6) * 500000000000000000)
+                // 1000000000000000000
+            )::bigint
+        end as net_cents
+
+    from gross_exact
+
+),
+
+-- tax: round(net × tax_rate / 100, 2)
 order_currency_tax as (
 
     select
         *,
-        round(net_amount::decimal(38, 2) * tax_rate * 0.01, 2)::decimal(18, 2) as tax_amount
+        case
+            when abs(net_cents::hugeint * tax_rate_e6) <= 9223372036854775807
+                then (net_cents * tax_rate_e6 + sign(net_cents * tax_rate_e6) * 50000000)
+                    // 100000000
+            else (
+                (net_cents::hugeint * tax_rate_e6 + sign(net_cents) * sign(tax_rate_e6) * 50000000)
+                // 100000000
+            )::bigint
+        end as tax_cents
 
     from order_currency
 
 ),
 
+-- base currency: round(amount × exchange_rate, 2), exchange_rate_e10 in units of 10^-10
 base_currency as (
 
     select
         *,
-        round(gross_amount::decimal(38, 2) * exchange_rate, 2)::decimal(18, 2) as gross_amount_base,
-        round(net_amount::decimal(38, 2) * exchange_rate, 2)::decimal(18, 2) as net_amount_base,
-        round(tax_amount::decimal(38, 2) * exchange_rate, 2)::decimal(18, 2) as tax_amount_base
+        case
+            when abs(gross_cents::hugeint * exchange_rate_e10) <= 9223372036854775807
+                then (gross_cents * exchange_rate_e10::bigint + sign(gross_cents) * 5000000000)
+                    // 10000000000
+            else ((gross_cents * exchange_rate_e10 + sign(gross_cents) * 5000000000)
+                // 10000000000)::bigint
+        end as gross_base_cents,
+        case
+            when abs(net_cents::hugeint * exchange_rate_e10) <= 9223372036854775807
+                then (net_cents * exchange_rate_e10::bigint + sign(net_cents) * 5000000000)
+                    // 10000000000
+            else ((net_cents * exchange_rate_e10 + sign(net_cents) * 5000000000)
+                // 10000000000)::bigint
+        end as net_base_cents,
+        case
+            when abs(tax_cents::hugeint * exchange_rate_e10) <= 9223372036854775807
+                then (tax_cents * exchange_rate_e10::bigint + sign(tax_cents) * 5000000000)
+                    // 10000000000
+            else ((tax_cents * exchange_rate_e10 + sign(tax_cents) * 5000000000)
+                // 10000000000)::bigint
+        end as tax_base_cents
 
     from order_currency_tax
 
@@ -149,19 +226,19 @@ final as (
         discount_rate,
         tax_rate,
 
-        -- amounts in the order's currency
-        gross_amount,
-        (gross_amount - net_amount)::decimal(18, 2) as discount_amount,
-        net_amount,
-        tax_amount,
-        (net_amount + tax_amount)::decimal(18, 2) as total_amount,
+        -- amounts in the order's currency (cents × 0.01 is DECIMAL(18, 2))
+        gross_cents::decimal(18, 0) * 0.01 as gross_amount,
+        (gross_cents - net_cents)::decimal(18, 0) * 0.01 as discount_amount,
+        net_cents::decimal(18, 0) * 0.01 as net_amount,
+        tax_cents::decimal(18, 0) * 0.01 as tax_amount,
+        (net_cents + tax_cents)::decimal(18, 0) * 0.01 as total_amount,
 
         -- amounts in the base currency
-        gross_amount_base,
-        (gross_amount_base - net_amount_base)::decimal(18, 2) as discount_amount_base,
-        net_amount_base,
-        tax_amount_base,
-        (net_amount_base + tax_amount_base)::decimal(18, 2) as total_amount_base,
+        gross_base_cents::decimal(18, 0) * 0.01 as gross_amount_base,
+        (gross_base_cents - net_base_cents)::decimal(18, 0) * 0.01 as discount_amount_base,
+        net_base_cents::decimal(18, 0) * 0.01 as net_amount_base,
+        tax_base_cents::decimal(18, 0) * 0.01 as tax_amount_base,
+        (net_base_cents + tax_base_cents)::decimal(18, 0) * 0.01 as total_amount_base,
 
         -- lineage
         run_id,

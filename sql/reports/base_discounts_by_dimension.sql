@@ -3,10 +3,11 @@
 --   over all time (month null) each customer, each product and each discount band
 -- description: The discount sums behind reports.rpt_discounts_by_month, _by_customer,
 --   _by_product, rpt_discount_bands and (through reports.base_discounts_ranked) the top
---   discount reports, in one pass over marts.fct_sales_order_lines (a grouping set per
---   dimension and period). Booked lines only (invoiced + confirmed orders; deleted orders never
+--   discount reports, in one aggregation over marts.fct_sales_order_lines by period and
+--   dimension. Booked lines only (invoiced + confirmed orders; deleted orders never
 --   count), base currency. Rates are in percent, rounded to 2 decimals (half to even).
---   A building block: query the rpt_discount* reports instead.
+--   A building block: query the rpt_discount* reports instead. A view: queried for one
+--   dimension and period, DuckDB leaves the other branches out.
 --
 -- column: month — first day of the order month; null for the all-time rows
 -- column: dimension — what the row is summed by: total (all booked lines of the month),
@@ -21,7 +22,7 @@
 -- column: net_amount — booked revenue after discount, excluding tax; base currency
 -- column: effective_discount_rate_pct — discount_amount in percent of gross_amount
 
-create or replace table reports.base_discounts_by_dimension as
+create or replace view reports.base_discounts_by_dimension as
 
 with
 
@@ -32,33 +33,38 @@ lines as (
 
 ),
 
+-- each line once for each period and dimension it is summed by
+lines_by_dimension as (
+
+    select order_month as month, 'total' as dimension, null::bigint as dimension_id, *
+    from lines
+    union all
+    select order_month, 'customer', customer_id, * from lines
+    union all
+    select order_month, 'product', product_id, * from lines
+    union all
+    select null::date, 'customer', customer_id, * from lines
+    union all
+    select null::date, 'product', product_id, * from lines
+    union all
+    select null::date, 'discount_band', discount_band_order, * from lines
+
+),
+
 sums as (
 
-    -- in each grouping set the keys of the other sets are null
     select
-        order_month as month,
-        case
-            when grouping(customer_id) = 0 then 'customer'
-            when grouping(product_id) = 0 then 'product'
-            when grouping(discount_band_order) = 0 then 'discount_band'
-            else 'total'
-        end as dimension,
-        coalesce(customer_id, product_id, discount_band_order) as dimension_id,
+        month,
+        dimension,
+        dimension_id,
         count(*) as line_count,
         count(*) filter (where is_discounted) as discounted_line_count,
         sum(gross_amount_base)::decimal(18, 2) as gross_amount,
         sum(discount_amount_base)::decimal(18, 2) as discount_amount,
         sum(net_amount_base)::decimal(18, 2) as net_amount
 
-    from lines
-    group by grouping sets (
-        (order_month),
-        (order_month, customer_id),
-        (order_month, product_id),
-        (customer_id),
-        (product_id),
-        (discount_band_order)
-    )
+    from lines_by_dimension
+    group by month, dimension, dimension_id
 
 ),
 

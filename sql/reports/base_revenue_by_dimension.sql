@@ -1,10 +1,11 @@
 -- grain: one row per month and customer, product, account or tax code with booked or pipeline
 --   lines (month, dimension, dimension_id)
 -- description: The monthly revenue sums behind reports.rpt_revenue_by_customer, _by_product,
---   _by_account and _by_tax_code, in one pass over marts.fct_sales_order_lines (a grouping set
---   per dimension). Booked (invoiced + confirmed) and pipeline revenue in the base currency, from
+--   _by_account and _by_tax_code, in one aggregation over marts.fct_sales_order_lines by
+--   month and dimension. Booked (invoiced + confirmed) and pipeline revenue in the base currency, from
 --   the lines of live orders (deleted and inactive orders never count; text lines included).
---   A building block: query the rpt_revenue_by_* reports instead.
+--   A building block: query the rpt_revenue_by_* reports instead. A view: queried for one
+--   dimension (where dimension = '…'), DuckDB leaves the other dimensions' branches out.
 --
 -- column: month — first day of the order month
 -- column: dimension — what the row is summed by: customer, product, account or tax_code
@@ -20,7 +21,7 @@
 -- column: pipeline_tax_amount — tax on the pipeline; base currency
 -- column: pipeline_total_amount — pipeline including tax; base currency
 
-create or replace table reports.base_revenue_by_dimension as
+create or replace view reports.base_revenue_by_dimension as
 
 with
 
@@ -31,19 +32,26 @@ lines as (
 
 ),
 
+-- each line once for each dimension it is summed by
+lines_by_dimension as (
+
+    select 'customer' as dimension, customer_id as dimension_id, * from lines
+    union all
+    select 'product', product_id, * from lines
+    union all
+    select 'account', account_id, * from lines
+    union all
+    select 'tax_code', tax_id, * from lines
+
+),
+
 final as (
 
     select
-        -- month and dimension; in each grouping set the other dimensions' keys are null
+        -- month and dimension
         order_month as month,
-        case
-            when grouping(customer_id) = 0 then 'customer'
-            when grouping(product_id) = 0 then 'product'
-            when grouping(account_id) = 0 then 'account'
-            else 'tax_code'
-        end as dimension,
-        coalesce(customer_id, product_id, account_id, tax_id) as dimension_id,
-
+        dimension,
+        dimension_id,
         -- booked
         coalesce(sum(quantity) filter (where is_booked), 0)::decimal(18, 6) as booked_quantity,
         count(*) filter (where is_booked) as booked_line_count,
@@ -63,13 +71,8 @@ final as (
         coalesce(sum(total_amount_base) filter (where status_category = 'pipeline'), 0)
             ::decimal(18, 2) as pipeline_total_amount
 
-    from lines
-    group by grouping sets (
-        (order_month, customer_id),
-        (order_month, product_id),
-        (order_month, account_id),
-        (order_month, tax_id)
-    )
+    from lines_by_dimension
+    group by order_month, dimension, dimension_id
 
 )
 

@@ -1,0 +1,142 @@
+"""marts.fct_sales_order_lines against Python's Decimal on a few thousand random lines.
+
+The model computes the money rules of ARCHITECTURE.md in integers (BIGINT where the products
+fit, HUGEINT where they do not); this checks every amount, to the cent, against the rules
+written with :mod:`decimal` and ROUND_HALF_UP (half away from zero): negative quantities,
+0 and 100 % discounts, 6-decimal prices and rates, exact half-cent ties, 10-decimal exchange
+rates, and amounts large enough to take the HUGEINT branches.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+
+import duckdb
+import pytest
+
+from twentyfourseven.warehouse.models import build_models, run_data_tests
+from twentyfourseven.warehouse.schema import create_schema
+
+LINES = 3000
+SEED = 20250305
+CENT = Decimal("0.01")
+EXTRACTED = dt.datetime(2025, 3, 5, 12, 0, tzinfo=dt.UTC)
+BIGINT_MAX = 2**63 - 1
+
+
+def _decimal(rng: random.Random, whole_digits: int, decimals: int) -> Decimal:
+    return Decimal(rng.randrange(10 ** (whole_digits + decimals))).scaleb(-decimals)
+
+
+def _line(rng: random.Random) -> tuple[Decimal, Decimal, Decimal, Decimal, Decimal]:
+    """(quantity, price, discount_rate, tax_rate, exchange_rate)"""
+    kind = rng.random()
+    if kind < 0.15:  # large: quantity x price beyond 9.2 million (the HUGEINT branches)
+        quantity = _decimal(rng, 6, rng.choice((0, 3, 6)))
+        price = _decimal(rng, 7, rng.choice((2, 6)))
+    elif kind < 0.35:  # half-cent ties: a price with a 5 in the third decimal
+        quantity = Decimal(rng.randrange(1, 50))
+        price = Decimal(rng.randrange(1, 100_000)).scaleb(-2) + Decimal("0.005")
+    else:
+        quantity = _decimal(rng, 3, rng.choice((0, 0, 2, 6)))
+        price = _decimal(rng, 5, rng.choice((2, 2, 4, 6)))
+    if rng.random() < 0.15:
+        quantity = -quantity  # credit line
+    discount = rng.choice(
+        (Decimal(0), Decimal(0), Decimal(100), Decimal("12.5"), _decimal(rng, 2, 6))
+    )
+    tax = rng.choice((Decimal(25), Decimal(15), Decimal(12), Decimal(0), _decimal(rng, 2, 6)))
+    rate = rng.choice((Decimal(1), Decimal("11.5"), _decimal(rng, 2, 10), _decimal(rng, 0, 10)))
+    return quantity, price, discount, tax, rate
+
+
+def _expected(quantity, price, discount, tax, rate) -> dict[str, Decimal]:
+    def cents(value: Decimal) -> Decimal:
+        return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+    with localcontext() as context:
+        context.prec = 80  # every product and quotient below is exact
+        gross = cents(quantity * price)
+        net = cents(quantity * price * (1 - discount / 100))
+        tax_amount = cents(net * tax / 100)
+        gross_base, net_base, tax_base = (cents(a * rate) for a in (gross, net, tax_amount))
+        return {
+            "gross_amount": gross,
+            "discount_amount": gross - net,
+            "net_amount": net,
+            "tax_amount": tax_amount,
+            "total_amount": net + tax_amount,
+            "gross_amount_base": gross_base,
+            "discount_amount_base": gross_base - net_base,
+            "net_amount_base": net_base,
+            "tax_amount_base": tax_base,
+            "total_amount_base": net_base + tax_base,
+        }
+
+
+@pytest.fixture(scope="module")
+def random_lines() -> tuple[duckdb.DuckDBPyConnection, list[tuple]]:
+    rng = random.Random(SEED)
+    lines = [_line(rng) for _ in range(LINES)]
+    con = duckdb.connect()
+    create_schema(con)
+    con.executemany(
+        "insert into raw.sales_orders (order_id, status, order_date, currency_code, "
+        "currency_rate, run_id, extracted_at) values (?, 'Invoice', '2025-01-15', 'EUR', ?, "
+        "'property', ?)",
+        [[order_id, line[4], EXTRACTED] for order_id, line in enumerate(lines, start=1)],
+    )
+    con.executemany(
+        "insert into raw.sales_order_lines (order_id, line_number, line_id, line_type, "
+        "quantity, price, discount_rate, tax_rate, run_id, extracted_at) "
+        "values (?, 1, 1, 'product', ?, ?, ?, ?, 'property', ?)",
+        [[order_id, *line[:4], EXTRACTED] for order_id, line in enumerate(lines, start=1)],
+    )
+    build_models(con)
+    yield con, lines
+    con.close()
+
+
+def test_every_amount_matches_decimal_round_half_up(random_lines):
+    con, lines = random_lines
+    columns = list(_expected(*lines[0]))
+    cursor = con.execute(
+        f"select order_id, {', '.join(columns)} from marts.fct_sales_order_lines order by order_id"
+    )
+    found = cursor.fetchall()
+    assert len(found) == len(lines)
+    wrong = []
+    for (order_id, *amounts), line in zip(found, lines, strict=True):
+        expected = _expected(*line)
+        actual = dict(zip(columns, amounts, strict=True))
+        if actual != expected:
+            wrong.append((order_id, line, actual, expected))
+    assert wrong == [], wrong[:3]
+
+
+def test_the_sample_reaches_every_branch(random_lines):
+    _, lines = random_lines
+    products = [q * p * 10**12 for q, p, *_ in lines]
+    assert sum(abs(x) > BIGINT_MAX for x in products) > 100  # HUGEINT gross and net
+    assert sum(abs(x) <= BIGINT_MAX for x in products) > 1000  # BIGINT gross and net
+    assert sum(q < 0 for q, *_ in lines) > 100
+    assert sum(d == 100 for _, _, d, *_ in lines) > 100
+    ties = [q * p * 100 for q, p, *_ in lines]
+    assert sum(t % 1 == Decimal("0.5") for t in ties) > 100  # half-cent ties in gross
+
+
+def test_the_data_tests_pass_on_random_lines(random_lines):
+    con, _ = random_lines
+    assert [r.describe() for r in run_data_tests(con) if not r.passed] == []
+
+
+def test_the_line_data_tests_catch_a_tie_rounded_to_even(fresh_golden):
+    # 1003 line 2: tax 42.50 x 15 % = 6.375, a tie: 6.38 away from zero, 6.37 toward it
+    fresh_golden.execute(
+        "update marts.fct_sales_order_lines set tax_amount = 6.37, total_amount = 48.87 "
+        "where order_id = 1003 and line_id = 2"
+    )
+    failed = [r.path.stem for r in run_data_tests(fresh_golden) if not r.passed]
+    assert failed == ["line_net_plus_tax_equals_total"]
