@@ -34,8 +34,16 @@ Percent = Annotated[Decimal, Field(ge=0, le=100, allow_inf_nan=False)]
 
 
 def parse_json(content: bytes | str) -> Any:
-    """Parse a JSON body with every non-integer number as an exact ``Decimal``."""
-    return json.loads(content, parse_float=Decimal)
+    """Parse a JSON body with every non-integer number as an exact ``Decimal``.
+
+    ``NaN`` and ``Infinity`` are not JSON (RFC 8259), though Python's parser takes
+    them: they raise ``ValueError`` here, so such a body counts as malformed.
+    """
+    return json.loads(content, parse_float=Decimal, parse_constant=_not_json)
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not a JSON value")
 
 
 def dumps_json(value: Any) -> bytes:

@@ -241,15 +241,21 @@ def _unfit(kind: str, order_id: int, record_id: Any, exc: Exception, raw: Any) -
     return {
         "order_id": order_id,
         "kind": kind,
-        "record_id": record_id if record_id is not None else _record_id(raw),
+        "record_id": _bigint(record_id) if record_id is not None else _record_id(raw),
         "reason": str(exc),
         "payload": _text(raw),
     }
 
 
 def _record_id(raw: Any) -> int | None:
-    value = raw.get("id") if isinstance(raw, dict) else None
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    """The record's ``id`` where it is one the warehouse can hold, else None."""
+    return _bigint(raw.get("id") if isinstance(raw, dict) else None)
+
+
+def _bigint(value: Any) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool) and -(2**63) <= value < 2**63:
+        return value
+    return None
 
 
 def _text(raw: Any) -> str | None:
