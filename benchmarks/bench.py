@@ -457,6 +457,16 @@ def section_load(cfg: dict[str, Any], tmp: Path) -> dict[str, Any]:
             if results:
                 entry[step] = {
                     "lines": results[0]["lines"],
+                    **(
+                        {
+                            "phase_seconds": {
+                                phase: summary([r["phase_seconds"][phase] for r in results], 3)
+                                for phase in results[0]["phase_seconds"]
+                            }
+                        }
+                        if "phase_seconds" in results[0]
+                        else {}
+                    ),
                     "lines_per_second": summary([r["lines_per_second"] for r in results], 0),
                     "seconds": summary([r["seconds"] for r in results], 2),
                     "peak_rss_mb": summary([r["peak_rss_mb"] for r in results], 1),
@@ -673,6 +683,26 @@ def section_models(cfg: dict[str, Any]) -> dict[str, Any]:
 # --- targets ----------------------------------------------------------------------
 
 
+_EXTRACT_RSS = (
+    "`extract_chunk` holds its chunk's order IDs and listed headers in a dict "
+    "(`dict(read_chunk_ids(...))`) while it reads, so its memory follows the orders in its "
+    "chunk; the plan caps the number of chunks (16), not their size, so a chunk of a 1M-order "
+    "run is ten times one of a 100k run. Streaming the chunk file, or capping orders per "
+    "chunk, would make it flat: a change to the pipeline, left to its owner."
+)
+RSS_NOTES = {
+    "extract": _EXTRACT_RSS,
+    "extract_one_chunk": _EXTRACT_RSS,
+    "load": (
+        "`load_run` reads every staging file of the run into DuckDB TEMP tables (payload "
+        "text included) and applies them in one transaction; DuckDB keeps those in memory "
+        "(its default memory_limit is 80 % of RAM), so the peak follows the run's size. "
+        "Bounding it needs a memory_limit and temp_directory for the load, or staging "
+        "into on-disk tables chunk by chunk: a change to the loader, left to its owner."
+    ),
+}
+
+
 def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     s = report["sections"]
@@ -684,41 +714,101 @@ def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
     if api and "orders_per_second" in api.get("ours", {}):
         ours = api["ours"]["orders_per_second"]["median"]
         py_async = api.get("py24so_async", {}).get("orders_per_second", {}).get("median")
-        dlt_best = max(
-            (api.get(k, {}).get("orders_per_second", {}).get("median") or 0)
-            for k in ("dlt", "dlt_parallel")
-        )
         if py_async:
             add(
                 "bulk reading at 20 ms >= py24so async",
                 f"{ours:,.0f} vs {py_async:,.0f} orders/s ({ours / py_async:.2f}x)",
-                ours >= py_async * 0.98,
-                "within 2 % counts as equal (same concurrency, the latency bound is identical)"
-                if py_async * 0.98 <= ours < py_async
-                else "",
+                ours >= py_async,
             )
-        if dlt_best:
+        ceiling = (
+            s["api"]["latencies"]["20"]
+            .get("sandbox_ceiling", {})
+            .get("lines_requests_per_second", {})
+            .get("median")
+        )
+        for key, label in (
+            ("dlt", "dlt rest_api as configured by default (child resource sequential)"),
+            ("dlt_parallel", "dlt rest_api with the child resource `parallelized`"),
+        ):
+            peer = api.get(key, {}).get("orders_per_second", {}).get("median")
+            if not peer:
+                continue
+            note = ""
+            if ours < 2 * peer and ceiling:
+                note = (
+                    f"At 20 ms, 8 requests in flight bound every concurrent reader: the sandbox's "
+                    f"own ceiling at 8 connections is {ceiling:,.0f} req/s (wrk). Ours reaches "
+                    f"{100 * ours / ceiling:.0f} % of it, this peer {100 * peer / ceiling:.0f} %: "
+                    "2x is out of reach at equal concurrency once a peer passes half the "
+                    "ceiling. More in flight would go faster, but the API's rate budget (5 "
+                    "req/s by default) is the real limit in production."
+                )
             add(
-                "bulk reading at 20 ms >= 2x dlt rest_api (its best: parallelized child)",
-                f"{ours:,.0f} vs {dlt_best:,.0f} orders/s ({ours / dlt_best:.2f}x)",
-                ours >= 2 * dlt_best,
+                f"bulk reading at 20 ms >= 2x {label}",
+                f"{ours:,.0f} vs {peer:,.0f} orders/s ({ours / peer:.2f}x)",
+                ours >= 2 * peer,
+                note,
             )
     rate = s.get("rate", {}).get("budgets")
     if rate:
         worst = min(b["fraction_of_budget"]["median"] for b in rate.values())
         n429 = sum(b["status_429_total"] for b in rate.values())
+        short = [b for b in rate.values() if b["fraction_of_budget"]["median"] < 0.95]
+        note = ""
+        if short:
+            met_at = [b["budget"] for b in rate.values() if b not in short]
+            ours0 = s.get("api", {}).get("latencies", {}).get("0", {}).get("readers", {})
+            ours0 = ours0.get("ours", {})
+            cpu = ours0.get("client_cpu_ms_per_request", {}).get("median")
+            unbudgeted = ours0.get("orders_per_second", {}).get("median")
+            note = (
+                "Short at R = "
+                + ", ".join(f"{b['budget']:g}" for b in short)
+                + (f", met at R = {', '.join(f'{r:g}' for r in met_at)}" if met_at else "")
+                + ". The RateLimiter spaces requests 1/R apart and never catches up a slot "
+                "it missed (by design: no bursts), so every stall of the client loses budget"
+                + (
+                    f"; at {cpu:.2f} ms client CPU per request, R = {short[-1]['budget']:g} "
+                    f"keeps {cpu * short[-1]['budget'] / 10:.0f} % of a shared core busy"
+                    if cpu
+                    else ""
+                )
+                + (
+                    f"; unbudgeted, the same reader did {unbudgeted:,.0f} orders/s in section 1, "
+                    "so this R is close to what the client itself can do here"
+                    if unbudgeted and unbudgeted < 2 * short[-1]["budget"]
+                    else ""
+                )
+                + ". List pages are read one after another before the lines. Zero 429s at "
+                "every R. The default budget is 5 req/s."
+            )
         add(
             "rate budget: achieved >= 0.95 R, zero 429s",
             f"worst median {worst:.3f} R over R = {', '.join(rate)}; {n429} x 429",
             worst >= 0.95 and n429 == 0,
+            note,
         )
     calls = s.get("calls", {}).get("cases")
     if calls:
         worst = max(c["over_minimum_pct"]["max"] for c in calls.values())
+        tokens = sorted(
+            {r["by_endpoint"].get("token", 0) for c in calls.values() for r in c["runs"]}
+        )
+        extra = sorted(
+            {
+                r["calls"] - r["minimum"] - (r["by_endpoint"].get("token", 1) - 1)
+                for c in calls.values()
+                for r in c["runs"]
+            }
+        )
         add(
             "incremental run: calls within 2 % of the minimum",
             f"at most {worst:.2f} % over (K = {', '.join(calls)} of {s['calls']['known']:,})",
             worst <= 2.0,
+            f"the calls over the minimum are tokens: {'/'.join(map(str, tokens))} per run, one "
+            "for the plan task and one per extract task (each task is its own process with its "
+            "own client); other calls over it: "
+            f"{'/'.join(map(str, extra))}",
         )
     load = s.get("load", {}).get("sizes")
     if load:
@@ -759,6 +849,7 @@ def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
                     f"peak RSS of {kind}: < 20 % growth from 100k to 1M orders",
                     f"{sizes[100_000]:.0f} -> {sizes[1_000_000]:.0f} MiB ({100 * growth:+.1f} %)",
                     growth < 0.20,
+                    RSS_NOTES.get(kind, "") if growth >= 0.20 else "",
                 )
             elif len(sizes) >= 2:
                 small, large = sorted(sizes)[-2:]
@@ -806,7 +897,16 @@ def main() -> int:
     parser.add_argument(
         "--merge", action="store_true", help="merge into today's report of this mode"
     )
+    parser.add_argument(
+        "--render",
+        type=Path,
+        metavar="JSON",
+        help="only re-render a report's markdown (and targets) from its JSON",
+    )
     args = parser.parse_args()
+    if args.render:
+        write(json.loads(args.render.read_text()), args.render.with_suffix(""))
+        return 0
     cfg = MODES[args.mode]
     wanted = [s for s in args.only.split(",") if s]
     unknown = set(wanted) - set(SECTIONS)

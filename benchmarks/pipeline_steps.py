@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import logging
 import math
 import os
 import shutil
@@ -222,18 +223,43 @@ def _count_lines(files: list[str]) -> int:
     return total
 
 
+class _Phases(logging.Handler):
+    """Times of load_run's own log lines: checksums verified, files staged, then applied."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.marks: dict[str, float] = {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        for key, prefix in (("verified", "loading run"), ("staged", "staged run")):
+            if message.startswith(prefix) and key not in self.marks:
+                self.marks[key] = time.perf_counter()
+
+
 def load(args: argparse.Namespace) -> dict[str, Any]:
     from twentyfourseven.warehouse.load import load_run
 
     run_dir = Path(args.run_dir)
     lines = _count_lines(_lines_files(run_dir))
+    phases = _Phases()
+    logger = logging.getLogger("twentyfourseven.warehouse.load")
+    logger.addHandler(phases)
+    logger.setLevel(logging.INFO)
     with tempfile.TemporaryDirectory(prefix="bench-load-", dir=args.tmp) as folder:
         warehouse = Path(folder) / "warehouse.duckdb"
         started = time.perf_counter()
         summary = load_run(warehouse, run_dir, run_id=RUN_ID)
         seconds = time.perf_counter() - started
         size = warehouse.stat().st_size
+    verified = phases.marks.get("verified", started)
+    staged = phases.marks.get("staged", verified)
     return {
+        "phase_seconds": {
+            "verify_checksums": round(verified - started, 3),
+            "stage_files": round(staged - verified, 3),
+            "apply_and_commit": round(started + seconds - staged, 3),
+        },
         "lines": lines,
         "lines_loaded": summary.lines_loaded,
         "orders_ok": summary.orders_ok,
