@@ -1,0 +1,59 @@
+"""Soak: incremental runs with upstream changes between them, the warehouse equal to the
+sandbox after each (deletions, invisible to ``modifiedFrom``, aside until the last run,
+which reconciles and must catch them).
+
+Short form by default (5 runs of 300 orders); ``SOAK_RUNS=20 SOAK_ORDERS=…`` for more.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from ..e2e.conftest import assert_equals_truth, sandbox_truth, warehouse_view
+
+RUNS = int(os.environ.get("SOAK_RUNS", "5"))
+ORDERS = int(os.environ.get("SOAK_ORDERS", "300"))
+SANDBOX_OPTIONS = {"orders": ORDERS, "seed": 53}
+
+
+def test_incremental_runs_stay_equal_to_the_truth(pipeline):
+    sandbox = pipeline.sandbox
+    clock = time.monotonic()
+    pipeline.run()
+    assert_equals_truth(pipeline)
+    deleted: set[int] = set()
+    for number in range(1, RUNS + 1):
+        changes = sandbox.simulate_changes(
+            advance_seconds=3600,
+            edit_orders=0.05,
+            add_orders=0.03,
+            delete_orders=0.01,
+            edit_lines=0.03,
+            add_lines=0.02,
+            delete_lines=0.02,
+            line_edit_bumps_modified=True,
+        )
+        deleted |= set(changes["deleted_orders"])
+        last = number == RUNS
+        pipeline.run({"reconcile": True} if last else None)
+        run = pipeline.last_run()
+        assert run["orders_failed"] == run["orders_quarantined"] == 0
+        if last:
+            assert run["mode"] == "reconcile"
+            assert_equals_truth(pipeline)
+        else:
+            assert run["mode"] == "incremental"
+            truth, view = sandbox_truth(sandbox), warehouse_view(pipeline)
+            assert set(view) - set(truth) == deleted  # only what modifiedFrom cannot see
+            assert {k: v for k, v in view.items() if k not in deleted} == truth
+    assert deleted
+    tombstoned = {
+        r[0]
+        for r in pipeline.query(
+            "select order_id from raw.sales_orders where deleted_at is not null"
+        )
+    }
+    assert tombstoned == deleted
+    seconds = time.monotonic() - clock
+    print(f"\nSOAK runs={RUNS} orders={ORDERS} deleted={len(deleted)}; {seconds:.0f} s")
