@@ -18,7 +18,8 @@ export AIRFLOW__CORE__LOAD_EXAMPLES ?= False
 export AIRFLOW__CORE__DAGS_FOLDER ?= $(CURDIR)/dags
 export AIRFLOW__CORE__PLUGINS_FOLDER ?= $(CURDIR)/plugins
 
-.PHONY: install test unit lint format lock demo clean bench bench-full bench-install test-distributed
+.PHONY: install test unit lint format lock demo clean bench bench-full bench-install test-distributed \
+	test-reliability test-reliability-full
 
 install: $(STAMP)
 
@@ -38,7 +39,16 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not reliability"
+
+# Chaos and soak: the short form (CI), and the sizes of issue 9 (hours on 2 cores).
+test-reliability: $(STAMP)
+	$(BIN)/pytest tests/reliability -m reliability -p no:cacheprovider -v -s
+
+test-reliability-full: $(STAMP)
+	CHAOS_ORDERS=100000 SOAK_RUNS=20 SOAK_ORDERS=5000 TWENTYFOURSEVEN_TEST_RUN_TIMEOUT=14400 \
+		$(BIN)/pytest tests/reliability \
+		-m reliability -p no:cacheprovider -v -s
 
 # Not part of `make test`: the module skips itself without TWENTYFOURSEVEN_DISTRIBUTED=1.
 test-distributed: $(STAMP)

@@ -20,6 +20,8 @@ from twentyfourseven.demo import DAG_ID, airflow_env
 from twentyfourseven.pipeline.settings import WAREHOUSE_POOL, PipelineSettings
 
 AIRFLOW = Path(sys.executable).with_name("airflow")
+# Seconds one `airflow dags test` may take; the full reliability form needs hours.
+RUN_TIMEOUT = float(os.environ.get("TWENTYFOURSEVEN_TEST_RUN_TIMEOUT", "600"))
 
 
 @pytest.fixture(scope="session")
@@ -72,7 +74,7 @@ class Pipeline:
         if conf:
             args += ["--conf", json.dumps(conf)]
         result = subprocess.run(
-            args, env=self.env(**env), capture_output=True, text=True, timeout=600
+            args, env=self.env(**env), capture_output=True, text=True, timeout=RUN_TIMEOUT
         )
         output = result.stdout + result.stderr
         self.logs.append(output)

@@ -1,7 +1,7 @@
 """Chaos: one DAG run with every fault at once, then fault-free runs until nothing is
 failed or quarantined, and the warehouse equals the sandbox: no order lost, none twice.
 
-Short form by default (1,000 orders); ``CHAOS_ORDERS=100000`` for the full one.
+Short form by default (400 orders); ``CHAOS_ORDERS=100000`` for the full one.
 """
 
 from __future__ import annotations
@@ -9,9 +9,11 @@ from __future__ import annotations
 import os
 import time
 
+import pytest
+
 from ..e2e.conftest import assert_equals_truth, sandbox_truth
 
-ORDERS = int(os.environ.get("CHAOS_ORDERS", "1000"))
+ORDERS = int(os.environ.get("CHAOS_ORDERS", "400"))
 MAX_RECOVERY_RUNS = 5
 FAULTS = {
     "error_500": 0.02,
@@ -26,6 +28,8 @@ FAULTS = {
     "invalid_record_rate": 0.02,
     "seed": 97,
 }
+pytestmark = pytest.mark.reliability  # make test-reliability, not make test
+
 SANDBOX_OPTIONS = {"orders": ORDERS, "seed": 41, "faults": FAULTS}
 
 

@@ -2,7 +2,7 @@
 sandbox after each (deletions, invisible to ``modifiedFrom``, aside until the last run,
 which reconciles and must catch them).
 
-Short form by default (5 runs of 300 orders); ``SOAK_RUNS=20 SOAK_ORDERS=…`` for more.
+Short form by default (3 runs of 200 orders); ``SOAK_RUNS=20 SOAK_ORDERS=…`` for more.
 """
 
 from __future__ import annotations
@@ -10,10 +10,14 @@ from __future__ import annotations
 import os
 import time
 
+import pytest
+
 from ..e2e.conftest import assert_equals_truth, sandbox_truth, warehouse_view
 
-RUNS = int(os.environ.get("SOAK_RUNS", "5"))
-ORDERS = int(os.environ.get("SOAK_ORDERS", "300"))
+RUNS = int(os.environ.get("SOAK_RUNS", "3"))
+ORDERS = int(os.environ.get("SOAK_ORDERS", "200"))
+pytestmark = pytest.mark.reliability  # make test-reliability, not make test
+
 SANDBOX_OPTIONS = {"orders": ORDERS, "seed": 53}
 
 
