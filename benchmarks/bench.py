@@ -880,8 +880,8 @@ def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
                     f"{small:,} -> {large:,} orders: {sizes[small]:.0f} -> {sizes[large]:.0f} MiB "
                     f"({100 * growth:+.1f} %)",
                     None,
-                    "1M orders not measured in this mode; the growth shown is between the "
-                    "largest sizes measured",
+                    "1M orders not measured for this step in this mode; the growth shown is "
+                    "between the largest sizes measured",
                 )
     models = s.get("models", {}).get("sizes", {})
     if "10000000" in models and "total_seconds" in models["10000000"]:

@@ -292,21 +292,22 @@ def _memory(memory: dict[str, Any], add) -> None:
     add("")
     add(
         "| step | orders in run | orders in chunk | peak RSS MiB | before extract MiB "
-        "| plan peak RSS MiB | lines/s |"
+        "| plan peak RSS MiB | plan s | extract lines/s |"
     )
-    add("|---|---:|---:|---:|---:|---:|---:|")
+    add("|---|---:|---:|---:|---:|---:|---:|---:|")
     for key, label in (("extract", "extract"), ("extract_one_chunk", "extract, one chunk")):
         for orders, e in memory.get(key, {}).items():
             if "error" in e or "orders_in_chunk" not in e:
-                add(f"| {label} | {int(orders):,} | | failed or not measured | | | |")
+                add(f"| {label} | {int(orders):,} | | failed or not measured | | | | |")
                 continue
             add(
                 f"| {label} | {int(orders):,} | {e['orders_in_chunk']:,} | "
                 f"{e['peak_rss_mb']:.0f} | {e['rss_before_extract_mb']:.0f} | "
-                f"{e['plan_peak_rss_mb']:.0f} | {e['lines_per_second']:,} |"
+                f"{e['plan_peak_rss_mb']:.0f} | {e.get('plan_seconds', 0):,.0f} | "
+                f"{e['lines_per_second']:,} |"
             )
     for orders, e in memory.get("load", {}).items():
-        add(f"| load | {int(orders):,} | | {e['peak_rss_mb']:.0f} | | | |")
+        add(f"| load | {int(orders):,} | | {e['peak_rss_mb']:.0f} | | | | |")
     add("")
 
 
