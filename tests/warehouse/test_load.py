@@ -15,16 +15,18 @@ import pytest
 from twentyfourseven.warehouse.load import (
     CORRUPT_CHUNK_ERROR,
     LOADED_MARKER,
-    current_watermark,
-    known_live_order_ids,
     load_run,
     open_warehouse,
-    order_ids_to_retry,
     prune_staging,
     remove_staging,
 )
 from twentyfourseven.warehouse.records import LINE_COLUMNS, ORDER_COLUMNS
 from twentyfourseven.warehouse.staging import chunk_dir
+from twentyfourseven.warehouse.state import (
+    current_watermark,
+    known_live_order_ids,
+    order_ids_to_retry,
+)
 
 from .conftest import (
     checksums,

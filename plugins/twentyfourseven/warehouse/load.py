@@ -49,10 +49,10 @@ from .records import LINE_COLUMNS, ORDER_COLUMNS, Column
 from .runplan import PLAN_FILE, RunPlan, chunk_ids_path, run_folder_name
 from .schema import create_schema, read_json_columns
 from .staging import MANIFEST, CorruptChunkError, Manifest, chunk_dir, verify_chunk
+from .state import WATERMARK, current_watermark
 
 log = logging.getLogger(__name__)
 
-WATERMARK = "sales_orders_modified_at"
 CORRUPT_CHUNK_ERROR = "CorruptStagingChunk"
 LOADED_MARKER = "loaded.json"  # written in the run folder once its load has committed
 _KINDS = ("outcomes", "orders", "lines", "quarantine")
@@ -151,27 +151,6 @@ def open_warehouse(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyCon
         con.close()
         raise
     return con
-
-
-def order_ids_to_retry(con: duckdb.DuckDBPyConnection) -> set[int]:
-    """Orders the next run must read again: failed reads and unresolved quarantine."""
-    rows = con.execute(
-        "SELECT order_id FROM ops.failed_orders "
-        "UNION SELECT order_id FROM ops.quarantine WHERE resolved_run_id IS NULL"
-    ).fetchall()
-    return {row[0] for row in rows}
-
-
-def known_live_order_ids(con: duckdb.DuckDBPyConnection) -> set[int]:
-    """Every order loaded and not tombstoned (what a reconciliation run re-reads)."""
-    rows = con.execute("SELECT order_id FROM ops.known_orders WHERE deleted_at IS NULL").fetchall()
-    return {row[0] for row in rows}
-
-
-def current_watermark(con: duckdb.DuckDBPyConnection) -> dt.datetime | None:
-    """The newest ``modifiedAt`` safely loaded, or None before the first complete run."""
-    row = con.execute("SELECT value FROM ops.watermark WHERE name = ?", [WATERMARK]).fetchone()
-    return None if row is None else row[0]
 
 
 # --- staging retention -------------------------------------------------------------------

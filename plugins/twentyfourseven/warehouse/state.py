@@ -45,23 +45,41 @@ def _has_tables(con: duckdb.DuckDBPyConnection) -> bool:
     return bool(found and found[0] == 2)
 
 
+def order_ids_to_retry(con: duckdb.DuckDBPyConnection) -> set[int]:
+    """Orders the next run must read again: failed reads and unresolved quarantine."""
+    rows = con.execute(
+        "select order_id from ops.failed_orders"
+        " union select order_id from ops.quarantine where resolved_run_id is null"
+    ).fetchall()
+    return {row[0] for row in rows}
+
+
+_LIVE_IDS = "select order_id from ops.known_orders where deleted_at is null order by order_id"
+
+
+def known_live_order_ids(con: duckdb.DuckDBPyConnection) -> set[int]:
+    """Every order loaded and not tombstoned (what a reconciliation run re-reads)."""
+    return {row[0] for row in con.execute(_LIVE_IDS).fetchall()}
+
+
+def current_watermark(con: duckdb.DuckDBPyConnection) -> dt.datetime | None:
+    """The newest ``modifiedAt`` safely loaded, or None before the first complete run."""
+    row = con.execute("select value from ops.watermark where name = ?", [WATERMARK]).fetchone()
+    return None if row is None else row[0]
+
+
 def read_state(path: Path) -> WarehouseState:
     """The warehouse's state for planning; an absent or empty warehouse knows nothing."""
     with _read_only(path) as con:
         if con is None or not _has_tables(con):
             return WarehouseState(None, frozenset(), None, 0)
-        row = con.execute("select value from ops.watermark where name = ?", [WATERMARK]).fetchone()
-        retry = con.execute(
-            "select order_id from ops.failed_orders"
-            " union select order_id from ops.quarantine where resolved_run_id is null"
-        ).fetchall()
         reconciled = con.execute(
             "select max(started_at) from ops.runs where mode in (?, ?)", list(_RECONCILING_MODES)
         ).fetchone()
         known = con.execute("select count(*) from ops.known_orders").fetchone()
         return WarehouseState(
-            watermark=row[0] if row else None,
-            retry_ids=frozenset(r[0] for r in retry),
+            watermark=current_watermark(con),
+            retry_ids=frozenset(order_ids_to_retry(con)),
             last_reconciled_at=reconciled[0] if reconciled else None,
             known_count=known[0] if known else 0,
         )
@@ -73,9 +91,7 @@ def known_live_ids(path: Path) -> array:
     with _read_only(path) as con:
         if con is None or not _has_tables(con):
             return ids
-        cursor = con.execute(
-            "select order_id from ops.known_orders where deleted_at is null order by order_id"
-        )
+        cursor = con.execute(_LIVE_IDS)
         while batch := cursor.fetchmany(50_000):
             ids.extend(r[0] for r in batch)
     return ids
