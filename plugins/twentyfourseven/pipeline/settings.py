@@ -51,6 +51,12 @@ class PipelineSettings:
     staging_retention_days: float = 0.0
 
     @property
+    def database_for_readers(self) -> Path:
+        """The snapshot if there is one (reading it never contends with a load), else the
+        warehouse."""
+        return self.snapshot if self.snapshot.is_file() else self.warehouse
+
+    @property
     def overlap(self) -> dt.timedelta:
         return dt.timedelta(minutes=self.overlap_minutes)
 

@@ -14,8 +14,7 @@ from twentyfourseven.pipeline.settings import PipelineSettings
 
 def default_database(settings: PipelineSettings | None = None) -> Path:
     """The snapshot if there is one, else the warehouse."""
-    settings = settings or PipelineSettings.load()
-    return settings.snapshot if settings.snapshot.is_file() else settings.warehouse
+    return (settings or PipelineSettings.load()).database_for_readers
 
 
 def default_output(settings: PipelineSettings | None = None) -> Path:

@@ -36,10 +36,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _run(args: argparse.Namespace) -> int:
     from twentyfourseven.pipeline.settings import PipelineSettings
 
-    settings = PipelineSettings.load()
-    database = args.database or (
-        settings.snapshot if settings.snapshot.exists() else settings.warehouse
-    )
+    database = args.database or PipelineSettings.load().database_for_readers
     if not database.exists():
         print(f"No database at {database} yet: run the DAG (or `make demo`) first.")
         return 1
