@@ -101,6 +101,9 @@ MODES: dict[str, dict[str, Any]] = {
     },
 }
 SECTIONS = ("api", "rate", "calls", "load", "memory", "e2e", "models")
+# The client's default (no burst), and a burst of max_concurrency, which the
+# sandbox's bucket (a second's budget) admits.
+RATE_CLIENT_BURSTS = (1, 8)
 
 
 def log(message: str) -> None:
@@ -289,50 +292,53 @@ def section_rate(cfg: dict[str, Any]) -> dict[str, Any]:
         orders = int(budget * cfg["rate_seconds"])
         with SandboxProcess(orders, extra=["--rate-limit", str(budget)]) as sandbox:
             burst = sandbox.admin("GET", "/faults").get("rate_limit_burst") or max(1, int(budget))
-            runs = []
-            for _ in range(cfg["runs"]):
-                sandbox.reset_counters()
-                result = run_child(
-                    [
-                        "benchmarks/readers.py",
-                        "ours",
-                        "--base-url",
-                        sandbox.base_url,
-                        "--token-url",
-                        sandbox.token_url,
-                        "--rate",
-                        str(budget),
-                    ]
-                )["runs"][0]
-                counted = sandbox.counters()
-                api_requests = counted["total"] - counted["endpoints"].get("token", {}).get(
-                    "requests", 0
+            for client_burst in RATE_CLIENT_BURSTS:
+                runs = [_rate_run(sandbox, budget, client_burst) for _ in range(cfg["runs"])]
+                key = f"{budget:g}/{client_burst}"
+                out["budgets"][key] = {
+                    "budget": budget,
+                    "client_burst": client_burst,
+                    "sandbox_burst": burst,
+                    "orders": orders,
+                    "achieved_requests_per_second": summary([r["achieved"] for r in runs], 2),
+                    "fraction_of_budget": summary([r["fraction"] for r in runs], 4),
+                    "status_429_total": sum(r["status_429"] for r in runs),
+                    "runs": runs,
+                }
+                done = out["budgets"][key]
+                log(
+                    f"rate {budget}/s, client burst {client_burst}: achieved "
+                    f"{fmt(done['fraction_of_budget'])} of R, {done['status_429_total']} x 429"
                 )
-                achieved = api_requests / result["seconds"]
-                runs.append(
-                    {
-                        "achieved": achieved,
-                        "fraction": achieved / budget,
-                        "status_429": counted["statuses"].get("429", 0),
-                        "requests": api_requests,
-                        "seconds": result["seconds"],
-                    }
-                )
-            out["budgets"][str(budget)] = {
-                "budget": budget,
-                "sandbox_burst": burst,
-                "orders": orders,
-                "achieved_requests_per_second": summary([r["achieved"] for r in runs], 2),
-                "fraction_of_budget": summary([r["fraction"] for r in runs], 4),
-                "status_429_total": sum(r["status_429"] for r in runs),
-                "runs": runs,
-            }
-            done = out["budgets"][str(budget)]
-            log(
-                f"rate {budget}/s: achieved {fmt(done['fraction_of_budget'])} of R, "
-                f"{done['status_429_total']} x 429"
-            )
     return out
+
+
+def _rate_run(sandbox: SandboxProcess, budget: float, client_burst: int) -> dict[str, Any]:
+    sandbox.reset_counters()
+    result = run_child(
+        [
+            "benchmarks/readers.py",
+            "ours",
+            "--base-url",
+            sandbox.base_url,
+            "--token-url",
+            sandbox.token_url,
+            "--rate",
+            str(budget),
+            "--burst",
+            str(client_burst),
+        ]
+    )["runs"][0]
+    counted = sandbox.counters()
+    api_requests = counted["total"] - counted["endpoints"].get("token", {}).get("requests", 0)
+    achieved = api_requests / result["seconds"]
+    return {
+        "achieved": achieved,
+        "fraction": achieved / budget,
+        "status_429": counted["statuses"].get("429", 0),
+        "requests": api_requests,
+        "seconds": result["seconds"],
+    }
 
 
 # --- 3. Calls per run -------------------------------------------------------------
@@ -696,23 +702,26 @@ def section_models(cfg: dict[str, Any]) -> dict[str, Any]:
 
 
 _EXTRACT_RSS = (
-    "`extract_chunk` holds its chunk's order IDs and listed headers in a dict "
-    "(`dict(read_chunk_ids(...))`) while it reads, so its memory follows the orders in its "
-    "chunk; the plan caps the number of chunks (16), not their size, so a chunk of a 1M-order "
-    "run is ten times one of a 100k run. Streaming the chunk file, or capping orders per "
-    "chunk, would make it flat: a change to the pipeline, left to its owner."
+    "`extract_chunk` streams its chunk file into `read_orders` and holds a listed header "
+    "only while its order is in flight; what still grows with the chunk is the list of "
+    "order IDs without a listed header (8 bytes each) and the IDs `read_orders` has seen."
 )
 RSS_NOTES = {
     "extract": _EXTRACT_RSS,
     "extract_one_chunk": _EXTRACT_RSS,
     "load": (
-        "`load_run` reads every staging file of the run into DuckDB TEMP tables (payload "
-        "text included) and applies them in one transaction; DuckDB keeps those in memory "
-        "(its default memory_limit is 80 % of RAM), so the peak follows the run's size. "
-        "Bounding it needs a memory_limit and temp_directory for the load, or staging "
-        "into on-disk tables chunk by chunk: a change to the loader, left to its owner."
+        "`load_run` caps DuckDB at the `load_memory_limit` setting (1GB by default) and "
+        "DuckDB spills beyond it; what grows besides is the process's memory outside "
+        "DuckDB's buffer manager."
     ),
 }
+
+
+def _rate_by_burst(budgets: dict[str, Any]) -> dict[int, list[dict[str, Any]]]:
+    grouped: dict[int, list[dict[str, Any]]] = {}
+    for entry in budgets.values():  # reports before rate_burst existed had no burst: 1
+        grouped.setdefault(entry.get("client_burst", 1), []).append(entry)
+    return grouped
 
 
 def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
@@ -761,42 +770,36 @@ def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
                 ours >= 2 * peer,
                 note,
             )
-    rate = s.get("rate", {}).get("budgets")
-    if rate:
-        worst = min(b["fraction_of_budget"]["median"] for b in rate.values())
-        n429 = sum(b["status_429_total"] for b in rate.values())
-        short = [b for b in rate.values() if b["fraction_of_budget"]["median"] < 0.95]
+    for client_burst, entries in _rate_by_burst(s.get("rate", {}).get("budgets", {})).items():
+        worst = min(b["fraction_of_budget"]["median"] for b in entries)
+        n429 = sum(b["status_429_total"] for b in entries)
+        short = [b for b in entries if b["fraction_of_budget"]["median"] < 0.95]
         note = ""
         if short:
-            met_at = [b["budget"] for b in rate.values() if b not in short]
-            ours0 = s.get("api", {}).get("latencies", {}).get("0", {}).get("readers", {})
-            ours0 = ours0.get("ours", {})
-            cpu = ours0.get("client_cpu_ms_per_request", {}).get("median")
-            unbudgeted = ours0.get("orders_per_second", {}).get("median")
+            met_at = [b["budget"] for b in entries if b not in short]
             note = (
                 "Short at R = "
                 + ", ".join(f"{b['budget']:g}" for b in short)
                 + (f", met at R = {', '.join(f'{r:g}' for r in met_at)}" if met_at else "")
-                + ". The RateLimiter spaces requests 1/R apart and never catches up a slot "
-                "it missed (by design: no bursts), so every stall of the client loses budget"
                 + (
-                    f"; at {cpu:.2f} ms client CPU per request, R = {short[-1]['budget']:g} "
-                    f"keeps {cpu * short[-1]['budget'] / 10:.0f} % of a shared core busy"
-                    if cpu
-                    else ""
+                    ". With no burst the RateLimiter spaces requests exactly 1/R apart and "
+                    "never makes up a slot a late thread missed, so every stall of a client "
+                    "sharing 2 cores with the sandbox loses budget"
+                    if client_burst == 1
+                    else f". Stalls longer than {client_burst} slots still lose budget"
                 )
-                + (
-                    f"; unbudgeted, the same reader did {unbudgeted:,.0f} orders/s in section 1, "
-                    "so this R is close to what the client itself can do here"
-                    if unbudgeted and unbudgeted < 2 * short[-1]["budget"]
-                    else ""
-                )
-                + ". List pages are read one after another before the lines. Zero 429s at "
-                "every R. The default budget is 5 req/s."
+                + ". The default budget is 5 req/s."
             )
+        label = (
+            "the default, no burst"
+            if client_burst == 1
+            else f"rate_burst {client_burst}, within the sandbox's bucket"
+        )
         add(
-            "rate budget: achieved >= 0.95 R, zero 429s",
-            f"worst median {worst:.3f} R over R = {', '.join(rate)}; {n429} x 429",
+            f"rate budget ({label}): achieved >= 0.95 R, zero 429s",
+            f"worst median {worst:.3f} R over R = "
+            + ", ".join(f"{b['budget']:g}" for b in entries)
+            + f"; {n429} x 429",
             worst >= 0.95 and n429 == 0,
             note,
         )

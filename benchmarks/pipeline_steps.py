@@ -238,6 +238,7 @@ class _Phases(logging.Handler):
 
 
 def load(args: argparse.Namespace) -> dict[str, Any]:
+    from twentyfourseven.pipeline.settings import PipelineSettings
     from twentyfourseven.warehouse.load import load_run
 
     run_dir = Path(args.run_dir)
@@ -249,7 +250,9 @@ def load(args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="bench-load-", dir=args.tmp) as folder:
         warehouse = Path(folder) / "warehouse.duckdb"
         started = time.perf_counter()
-        summary = load_run(warehouse, run_dir, run_id=RUN_ID)
+        summary = load_run(  # with the DAG's memory limit
+            warehouse, run_dir, run_id=RUN_ID, memory_limit=PipelineSettings.load_memory_limit
+        )
         seconds = time.perf_counter() - started
         size = warehouse.stat().st_size
     verified = phases.marks.get("verified", started)

@@ -32,6 +32,13 @@ EXTRA_FIELDS: dict[str, tuple[str, str, Any, str]] = {
         settings.DEFAULT_RATE_LIMIT,
         "Requests per second for this organization, shared by all concurrent reads.",
     ),
+    "rate_burst": (
+        "Rate burst (requests)",
+        "integer",
+        settings.DEFAULT_RATE_BURST,
+        "Missed request slots made up at once (1: none). Raise only as far as the API's "
+        "limiter admits bursts; each parallel extract task may burst this much.",
+    ),
     "max_concurrency": (
         "Max concurrent requests",
         "integer",

@@ -87,19 +87,21 @@ class TwentyFourSevenOfficeHook(BaseHook):
             )
         try:
             rate_limit = float(extra("rate_limit"))
+            rate_burst = int(extra("rate_burst"))
             max_concurrency = int(extra("max_concurrency"))
             timeout = float(extra("timeout"))
             max_attempts = int(extra("max_attempts"))
         except (TypeError, ValueError) as exc:
             raise ValueError(
                 f"Airflow connection {self.twentyfourseven_conn_id!r}: rate_limit, "
-                f"max_concurrency, timeout and max_attempts must be numbers ({exc})"
+                f"rate_burst, max_concurrency, timeout and max_attempts must be numbers ({exc})"
             ) from None
         options: dict[str, Any] = {
             "base_url": extra("api_base_url"),
             "token_url": extra("token_url"),
             "audience": extra("audience"),
             "rate_limit": rate_limit / self.budget_share if rate_limit > 0 else None,
+            "rate_burst": max(1, rate_burst),
             "max_concurrency": max_concurrency,
             "timeout": timeout,
             "retry": RetryPolicy(max_attempts=max(1, max_attempts)),

@@ -117,6 +117,30 @@ def test_ids_are_all_checked_before_any_request_and_duplicates_read_once(api, cl
     assert sorted(o.order_id for o in outcomes) == [1, 2]
 
 
+def test_an_iterator_of_ids_is_drawn_lazily_a_window_ahead(api, make_client):
+    serve_orders(api, range(1, 101))
+    drawn = []
+
+    def ids():
+        for order_id in [*range(1, 101), 3]:  # 3 again: read once
+            drawn.append(order_id)
+            yield order_id
+
+    outcomes = make_client(max_concurrency=2).read_orders(ids())
+    first = next(outcomes)
+    # A window of 2 x max_concurrency IDs, plus one drawn as the first finished.
+    assert len(drawn) <= 5
+    rest = [o.order_id for o in outcomes]
+    assert sorted([first.order_id, *rest]) == list(range(1, 101))
+    assert len(drawn) == 101
+
+
+def test_a_bad_id_in_an_iterator_fails_when_drawn_and_names_it(api, client):
+    serve_orders(api, [1, 2])
+    with pytest.raises(InvalidOrderIdError, match="got 'x'"):
+        list(client.read_orders(iter([1, 2, "x"])))
+
+
 def test_outcomes_are_yielded_as_they_complete(api, make_client):
     serve_orders(api, [1, 2])
     slow = threading.Event()
@@ -149,5 +173,10 @@ def test_the_rate_budget_spaces_bulk_requests(api, make_client, sleeps):
     client = make_client(rate_limit=10, max_concurrency=4)
     start = sleeps.now
     list(client.read_orders(range(1, 11)))
-    # 20 requests at 10/s: the last one is sent 1.9 s after the first.
+    # 20 requests at 10/s with no burst: the last one is sent 1.9 s after the first.
     assert sleeps.now - start == pytest.approx(1.9)
+    bursting = make_client(rate_limit=10, rate_burst=4, max_concurrency=4)
+    start = sleeps.now
+    list(bursting.read_orders(range(1, 11)))
+    # A burst of 4: the first 4 at once, then one per 0.1 s, the last 1.6 s after.
+    assert sleeps.now - start == pytest.approx(1.6)

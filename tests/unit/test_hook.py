@@ -30,6 +30,7 @@ def set_connection(monkeypatch, name: str = ENV, **overrides):
             "api_base_url": BASE_URL,
             "token_url": TOKEN_URL,
             "rate_limit": "12.5",
+            "rate_burst": "4",
             "max_concurrency": 3,
             "timeout": "9",
             "max_attempts": 3,
@@ -47,6 +48,7 @@ def test_hook_builds_a_client_from_an_env_var_json_connection(monkeypatch):
     assert (client.client_id, client.organization_id) == ("client-id", "42")
     assert (client.base_url, client.token_url) == (BASE_URL, TOKEN_URL)
     assert client.limiter.rate == 12.5
+    assert client.limiter.burst == 4
     assert client.max_concurrency == 3
     assert client._http.timeout.read == 9
     assert client.retry.max_attempts == 3

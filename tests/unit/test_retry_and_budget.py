@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import random
 import threading
@@ -132,6 +133,39 @@ def test_rate_limiter_shared_by_threads_never_exceeds_the_budget():
     slots = sorted([0.0, *clock.slept])
     assert len(slots) == 50
     assert all(b - a == pytest.approx(0.1) for a, b in itertools.pairwise(slots))
+
+
+def test_rate_limiter_catches_up_missed_slots_within_its_burst():
+    clock = FakeClock()
+    limiter = RateLimiter(10, burst=4, clock=clock, sleep=clock.sleep)
+    limiter.acquire()
+    clock.now += 10.0  # every thread woke late: a hundred slots went by unused
+    waits = [limiter.acquire() for _ in range(6)]
+    # Only burst - 1 = 3 missed slots are made up (plus the current one), then it spaces again.
+    assert waits[:4] == [0, 0, 0, 0]
+    assert waits[4] == pytest.approx(0.1)
+
+
+def test_rate_limiter_never_exceeds_rate_times_window_plus_burst():
+    clock = FakeClock()
+    limiter = RateLimiter(20, burst=5, clock=clock, sleep=clock.sleep)
+    sent = []
+    for step in range(400):
+        if step % 7 == 0:
+            clock.now += 0.4  # callers arrive late now and then
+        limiter.acquire()
+        sent.append(clock.now)
+    for window in (0.05, 0.5, 1.0, 3.0):
+        most = max(bisect.bisect_right(sent, t + window) - i for i, t in enumerate(sent))
+        assert most <= 20 * window + 5, (window, most)
+
+
+def test_rate_limiter_burst_is_capped_at_one_seconds_budget():
+    assert RateLimiter(3, burst=8).burst == 3
+    assert RateLimiter(0.5, burst=8).burst == 1
+    assert RateLimiter(None, burst=8).burst == 1
+    with pytest.raises(ValueError, match="burst"):
+        RateLimiter(10, burst=0)
 
 
 def test_rate_limiter_rejects_a_non_positive_budget():

@@ -447,6 +447,25 @@ def test_open_warehouse_creates_folders_and_schema(tmp_path):
     assert path.is_file()
 
 
+def test_a_memory_limited_load_gives_the_same_tables(staging, tmp_path):
+    run_dir = first_run(staging)
+    unlimited, limited = tmp_path / "unlimited.duckdb", tmp_path / "limited.duckdb"
+    load_run(unlimited, run_dir)
+    load_run(limited, run_dir, memory_limit="256MB")
+    assert checksums(limited) == checksums(unlimited)
+
+
+def test_open_warehouse_applies_the_memory_limit_and_names_a_bad_one(tmp_path):
+    con = open_warehouse(tmp_path / "wh.duckdb", memory_limit="64MB")
+    try:
+        limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+        assert limit == "61.0 MiB"  # 64 MB
+    finally:
+        con.close()
+    with pytest.raises(ValueError, match="load_memory_limit must be a size such as '1GB'"):
+        open_warehouse(tmp_path / "other.duckdb", memory_limit="lots")
+
+
 def test_staging_removed_after_load_and_a_rerun_is_a_no_op(staging, warehouse):
     run_dir = first_run(staging)
     first = load_run(warehouse, run_dir)

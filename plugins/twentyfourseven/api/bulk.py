@@ -9,7 +9,7 @@ one order never stops the others.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -74,6 +74,16 @@ def validate_order_ids(order_ids: Iterable[int | str]) -> list[int]:
     return list(dict.fromkeys(check_order_id(value) for value in order_ids))
 
 
+def _checked_as_read(order_ids: Iterable[int | str]) -> Iterator[int]:
+    """Each ID checked and deduplicated as it is drawn, not all up front."""
+    seen: set[int] = set()
+    for value in order_ids:
+        order_id = check_order_id(value)
+        if order_id not in seen:
+            seen.add(order_id)
+            yield order_id
+
+
 def read_orders(
     client: TwentyFourSevenOfficeClient,
     order_ids: Iterable[int | str],
@@ -84,15 +94,20 @@ def read_orders(
 ) -> Iterator[OrderOutcome]:
     """Read ``order_ids`` with up to ``concurrency`` orders in flight; yield as completed.
 
-    All IDs are validated first, so a bad ID fails the call before any request.
-    Only a small window of work is queued at a time, so memory does not grow
-    with the number of IDs, and closing the iterator early cancels what is queued.
+    A collection of IDs (list, tuple, range, set) is validated in full first, so a
+    bad ID fails the call before any request. Any other iterable is drawn lazily,
+    a few IDs ahead of the requests, and validated as it is drawn: a caller can
+    stream a million IDs, each with its payload, without holding them. Only a
+    small window of work is queued at a time, so memory does not grow with the
+    number of IDs, and closing the iterator early cancels what is queued.
     """
     if not (header or lines):
         raise ValueError("read_orders needs header=True, lines=True, or both")
-    ids = validate_order_ids(order_ids)
+    if isinstance(order_ids, Collection):
+        remaining = iter(validate_order_ids(order_ids))
+    else:
+        remaining = _checked_as_read(order_ids)
     workers = concurrency or client.max_concurrency
-    remaining = iter(ids)
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="24so-read")
     pending: set[Future[OrderOutcome]] = set()
 

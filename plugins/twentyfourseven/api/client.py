@@ -55,8 +55,11 @@ class TwentyFourSevenOfficeClient:
     """Client for one 24SevenOffice organization.
 
     ``rate_limit`` is the budget in requests per second for everything this client
-    sends (``None``: unlimited); ``max_concurrency`` bounds parallel requests of
-    the bulk reader; ``timeout`` applies to every request. ``transport`` replaces
+    sends (``None``: unlimited); ``rate_burst`` how many missed slots the limiter
+    may make up at once after threads woke late (see
+    :class:`~twentyfourseven.api.ratelimit.RateLimiter`); ``max_concurrency``
+    bounds parallel requests of the bulk reader; ``timeout`` applies to every
+    request. ``transport`` replaces
     the network (``httpx.MockTransport`` in tests); ``sleep`` and ``clock`` replace
     waiting and time.
     ``on_new_token`` is called with every token obtained, so a caller can register
@@ -74,6 +77,7 @@ class TwentyFourSevenOfficeClient:
         token_url: str = settings.TOKEN_URL,
         audience: str = settings.AUDIENCE,
         rate_limit: float | None = settings.DEFAULT_RATE_LIMIT,
+        rate_burst: int = settings.DEFAULT_RATE_BURST,
         max_concurrency: int = settings.DEFAULT_MAX_CONCURRENCY,
         timeout: float = settings.DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
@@ -94,7 +98,7 @@ class TwentyFourSevenOfficeClient:
         self.audience = audience
         self.max_concurrency = max_concurrency
         self.retry = retry or RetryPolicy()
-        self.limiter = RateLimiter(rate_limit, clock=clock, sleep=sleep)
+        self.limiter = RateLimiter(rate_limit, burst=rate_burst, clock=clock, sleep=sleep)
         self._secret = client_secret
         self._sleep = sleep
         self._http = httpx.Client(

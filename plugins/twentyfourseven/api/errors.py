@@ -34,7 +34,7 @@ class TwentyFourSevenOfficeError(Exception):
 
 
 class InvalidOrderIdError(TwentyFourSevenOfficeError, ValueError):
-    """An order ID that is not a positive 32-bit integer; raised before any request."""
+    """An order ID that is not a positive 32-bit integer; raised before it is requested."""
 
 
 class ApiError(TwentyFourSevenOfficeError):

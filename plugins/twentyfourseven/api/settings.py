@@ -13,6 +13,10 @@ INT32_MAX = 2**31 - 1
 # The vendor publishes no rate limit for the REST API (the older SOAP API allowed
 # 7,200 requests/hour, i.e. 2/s); 5/s is a conservative default per organization.
 DEFAULT_RATE_LIMIT = 5.0
+# Missed request slots the limiter may make up at once. 1: none, requests stay
+# exactly 1/R apart, which any server limiter of R admits; raise it only as far as
+# the API's limiter admits bursts (the sandbox's bucket holds a second's budget).
+DEFAULT_RATE_BURST = 1
 DEFAULT_MAX_CONCURRENCY = 8
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_CONNECT_TIMEOUT = 10.0

@@ -8,12 +8,13 @@ other workers, in parallel, while nothing but files connects them to the load.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import chain
 from pathlib import Path
+from typing import Any
 
-from twentyfourseven.api import TwentyFourSevenOfficeClient
-from twentyfourseven.warehouse.runplan import RunPlan, read_chunk_ids
+from twentyfourseven.api import OrderOutcome, TwentyFourSevenOfficeClient
+from twentyfourseven.warehouse.runplan import RunPlan, count_chunk_ids, read_chunk_ids
 from twentyfourseven.warehouse.staging import ChunkWriter, chunk_dir
 
 from .progress import Progress
@@ -47,31 +48,38 @@ def extract_chunk(
 ) -> ExtractSummary:
     """Read every order of ``chunk`` and write its staging files and manifest."""
     plan = RunPlan.read(run_dir)
-    headers = dict(read_chunk_ids(run_dir, chunk))
-    needs_header = [i for i, header in headers.items() if header is None]
-    lines_only = [i for i, header in headers.items() if header is not None]
+    orders = count_chunk_ids(run_dir, chunk)
     before = client.stats
-    progress = Progress(
-        f"Extract chunk {chunk}", len(headers), interval=progress_interval, logger=log
-    )
+    progress = Progress(f"Extract chunk {chunk}", orders, interval=progress_interval, logger=log)
     log.info(
-        "Extract chunk %d of run %s: %d orders (%d with listed headers, %d to read in full), "
-        "rate budget %s req/s, %d concurrent",
+        "Extract chunk %d of run %s: %d orders, rate budget %s req/s, %d concurrent",
         chunk,
         plan.run_id,
-        len(headers),
-        len(lines_only),
-        len(needs_header),
+        orders,
         client.limiter.rate or "unlimited",
         client.max_concurrency,
     )
+    # The chunk file is streamed, never held: a listed header is kept only while
+    # its order's lines are in flight, so memory stays flat however big the chunk.
+    in_flight: dict[int, Any] = {}
+    needs_header: list[int] = []
+
+    def listed_ids() -> Iterator[int]:
+        for order_id, header in read_chunk_ids(run_dir, chunk):
+            if header is None:
+                needs_header.append(order_id)
+            else:
+                in_flight[order_id] = header
+                yield order_id
+
+    def outcomes() -> Iterator[OrderOutcome]:
+        yield from client.read_orders(listed_ids(), header=False)
+        if needs_header:  # complete only once the listed ones are drawn
+            yield from client.read_orders(needs_header)
+
     with ChunkWriter(chunk_dir(run_dir, chunk), run_id=plan.run_id, chunk=chunk) as writer:
-        outcomes = chain(
-            client.read_orders(needs_header) if needs_header else (),
-            client.read_orders(lines_only, header=False) if lines_only else (),
-        )
-        for outcome in outcomes:
-            writer.add(outcome, listed_header=headers.get(outcome.order_id))
+        for outcome in outcomes():
+            writer.add(outcome, listed_header=in_flight.pop(outcome.order_id, None))
             if outcome.error is not None and outcome.status.value == "failed":
                 log.warning("Order %d failed: %s", outcome.order_id, outcome.error_summary)
             progress.advance()
@@ -80,7 +88,7 @@ def extract_chunk(
         manifest = writer.close(api_stats=spent)
     summary = ExtractSummary(
         chunk=chunk,
-        orders=len(headers),
+        orders=orders,
         statuses=dict(writer.status_counts),
         lines=manifest.rows["lines"],
         api_requests=spent["requests"],

@@ -29,6 +29,7 @@ from twentyfourseven.warehouse.state import (
     WarehouseState,
     known_live_ids,
     loaded_versions,
+    read_only,
     read_state,
 )
 
@@ -112,7 +113,9 @@ def plan_run(
     discovered: set[int] = set()
     newest: dt.datetime | None = None
     versions: dict[int, dt.datetime] = {}
-    with spool.open("wb") as handle:
+    # One read-only connection for the whole listing; the plan task holds the
+    # warehouse pool's slot, so no load can want the write lock meanwhile.
+    with spool.open("wb") as handle, read_only(settings.warehouse) as known:
         for page in client.list_sales_order_pages(SalesOrderQuery(modified_from=since)):
             listed: list[tuple[int, Any, dt.datetime | None]] = []
             for raw in page:
@@ -127,7 +130,7 @@ def plan_run(
                 if modified_at and (newest is None or modified_at > newest):
                     newest = modified_at
             if mode != "full_refresh":
-                versions.update(loaded_versions(settings.warehouse, [i for i, _, _ in listed]))
+                versions.update(loaded_versions(known, [i for i, _, _ in listed]))
             for order_id, raw, modified_at in listed:
                 if order_id in discovered:  # listed twice: it changed while we paged
                     continue

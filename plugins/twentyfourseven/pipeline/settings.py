@@ -18,6 +18,7 @@ from twentyfourseven.connection import DEFAULT_CONN_ID
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 WAREHOUSE_POOL = "twentyfourseven_warehouse"
+_TEXT_SETTINGS = ("conn_id", "load_memory_limit")
 
 
 def data_dir() -> Path:
@@ -36,7 +37,10 @@ class PipelineSettings:
     re-lists a margin before the watermark (clock skew, late commits upstream);
     ``reconcile_every_hours`` re-reads every known order that often (line-only
     edits and hard deletes are invisible to ``modifiedFrom``; 0 turns it off);
-    ``staging_retention_days`` keeps staging files that long after a load.
+    ``staging_retention_days`` keeps staging files that long after a load;
+    ``load_memory_limit`` caps DuckDB's memory in the load (it spills to disk
+    beyond it), so a run of a million orders loads in the same memory as one of
+    a hundred thousand (a DuckDB size: ``512MB``, ``4GB``).
     """
 
     warehouse: Path
@@ -49,6 +53,7 @@ class PipelineSettings:
     overlap_minutes: float = 10.0
     reconcile_every_hours: float = 24.0 * 7
     staging_retention_days: float = 0.0
+    load_memory_limit: str = "1GB"
 
     @property
     def database_for_readers(self) -> Path:
@@ -81,7 +86,7 @@ class PipelineSettings:
                 raw = os.environ.get(f"TWENTYFOURSEVEN_{spec.name.upper()}")
             if raw is None or raw == "":
                 continue
-            kind = {"conn_id": str}.get(spec.name, Path if spec.type == "Path" else None)
+            kind = str if spec.name in _TEXT_SETTINGS else Path if spec.type == "Path" else None
             try:
                 values[spec.name] = (kind or type(getattr(cls, spec.name)))(raw)
             except ValueError:

@@ -62,7 +62,12 @@ def load_step(run_id: str, settings: PipelineSettings | None = None) -> dict[str
 
     settings = _settings(settings)
     run_dir = settings.staging / run_folder_name(run_id)
-    summary = load_run(settings.warehouse, run_dir, run_id=run_id)  # logs its own summary
+    summary = load_run(  # logs its own summary
+        settings.warehouse,
+        run_dir,
+        run_id=run_id,
+        memory_limit=settings.load_memory_limit,
+    )
     if not summary.already_loaded and settings.staging_retention_days <= 0:
         remove_staging(run_dir)
     prune_staging(settings.staging, settings.staging_retention_days)

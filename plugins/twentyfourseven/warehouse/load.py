@@ -132,10 +132,14 @@ class LoadSummary:
 # --- connections and state the plan task reads -----------------------------------------
 
 
-def open_warehouse(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+def open_warehouse(
+    path: Path, *, read_only: bool = False, memory_limit: str | None = None
+) -> duckdb.DuckDBPyConnection:
     """A connection to the warehouse file, created with its ``raw``/``ops`` schema if new.
 
-    Sessions use UTC, so ``TIMESTAMPTZ`` values come back in UTC.
+    Sessions use UTC, so ``TIMESTAMPTZ`` values come back in UTC. ``memory_limit``
+    (DuckDB's syntax, e.g. ``"1GB"``) caps DuckDB's buffers; beyond it DuckDB
+    spills to ``<warehouse>.tmp/`` instead of growing with the data.
     """
     path = Path(path)
     if read_only and not path.exists():
@@ -145,6 +149,15 @@ def open_warehouse(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyCon
     con = duckdb.connect(str(path), read_only=read_only)
     try:
         con.execute("SET TimeZone = 'UTC'")
+        if memory_limit:
+            try:
+                con.execute("SET memory_limit = ?", [memory_limit])
+            except duckdb.Error as exc:
+                raise ValueError(
+                    f"load_memory_limit must be a size such as '1GB', got {memory_limit!r}"
+                ) from exc
+            # Rows need no particular order, and keeping it costs memory.
+            con.execute("SET preserve_insertion_order = false")
         if not read_only:
             create_schema(con)
     except BaseException:
@@ -513,8 +526,18 @@ def _parse_time(value: str | None) -> dt.datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
-def load_run(warehouse: Path, run_dir: Path, *, run_id: str | None = None) -> LoadSummary:
+def load_run(
+    warehouse: Path,
+    run_dir: Path,
+    *,
+    run_id: str | None = None,
+    memory_limit: str | None = None,
+) -> LoadSummary:
     """Apply the staging files of the run in ``run_dir`` to ``warehouse``; idempotent.
+
+    ``memory_limit`` bounds DuckDB's memory whatever the run's size (it spills to
+    disk beyond it); ``None`` leaves DuckDB's default, 80 % of RAM. The DAG passes
+    the ``load_memory_limit`` setting.
 
     All-or-nothing: either every change (tables, watermark, ledger) commits or
     none does. Re-loading the same run gives the same tables (only
@@ -541,7 +564,7 @@ def load_run(warehouse: Path, run_dir: Path, *, run_id: str | None = None) -> Lo
         len(chunks.manifests),
         plan.chunks,
     )
-    con = open_warehouse(warehouse)
+    con = open_warehouse(warehouse, memory_limit=memory_limit)
     try:
         con.execute("BEGIN TRANSACTION")
         try:

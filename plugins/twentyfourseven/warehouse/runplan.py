@@ -83,5 +83,11 @@ def read_chunk_ids(run_dir: Path, chunk: int) -> Iterator[tuple[int, Any]]:
             yield entry["order_id"], entry["header"]
 
 
+def count_chunk_ids(run_dir: Path, chunk: int) -> int:
+    """The number of orders in the chunk, without parsing its headers."""
+    with chunk_ids_path(run_dir, chunk).open("rb") as handle:
+        return sum(1 for _ in handle)
+
+
 def utc_now() -> str:
     return dt.datetime.now(dt.UTC).isoformat()

@@ -26,7 +26,8 @@ class WarehouseState:
 
 
 @contextmanager
-def _read_only(path: Path) -> Iterator[duckdb.DuckDBPyConnection | None]:
+def read_only(path: Path) -> Iterator[duckdb.DuckDBPyConnection | None]:
+    """A read-only connection to the warehouse, or None if it has no file yet."""
     if not path.exists():
         yield None  # first run: nothing known yet
         return
@@ -70,7 +71,7 @@ def current_watermark(con: duckdb.DuckDBPyConnection) -> dt.datetime | None:
 
 def read_state(path: Path) -> WarehouseState:
     """The warehouse's state for planning; an absent or empty warehouse knows nothing."""
-    with _read_only(path) as con:
+    with read_only(path) as con:
         if con is None or not _has_tables(con):
             return WarehouseState(None, frozenset(), None, 0)
         reconciled = con.execute(
@@ -88,7 +89,7 @@ def read_state(path: Path) -> WarehouseState:
 def known_live_ids(path: Path) -> array:
     """IDs of every known order not deleted, as a compact array (a million is 8 MB)."""
     ids = array("q")
-    with _read_only(path) as con:
+    with read_only(path) as con:
         if con is None or not _has_tables(con):
             return ids
         cursor = con.execute(_LIVE_IDS)
@@ -97,16 +98,21 @@ def known_live_ids(path: Path) -> array:
     return ids
 
 
-def loaded_versions(path: Path, order_ids: Iterable[int]) -> dict[int, dt.datetime]:
-    """``modifiedAt`` of the version loaded, for those of ``order_ids`` that are live."""
+def loaded_versions(
+    con: duckdb.DuckDBPyConnection | None, order_ids: Iterable[int]
+) -> dict[int, dt.datetime]:
+    """``modifiedAt`` of the version loaded, for those of ``order_ids`` that are live.
+
+    Takes the caller's :func:`read_only` connection: the plan asks once per listed
+    page, and a connection per page would cost more than the query.
+    """
     wanted = list(order_ids)
-    with _read_only(path) as con:
-        if con is None or not wanted or not _has_tables(con):
-            return {}
-        rows = con.execute(
-            "select order_id, modified_at from ops.known_orders"
-            " where deleted_at is null and modified_at is not null"
-            " and order_id in (select unnest(?::BIGINT[]))",
-            [wanted],
-        ).fetchall()
+    if con is None or not wanted or not _has_tables(con):
+        return {}
+    rows = con.execute(
+        "select order_id, modified_at from ops.known_orders"
+        " where deleted_at is null and modified_at is not null"
+        " and order_id in (select unnest(?::BIGINT[]))",
+        [wanted],
+    ).fetchall()
     return dict(rows)
