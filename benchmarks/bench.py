@@ -946,12 +946,16 @@ def main() -> int:
         "machine": machine_facts(),
         "sections": {},
         "section_seconds": {},
+        "section_commits": {},
         "errors": {},
     }
     if args.merge and stem.with_suffix(".json").exists():
         previous = json.loads(stem.with_suffix(".json").read_text())
         report["sections"] = previous.get("sections", {})
         report["section_seconds"] = previous.get("section_seconds", {})
+        report["section_commits"] = previous.get("section_commits") or dict.fromkeys(
+            report["sections"], previous["machine"]["commit"]
+        )
         report["errors"] = {k: v for k, v in previous.get("errors", {}).items() if k not in wanted}
         earlier = previous["machine"].get("earlier_load_averages", [])
         report["machine"]["earlier_load_averages"] = [
@@ -991,6 +995,7 @@ def main() -> int:
                 report["errors"][name] = traceback.format_exc()[-3000:]
                 log(f"{name} failed:\n{report['errors'][name]}")
             report["section_seconds"][name] = round(time.monotonic() - started, 1)
+            report["section_commits"][name] = machine["commit"]
             write(report, stem)  # after every section: a long run keeps what it measured
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

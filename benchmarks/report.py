@@ -56,6 +56,17 @@ def render(report: dict[str, Any]) -> str:
         + ". The machine is shared with other people's work: absolute figures move with it; "
         "the comparisons are measured side by side."
     )
+    elsewhere = {
+        name: commit
+        for name, commit in report.get("section_commits", {}).items()
+        if commit != m["commit"]
+    }
+    if elsewhere:
+        add(
+            "Sections merged from runs at other commits: "
+            + ", ".join(f"`{name}` at `{commit}`" for name, commit in elsewhere.items())
+            + "."
+        )
     if m.get("earlier_load_averages"):
         add(
             "Sections merged from earlier runs of the same day started at load "
