@@ -93,6 +93,8 @@ def render(report: dict[str, Any]) -> str:
 
     if "api" in s:
         _api(s["api"], add)
+    if "scaling" in s:
+        _scaling(s["scaling"], add)
     if "rate" in s:
         _rate(s["rate"], add)
     if "calls" in s:
@@ -178,6 +180,27 @@ def _concurrency(api: dict[str, Any], add) -> None:
     if decision:
         add(decision)
         add("")
+
+
+def _scaling(scaling: dict[str, Any], add) -> None:
+    add("## 1b. More in flight")
+    add("")
+    add(
+        f"The section 1 job at {scaling['latency_ms']} ms for our reader and dlt's "
+        f"parallelized `rest_api`, {scaling['orders']:,} orders, with the same number of "
+        "requests in flight for both (dlt: `EXTRACT__WORKERS`); the sandbox's ceiling "
+        "measured by wrk with that many connections."
+    )
+    add("")
+    add("| in flight | sandbox ceiling req/s | `ours` orders/s | `dlt_parallel` orders/s | ratio |")
+    add("|---:|---:|---:|---:|---:|")
+    for concurrency, e in scaling["concurrency"].items():
+        ratio = e["ours"]["median"] / e["dlt_parallel"]["median"]
+        add(
+            f"| {concurrency} | {fmt(e.get('sandbox_ceiling'))} | {fmt(e['ours'])} | "
+            f"{fmt(e['dlt_parallel'])} | {ratio:.2f}x |"
+        )
+    add("")
 
 
 def _rate(rate: dict[str, Any], add) -> None:

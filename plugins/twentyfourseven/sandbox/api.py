@@ -374,11 +374,23 @@ async def create_sales_order_line(request: Request, id: OrderId) -> Response:
     return json_response(line)
 
 
+LineId = Annotated[int, Path(alias="lineId", ge=-INT32_MAX - 1, le=INT32_MAX)]
+
+
+def _check_line_exists(sandbox: Sandbox, order_id: int, line_id: int) -> None:
+    """404 unless the order and its line both exist."""
+    _lines_of(sandbox, order_id)
+    try:
+        sandbox.store.line(order_id, line_id)
+    except NotFound:
+        raise not_found(f"Line {line_id} of sales order {order_id} not found") from None
+
+
 @router.get("/salesorders/{id}/lines/{lineId}")
 async def get_sales_order_line(
     request: Request,
     id: OrderId,
-    line_id: Annotated[int, Path(alias="lineId", ge=-INT32_MAX - 1, le=INT32_MAX)],
+    line_id: LineId,
 ) -> Response:
     """One line of an order."""
     sandbox = _sandbox(request)
@@ -393,15 +405,11 @@ async def get_sales_order_line(
 async def update_sales_order_line(
     request: Request,
     id: OrderId,
-    line_id: Annotated[int, Path(alias="lineId", ge=-INT32_MAX - 1, le=INT32_MAX)],
+    line_id: LineId,
 ) -> Response:
     """Change a line (body ``Line``; an ``id`` must match the path)."""
     sandbox = _sandbox(request)
-    _lines_of(sandbox, id)
-    try:
-        sandbox.store.line(id, line_id)
-    except NotFound:
-        raise not_found(f"Line {line_id} of sales order {id} not found") from None
+    _check_line_exists(sandbox, id, line_id)
     try:
         raw = parse_json(await request.body())
     except ValueError:
@@ -426,15 +434,11 @@ async def update_sales_order_line(
 async def delete_sales_order_line(
     request: Request,
     id: OrderId,
-    line_id: Annotated[int, Path(alias="lineId", ge=-INT32_MAX - 1, le=INT32_MAX)],
+    line_id: LineId,
 ) -> Response:
     """Delete a line; 409 if the order is invoiced."""
     sandbox = _sandbox(request)
-    _lines_of(sandbox, id)
-    try:
-        sandbox.store.line(id, line_id)
-    except NotFound:
-        raise not_found(f"Line {line_id} of sales order {id} not found") from None
+    _check_line_exists(sandbox, id, line_id)
     if sandbox.store.is_invoiced(id):
         raise conflict(f"Sales order {id} is invoiced; its lines cannot be deleted")
     lines = sandbox.store.editable_lines(id)
