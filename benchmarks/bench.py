@@ -901,7 +901,7 @@ def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
                 f"{int(size):,} orders",
                 ours >= 0.25 * ceiling,
                 f"judged at the largest size; by size: {shares}. Besides reading the files, a "
-                "load verifies their SHA-256 checksums, casts decimals, checks for duplicate "
+                "load verifies their checksums, casts decimals, checks for duplicate "
                 "lines, merges into raw, quarantines and writes the ledger, in one transaction"
                 if len(both) > 1
                 else "",

@@ -176,7 +176,7 @@ def replicate(args: argparse.Namespace) -> dict[str, Any]:
             dst.mkdir()
             manifest = json.loads((src / MANIFEST).read_text())
             for name in FILES:
-                digest = hashlib.sha256()
+                digest = hashlib.blake2b()
                 rows = 0
                 with (
                     (src / f"{name}.ndjson").open("rb") as inp,
@@ -195,7 +195,7 @@ def replicate(args: argparse.Namespace) -> dict[str, Any]:
                         digest.update(line)
                         rows += 1
                 manifest["rows"][name] = rows
-                manifest["sha256"][name] = digest.hexdigest()
+                manifest["blake2b"][name] = digest.hexdigest()
                 rows_total += rows
             manifest["chunk"] = chunks
             (dst / MANIFEST).write_text(json.dumps(manifest, indent=2))

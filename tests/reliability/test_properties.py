@@ -36,7 +36,7 @@ SETTINGS = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     database=None,
-    print_blob=False,
+    print_blob=True,  # a failure prints the @reproduce_failure blob to replay it
 )
 
 

@@ -98,7 +98,7 @@ def reseal(directory: Path) -> None:
     for name in manifest["rows"]:
         data = (directory / f"{name}.ndjson").read_bytes()
         manifest["rows"][name] = data.count(b"\n")
-        manifest["sha256"][name] = hashlib.sha256(data).hexdigest()
+        manifest["blake2b"][name] = hashlib.blake2b(data).hexdigest()
     (directory / "manifest.json").write_text(json.dumps(manifest))
 
 

@@ -71,7 +71,7 @@ def build_big_run(staging: Path, tmp: Path, orders: int = ORDERS) -> Path:
             "run_id": "big",
             "chunk": chunk,
             "rows": {"orders": 0, "lines": 0, "outcomes": 0, "quarantine": 0},
-            "sha256": {"orders": "", "lines": "", "outcomes": "", "quarantine": ""},
+            "blake2b": {"orders": "", "lines": "", "outcomes": "", "quarantine": ""},
             "api_stats": {"requests": 2 * per_chunk},
             "started_at": template["outcomes"]["extracted_at"],
             "finished_at": template["outcomes"]["extracted_at"],

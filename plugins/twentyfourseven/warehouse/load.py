@@ -36,9 +36,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import shutil
 import time
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -263,10 +265,15 @@ def _check_chunks(run_dir: Path, plan: RunPlan) -> _Chunks:
     corrupt: list[tuple[int, str, str]] = []
     requests = int(plan.api_stats.get("requests", 0))
     retries = int(plan.api_stats.get("retries", 0))
-    for chunk in range(plan.chunks):
-        directory = chunk_dir(run_dir, chunk)
+    directories = [chunk_dir(run_dir, chunk) for chunk in range(plan.chunks)]
+    # Hashing every byte of a run is the load's slowest step after DuckDB's own
+    # work, and hashlib releases the GIL: one thread per core.
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        verified = list(pool.map(_verify, directories))
+    for chunk, (directory, manifest) in enumerate(zip(directories, verified, strict=True)):
         try:
-            manifest = verify_chunk(directory)
+            if isinstance(manifest, CorruptChunkError):
+                raise manifest
             if manifest.run_id != plan.run_id or manifest.chunk != chunk:
                 raise CorruptChunkError(
                     f"{directory.name}: manifest is for run {manifest.run_id!r} chunk "
@@ -283,6 +290,13 @@ def _check_chunks(run_dir: Path, plan: RunPlan) -> _Chunks:
         requests += int(stats.get("requests", 0))
         retries += int(stats.get("retries", 0))
     return _Chunks(files, manifests, corrupt, requests, retries)
+
+
+def _verify(directory: Path) -> Manifest | CorruptChunkError:
+    try:
+        return verify_chunk(directory)
+    except CorruptChunkError as exc:
+        return exc
 
 
 def _readable_api_stats(directory: Path) -> dict[str, Any]:
@@ -302,32 +316,34 @@ def _typed(columns: tuple[Column, ...]) -> str:
 
 
 def _create_stage_tables(con: duckdb.DuckDBPyConnection, chunks: _Chunks) -> None:
-    """``_stage_<kind>`` temp tables holding the verified chunks' rows (decimals as text)."""
+    """``_stage_<kind>`` temp tables holding the verified chunks' rows (decimals as text).
+
+    Outcomes first: one per order, the last chunk's, should a plan ever list an
+    order twice. The other files are read once, keeping only the rows of those
+    outcomes (of ``ok`` ones for headers and lines), so the big files are never
+    held twice.
+    """
     for kind in _KINDS:
         columns = read_json_columns(kind)
         definition = ", ".join(f"{name} {sql_type}" for name, sql_type in columns.items())
-        table = f"_stage_{kind}_all"
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} ({definition}, chunk VARCHAR)")
-        if chunks.files[kind]:
-            con.execute(
-                f"INSERT INTO {table} SELECT * EXCLUDE (filename), parse_dirpath(filename) "  # noqa: S608
-                "FROM read_json(?, columns = ?, format = 'newline_delimited', filename = true)",
-                [chunks.files[kind], columns],
-            )
-    # One outcome per order: the last chunk's, should a plan ever list an order twice.
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _stage_outcomes AS SELECT * FROM _stage_outcomes_all "
-        "QUALIFY row_number() OVER (PARTITION BY order_id ORDER BY chunk DESC) = 1"
-    )
-    for kind in ("orders", "lines", "quarantine"):
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _stage_{kind} ({definition}, chunk VARCHAR)")
+        if not chunks.files[kind]:
+            continue
+        rows = (
+            "SELECT * EXCLUDE (filename), parse_dirpath(filename) AS chunk FROM read_json("
+            "?, columns = ?, format = 'newline_delimited', filename = true)"
+        )
+        if kind == "outcomes":
+            keep = "QUALIFY row_number() OVER (PARTITION BY order_id ORDER BY chunk DESC) = 1"
+            con.execute(f"INSERT INTO _stage_outcomes {rows} {keep}", [chunks.files[kind], columns])
+            continue
         status = "AND o.status = 'ok'" if kind != "quarantine" else ""
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE _stage_{kind} AS SELECT s.* FROM _stage_{kind}_all s "  # noqa: S608
+            f"INSERT INTO _stage_{kind} SELECT s.* FROM ({rows}) s "  # noqa: S608
             f"SEMI JOIN _stage_outcomes o ON o.order_id = s.order_id AND o.chunk = s.chunk "
-            f"{status}"
+            f"{status}",
+            [chunks.files[kind], columns],
         )
-        con.execute(f"DROP TABLE _stage_{kind}_all")
-    con.execute("DROP TABLE _stage_outcomes_all")
 
 
 def _quarantine_duplicate_lines(con: duckdb.DuckDBPyConnection) -> int:
@@ -415,9 +431,13 @@ _LINE_FIELDS = ", ".join(c.name for c in LINE_COLUMNS)
 
 def _apply(con: duckdb.DuckDBPyConnection, run_id: str, staged_at: str) -> None:
     """Every write to ``raw`` and ``ops`` except the watermark and the ledger."""
-    # Headers: upsert; an order that comes back is live again.
+    # Headers: replaced whole; an order that comes back is live again. Delete and
+    # insert, rather than INSERT OR REPLACE, which costs an index probe per row.
     con.execute(
-        "INSERT OR REPLACE INTO raw.sales_orders BY NAME "  # noqa: S608
+        "DELETE FROM raw.sales_orders WHERE order_id IN (SELECT order_id FROM _stage_orders)"
+    )
+    con.execute(
+        "INSERT INTO raw.sales_orders BY NAME "  # noqa: S608
         f"SELECT {_typed(ORDER_COLUMNS)}, header_source, payload, "
         "? AS run_id, extracted_at, NULL AS deleted_at, NULL AS deleted_run_id "
         "FROM _stage_orders",

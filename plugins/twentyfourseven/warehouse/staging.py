@@ -15,8 +15,9 @@
   previous version stays) rather than in part, and is read again next run.
 
 ``manifest.json`` is written last and atomically; it lists each file's rows and
-SHA-256. A chunk without a manifest is unfinished; a file that does not match
-its manifest is corrupt. Neither is ever loaded.
+BLAKE2b digest (twice as fast as SHA-256 on CPUs without SHA instructions, and the
+load hashes every byte of a run). A chunk without a manifest is unfinished; a file
+that does not match its manifest is corrupt. Neither is ever loaded.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from .records import DoesNotFit, line_row, order_row
 log = logging.getLogger(__name__)
 
 FILES = ("orders", "lines", "outcomes", "quarantine")
+_VERIFY_BLOCK = 1 << 20
 MANIFEST = "manifest.json"
 QUARANTINED = "quarantined"
 
@@ -57,7 +59,7 @@ class Manifest:
     run_id: str
     chunk: int
     rows: dict[str, int]
-    sha256: dict[str, str]
+    blake2b: dict[str, str]
     api_stats: dict[str, int]
     started_at: str
     finished_at: str
@@ -82,7 +84,7 @@ class ChunkWriter:
         self._files: dict[str, TextIO] = {
             name: (directory / f"{name}.ndjson").open("w", encoding="utf-8") for name in FILES
         }
-        self._hashes = {name: hashlib.sha256() for name in FILES}
+        self._hashes = {name: hashlib.blake2b() for name in FILES}
 
     def _write(self, name: str, row: dict[str, Any]) -> None:
         text = json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n"
@@ -169,7 +171,7 @@ class ChunkWriter:
             run_id=self.run_id,
             chunk=self.chunk,
             rows=dict(self.counts),
-            sha256={name: h.hexdigest() for name, h in self._hashes.items()},
+            blake2b={name: h.hexdigest() for name, h in self._hashes.items()},
             api_stats=dict(api_stats or {}),
             started_at=self.started_at,
             finished_at=_now(),
@@ -205,13 +207,13 @@ def verify_chunk(directory: Path) -> Manifest:
         path = directory / f"{name}.ndjson"
         if not path.is_file():
             raise CorruptChunkError(f"{directory.name}/{path.name}: missing")
-        digest = hashlib.sha256()
+        digest = hashlib.blake2b()
         rows = 0
-        with path.open("rb") as handle:
-            for line in handle:
-                digest.update(line)
-                rows += 1
-        if rows != manifest.rows[name] or digest.hexdigest() != manifest.sha256[name]:
+        with path.open("rb") as handle:  # in blocks: a run's files can be gigabytes
+            while block := handle.read(_VERIFY_BLOCK):
+                digest.update(block)
+                rows += block.count(b"\n")
+        if rows != manifest.rows[name] or digest.hexdigest() != manifest.blake2b[name]:
             raise CorruptChunkError(
                 f"{directory.name}/{path.name}: {rows} rows and checksum do not match the "
                 f"manifest ({manifest.rows[name]} rows); the file is truncated or corrupt"
