@@ -475,7 +475,8 @@ def section_load(cfg: dict[str, Any], tmp: Path) -> dict[str, Any]:
             log(f"replicated x{times}: {made['orders']} orders in {made['seconds']} s")
         orders = staged["orders"] * times
         entry: dict[str, Any] = {"orders": orders}
-        steps = ["load", "ceiling"] + (["dlt_load"] if times in cfg["dlt_load_times"] else [])
+        steps = ["load", "ceiling", "ceiling_all"]
+        steps += ["dlt_load"] if times in cfg["dlt_load_times"] else []
         for step in steps:
             results = []
             repeats = cfg["runs"] if orders <= 200_000 else 1
@@ -580,10 +581,17 @@ def section_memory(cfg: dict[str, Any], tmp: Path, load: dict[str, Any] | None) 
             f"{result['peak_rss_mb']} MiB (plan {result['plan_peak_rss_mb']} MiB), "
             f"{result['lines_per_second']} lines/s"
         )
-    for orders, entry in (load or {}).get("sizes", {}).items():
-        if "load" in entry and "peak_rss_mb" in entry["load"]:
-            out["load"][orders] = {"peak_rss_mb": entry["load"]["peak_rss_mb"]["median"]}
+    out["load"] = load_rss(load)
     return out
+
+
+def load_rss(load: dict[str, Any] | None) -> dict[str, Any]:
+    """The load's peak RSS by size, as section 4 measured it."""
+    return {
+        orders: {"peak_rss_mb": entry["load"]["peak_rss_mb"]["median"]}
+        for orders, entry in (load or {}).get("sizes", {}).items()
+        if "peak_rss_mb" in entry.get("load", {})
+    }
 
 
 # --- 5. End to end ----------------------------------------------------------------
@@ -887,24 +895,34 @@ def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
         def rate(entry: dict[str, Any], step: str) -> float | None:
             return entry.get(step, {}).get("lines_per_second", {}).get("median")
 
-        both = [k for k, e in load.items() if rate(e, "load") and rate(e, "ceiling")]
+        # The same files as the load: every staging file (ceiling_all); reports from before
+        # it existed have only the lines files' ceiling.
+        key = "ceiling_all" if any(rate(e, "ceiling_all") for e in load.values()) else "ceiling"
+        both = [k for k, e in load.items() if rate(e, "load") and rate(e, key)]
         if both:
             size = max(both, key=int)  # the largest: bulk behaviour, fixed costs amortized
-            ours, ceiling = rate(load[size], "load"), rate(load[size], "ceiling")
+            ours, ceiling = rate(load[size], "load"), rate(load[size], key)
             shares = ", ".join(
-                f"{int(k):,} orders {100 * rate(load[k], 'load') / rate(load[k], 'ceiling'):.0f} %"
+                f"{int(k):,} orders {100 * rate(load[k], 'load') / rate(load[k], key):.0f} %"
                 for k in sorted(both, key=int)
             )
+            lines_only = rate(load[size], "ceiling")
             add(
                 "load >= 25 % of DuckDB's bulk-read ceiling",
                 f"{ours:,.0f} vs {ceiling:,.0f} lines/s ({100 * ours / ceiling:.1f} %) at "
                 f"{int(size):,} orders",
                 ours >= 0.25 * ceiling,
-                f"judged at the largest size; by size: {shares}. Besides reading the files, a "
-                "load verifies their checksums, casts decimals, checks for duplicate "
-                "lines, merges into raw, quarantines and writes the ledger, in one transaction"
-                if len(both) > 1
-                else "",
+                f"the ceiling reads the same files as the load (every staging file); judged "
+                f"at the largest size; by size: {shares}"
+                + (
+                    f". Against the lines files alone ({lines_only:,.0f} lines/s): "
+                    f"{100 * ours / lines_only:.1f} %"
+                    if key == "ceiling_all" and lines_only
+                    else ""
+                )
+                + ". Besides reading the files, a load verifies their checksums, casts "
+                "decimals, checks for duplicate lines, merges into raw, quarantines and "
+                "writes the ledger, in one transaction",
             )
         with_dlt = [k for k, e in load.items() if rate(e, "load") and rate(e, "dlt_load")]
         if with_dlt:
@@ -1067,6 +1085,9 @@ def main() -> int:
 def write(report: dict[str, Any], stem: Path) -> None:
     from report import render
 
+    sections = report["sections"]
+    if "memory" in sections and "load" in sections:  # a load section rerun alone stays in step
+        sections["memory"]["load"] = load_rss(sections["load"])
     report["targets"] = targets(report)
     if "api" in report["sections"]:
         report["sections"]["api"]["decision"] = concurrency_decision(report["sections"]["api"])
