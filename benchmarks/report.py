@@ -265,7 +265,8 @@ def _load(load: dict[str, Any], add) -> None:
         "with their payloads, lines, outcomes, quarantine), *lines* = the lines files alone;"
         " *dlt* = `pipeline.run(records, write_disposition='append')` into "
         "dlt's DuckDB destination, the same line records handed over as Python dicts (parsing "
-        "not charged to dlt). Lines per second of the run's lines."
+        "not charged to dlt). Lines per second of the run's lines. No sandbox runs here: every "
+        "step has both cores."
     )
     add("")
     add(

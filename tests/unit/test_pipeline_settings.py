@@ -12,15 +12,15 @@ def test_defaults_bound_chunks_and_the_loads_memory(monkeypatch, tmp_path):
     settings = PipelineSettings.load()
     assert settings.warehouse == tmp_path / "warehouse.duckdb"
     assert (settings.max_chunks, settings.min_chunk_size) == (16, 500)
-    assert settings.load_memory_limit == "1GB"
+    assert settings.load_memory_limit == "512MB"
 
 
 def test_a_variable_wins_over_the_environment(monkeypatch):
     monkeypatch.setenv("TWENTYFOURSEVEN_LOAD_MEMORY_LIMIT", "2GB")
     monkeypatch.setenv("TWENTYFOURSEVEN_MAX_CHUNKS", "4")
-    variables = {"twentyfourseven_load_memory_limit": "512MB"}
+    variables = {"twentyfourseven_load_memory_limit": "768MB"}
     settings = PipelineSettings.load(variables.get)
-    assert settings.load_memory_limit == "512MB"
+    assert settings.load_memory_limit == "768MB"
     assert settings.max_chunks == 4
 
 
@@ -28,7 +28,7 @@ def test_an_empty_setting_means_its_default(monkeypatch):
     monkeypatch.setenv("TWENTYFOURSEVEN_LOAD_MEMORY_LIMIT", "")
     monkeypatch.setenv("TWENTYFOURSEVEN_MAX_CHUNKS", "")
     settings = PipelineSettings.load()
-    assert settings.load_memory_limit == "1GB"
+    assert settings.load_memory_limit == "512MB"
     assert settings.max_chunks == 16
 
 

@@ -53,7 +53,7 @@ class PipelineSettings:
     overlap_minutes: float = 10.0
     reconcile_every_hours: float = 24.0 * 7
     staging_retention_days: float = 0.0
-    load_memory_limit: str = "1GB"
+    load_memory_limit: str = "512MB"
 
     @property
     def database_for_readers(self) -> Path:
