@@ -101,7 +101,8 @@ def apply_changes(sandbox: Sandbox, request: ChangeRequest) -> dict[str, Any]:
         ("delete", request.delete_lines),
     ):
         for order_id in pick(fraction, with_lines=kind != "add"):
-            _change_lines(sandbox, rnd, order_id, kind)
+            if not _change_lines(sandbox, rnd, order_id, kind):
+                continue
             report.line_changed_orders.add(order_id)
             if bump:
                 store.touch(order_id, modified=stamp())
@@ -149,17 +150,21 @@ def _edit_order(sandbox: Sandbox, rnd: random.Random, order_id: int, moment: int
     store.save_header(header, modified=moment)
 
 
-def _change_lines(sandbox: Sandbox, rnd: random.Random, order_id: int, kind: str) -> None:
+def _change_lines(sandbox: Sandbox, rnd: random.Random, order_id: int, kind: str) -> bool:
+    """Add, edit or delete one line of the order; False if it has no line left to edit or
+    delete (an order picked twice in a batch can lose its last line the first time)."""
     store = sandbox.store
     lines = store.editable_lines(order_id)
     if kind == "add":
         line = sandbox.generator.build_line(rnd, store.header(order_id), store.new_line_id())
         lines.append(line)
-        return
+        return True
+    if not lines:
+        return False
     index = rnd.randrange(len(lines))
     if kind == "delete":
         del lines[index]
-        return
+        return True
     line = lines[index]
     what = rnd.random()
     if what < 0.5:
@@ -170,3 +175,4 @@ def _change_lines(sandbox: Sandbox, rnd: random.Random, order_id: int, kind: str
         )
     else:
         line["discountRate"] = Decimal(rnd.choice((0, 5, 10, 20, 50)))
+    return True
