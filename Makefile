@@ -41,7 +41,8 @@ format: $(STAMP)
 test: lint
 	$(BIN)/pytest -m "not reliability"
 
-# Chaos and soak: the short form (CI), and the sizes of issue 9 (hours on 2 cores).
+# Chaos and soak: the short form (CI, about 4 min), and the sizes of issue 9 (about
+# 2 h 30 min on 2 cores; figures in docs/reliability.md).
 test-reliability: $(STAMP)
 	$(BIN)/pytest tests/reliability -m reliability -p no:cacheprovider -v -s
 
