@@ -164,6 +164,12 @@ def wrk_ceiling(sandbox: SandboxProcess, seconds: int, connections: int) -> dict
     return {"requests_per_second": rps, "server_cpu_ms_per_request": 1000 * cpu / (rps * seconds)}
 
 
+def run_reader(sandbox: SandboxProcess, reader: str, *options: str) -> dict[str, Any]:
+    """One ``readers.py`` child against ``sandbox``; its JSON result."""
+    command = ["benchmarks/readers.py", reader, "--base-url", sandbox.base_url]
+    return run_child([*command, "--token-url", sandbox.token_url, *options], timeout=1800)
+
+
 def section_api(cfg: dict[str, Any]) -> dict[str, Any]:
     orders, runs = cfg["api_orders"], cfg["runs"]
     out: dict[str, Any] = {"orders": orders, "concurrency": 8, "page_size": 100, "latencies": {}}
@@ -189,19 +195,8 @@ def section_api(cfg: dict[str, Any]) -> dict[str, Any]:
                 sandbox.reset_counters()
                 server_cpu = sandbox.cpu_seconds()
                 try:
-                    result = run_child(
-                        [
-                            "benchmarks/readers.py",
-                            name,
-                            "--base-url",
-                            sandbox.base_url,
-                            "--token-url",
-                            sandbox.token_url,
-                            "--repeat",
-                            str(runs),
-                            *(["--httpx2"] if variant else []),
-                        ],
-                        timeout=1800,
+                    result = run_reader(
+                        sandbox, name, "--repeat", str(runs), *(["--httpx2"] if variant else [])
                     )
                 except Exception as exc:
                     readers[reader] = {"error": str(exc)[-800:]}
@@ -250,20 +245,8 @@ def section_scaling(cfg: dict[str, Any]) -> dict[str, Any]:
             if ceilings[0]:
                 entry["sandbox_ceiling"] = summary([c["requests_per_second"] for c in ceilings], 0)
             for reader in SCALING_READERS:
-                result = run_child(
-                    [
-                        "benchmarks/readers.py",
-                        reader,
-                        "--base-url",
-                        sandbox.base_url,
-                        "--token-url",
-                        sandbox.token_url,
-                        "--repeat",
-                        str(runs),
-                        "--concurrency",
-                        str(concurrency),
-                    ],
-                    timeout=1800,
+                result = run_reader(
+                    sandbox, reader, "--repeat", str(runs), "--concurrency", str(concurrency)
                 )
                 entry[reader] = summary([r["orders_per_second"] for r in result["runs"]], 1)
                 log(
@@ -359,20 +342,9 @@ def section_rate(cfg: dict[str, Any]) -> dict[str, Any]:
 
 def _rate_run(sandbox: SandboxProcess, budget: float, client_burst: int) -> dict[str, Any]:
     sandbox.reset_counters()
-    result = run_child(
-        [
-            "benchmarks/readers.py",
-            "ours",
-            "--base-url",
-            sandbox.base_url,
-            "--token-url",
-            sandbox.token_url,
-            "--rate",
-            str(budget),
-            "--burst",
-            str(client_burst),
-        ]
-    )["runs"][0]
+    result = run_reader(sandbox, "ours", "--rate", str(budget), "--burst", str(client_burst))[
+        "runs"
+    ][0]
     counted = sandbox.counters()
     api_requests = counted["total"] - counted["endpoints"].get("token", {}).get("requests", 0)
     achieved = api_requests / result["seconds"]

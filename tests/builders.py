@@ -46,3 +46,17 @@ def ok(order_id: int, lines: Iterable[dict], header: dict[str, Any]) -> OrderOut
         raw_header=raw_header,
         raw_lines=raw_lines,
     )
+
+
+# One batch of upstream changes between soak runs: what the sandbox's change simulation
+# does to 5 % of orders and a few % of lines, modifiedAt bumped for line edits.
+SOAK_CHANGES = {
+    "advance_seconds": 3600,
+    "edit_orders": 0.05,
+    "add_orders": 0.03,
+    "delete_orders": 0.01,
+    "edit_lines": 0.03,
+    "add_lines": 0.02,
+    "delete_lines": 0.02,
+    "line_edit_bumps_modified": True,
+}

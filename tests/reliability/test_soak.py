@@ -12,6 +12,7 @@ import time
 
 import pytest
 
+from ..builders import SOAK_CHANGES
 from ..e2e.conftest import assert_equals_truth, sandbox_truth, warehouse_view
 
 RUNS = int(os.environ.get("SOAK_RUNS", "3"))
@@ -29,16 +30,7 @@ def test_incremental_runs_stay_equal_to_the_truth(pipeline):
     deleted: set[int] = set()
     for number in range(1, RUNS + 1):
         loaded = {row[0] for row in pipeline.query("select order_id from raw.sales_orders")}
-        changes = sandbox.simulate_changes(
-            advance_seconds=3600,
-            edit_orders=0.05,
-            add_orders=0.03,
-            delete_orders=0.01,
-            edit_lines=0.03,
-            add_lines=0.02,
-            delete_lines=0.02,
-            line_edit_bumps_modified=True,
-        )
+        changes = sandbox.simulate_changes(**SOAK_CHANGES)
         # An order created and deleted within one batch never reached the warehouse.
         deleted |= set(changes["deleted_orders"]) & loaded
         last = number == RUNS

@@ -4,21 +4,14 @@ of 5,000 orders, seed 53, whose first batch answered 500)."""
 
 from __future__ import annotations
 
+from ..builders import SOAK_CHANGES
+
 SANDBOX_OPTIONS = {"orders": 5000, "seed": 53}
 
 
 def test_a_batch_that_empties_an_order_of_lines_still_applies(sandbox, api):
     sandbox.reset()
-    report = sandbox.simulate_changes(
-        advance_seconds=3600,
-        edit_orders=0.05,
-        add_orders=0.03,
-        delete_orders=0.01,
-        edit_lines=0.03,
-        add_lines=0.02,
-        delete_lines=0.02,
-        line_edit_bumps_modified=True,
-    )
+    report = sandbox.simulate_changes(**SOAK_CHANGES)
     assert report["line_changed_orders"]
     emptied = [
         order_id
