@@ -42,6 +42,7 @@ import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -269,34 +270,35 @@ def _check_chunks(run_dir: Path, plan: RunPlan) -> _Chunks:
     # Hashing every byte of a run is the load's slowest step after DuckDB's own
     # work, and hashlib releases the GIL: one thread per core.
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        verified = list(pool.map(_verify, directories))
-    for chunk, (directory, manifest) in enumerate(zip(directories, verified, strict=True)):
-        try:
-            if isinstance(manifest, CorruptChunkError):
-                raise manifest
-            if manifest.run_id != plan.run_id or manifest.chunk != chunk:
-                raise CorruptChunkError(
-                    f"{directory.name}: manifest is for run {manifest.run_id!r} chunk "
-                    f"{manifest.chunk}, not run {plan.run_id!r} chunk {chunk}"
-                )
-        except CorruptChunkError as exc:
-            corrupt.append((chunk, directory.name, str(exc)))
+        chunks = range(plan.chunks)
+        checked = list(pool.map(_checked_chunk, directories, chunks, repeat(plan.run_id)))
+    for chunk, (directory, result) in enumerate(zip(directories, checked, strict=True)):
+        if isinstance(result, CorruptChunkError):
+            corrupt.append((chunk, directory.name, str(result)))
             stats = _readable_api_stats(directory)
         else:
-            manifests.append(manifest)
+            manifests.append(result)
             for kind in _KINDS:
                 files[kind].append(str(directory / f"{kind}.ndjson"))
-            stats = manifest.api_stats
+            stats = result.api_stats
         requests += int(stats.get("requests", 0))
         retries += int(stats.get("retries", 0))
     return _Chunks(files, manifests, corrupt, requests, retries)
 
 
-def _verify(directory: Path) -> Manifest | CorruptChunkError:
+def _checked_chunk(directory: Path, chunk: int, run_id: str) -> Manifest | CorruptChunkError:
+    """The chunk's manifest if its files match it and it is this run's chunk, else why not
+    (returned, not raised, so that one bad chunk does not stop the others' checks)."""
     try:
-        return verify_chunk(directory)
+        manifest = verify_chunk(directory)
     except CorruptChunkError as exc:
         return exc
+    if manifest.run_id != run_id or manifest.chunk != chunk:
+        return CorruptChunkError(
+            f"{directory.name}: manifest is for run {manifest.run_id!r} chunk "
+            f"{manifest.chunk}, not run {run_id!r} chunk {chunk}"
+        )
+    return manifest
 
 
 def _readable_api_stats(directory: Path) -> dict[str, Any]:
