@@ -30,7 +30,7 @@ from twentyfourseven.api import ConfigurationError
 from twentyfourseven.api import settings as api_settings
 from twentyfourseven.cli import build_parser
 from twentyfourseven.pipeline import settings as pipeline_settings
-from twentyfourseven.sandbox.command import config_from_args
+from twentyfourseven.sandbox.command import PUBLIC_CLIENT_SECRET, config_from_args
 from twentyfourseven.warehouse import models
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -492,12 +492,7 @@ def test_no_well_known_secret_in_any_shipped_deployment_file():
             found = pattern.search(text)
             assert not found, f"{path.name}: well-known secret {found[0]!r}"
     # ... and none reaches a container: not empty, not Airflow's or the sandbox's defaults.
-    public = {
-        "airflow",
-        "admin",
-        "",
-        config_from_args(build_parser().parse_args(["sandbox"])).client_secret,
-    }
+    public = {"airflow", "admin", "", PUBLIC_CLIENT_SECRET}
     for name, readers in SECRETS_AND_READERS.items():
         assert GENERATED[name] not in public, name
         for service, variable in readers:
