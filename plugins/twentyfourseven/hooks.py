@@ -2,7 +2,8 @@
 
 Connection: login = client ID, password = client secret, extras = organization ID,
 API base URL, token URL, audience, rate budget, concurrency, timeout, retry attempts
-and the TLS switches (see ``twentyfourseven.connection``). As JSON in an environment variable::
+and the switches verify_tls and allow_insecure_http (see ``twentyfourseven.connection``).
+As JSON in an environment variable::
 
     AIRFLOW_CONN_TWENTYFOURSEVEN_DEFAULT='{"conn_type": "twentyfourseven",
         "login": "<client id>", "password": "<client secret>",
