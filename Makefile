@@ -3,6 +3,8 @@
 #   make demo    run the main job against the local sandbox
 #   make lock    re-resolve requirements.lock after changing pyproject.toml
 #   make bench   quick benchmark smoke run (report in benchmarks/results/); bench-full: all sizes
+#   make secrets generate the secrets docker-compose.yml requires into .env (mode 0600;
+#                an existing .env only gets its missing ones, after asking)
 #   make test-distributed  the DAG on CeleryExecutor with PostgreSQL, Redis and two
 #                workers (apt-get installs postgresql and redis-server if missing)
 
@@ -19,7 +21,7 @@ export AIRFLOW__CORE__DAGS_FOLDER ?= $(CURDIR)/dags
 export AIRFLOW__CORE__PLUGINS_FOLDER ?= $(CURDIR)/plugins
 
 .PHONY: install test unit lint format lock demo clean bench bench-full bench-install test-distributed \
-	test-reliability test-reliability-full
+	test-reliability test-reliability-full secrets
 
 install: $(STAMP)
 
@@ -60,6 +62,9 @@ unit: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/twentyfourseven demo
+
+secrets: $(STAMP)
+	$(BIN)/twentyfourseven secrets --env-file .env
 
 lock: $(STAMP)
 	$(UV) pip compile --quiet pyproject.toml --extra dev --extra distributed --python-version 3.11 \

@@ -20,6 +20,7 @@ _COMMANDS = (
     "twentyfourseven.warehouse.runs_command",
     "twentyfourseven.report.command",
     "twentyfourseven.warehouse.query_command",
+    "twentyfourseven.compose_env",
 )
 
 

@@ -58,6 +58,13 @@ EXTRA_FIELDS: dict[str, tuple[str, str, Any, str]] = {
         True,
         "Leave on. Off only for testing against a host with a private certificate (logged).",
     ),
+    "allow_insecure_http": (
+        "Allow plain HTTP",
+        "boolean",
+        False,
+        "Leave off. Plain http:// URLs are refused except to loopback hosts, since the "
+        "client secret and tokens would travel unencrypted; on only for a test proxy (logged).",
+    ),
 }
 
 HIDDEN_FIELDS = ["host", "schema", "port"]

@@ -1,8 +1,9 @@
 """Airflow hook: an Airflow connection of type ``twentyfourseven`` -> an API client.
 
 Connection: login = client ID, password = client secret, extras = organization ID,
-API base URL, token URL, audience, rate budget, concurrency, timeout and retry attempts (see
-``twentyfourseven.connection``). As JSON in an environment variable::
+API base URL, token URL, audience, rate budget, concurrency, timeout, retry attempts
+and the switches verify_tls and allow_insecure_http (see ``twentyfourseven.connection``).
+As JSON in an environment variable::
 
     AIRFLOW_CONN_TWENTYFOURSEVEN_DEFAULT='{"conn_type": "twentyfourseven",
         "login": "<client id>", "password": "<client secret>",
@@ -19,7 +20,8 @@ from . import connection
 from .api import RetryPolicy, TwentyFourSevenOfficeClient
 from .api.errors import TwentyFourSevenOfficeError
 
-# How a boolean extra can say "off" (the JSON form gives false, a form or env var "false").
+# How a boolean extra can be spelled (the JSON form gives false, a form or env var "false").
+_TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
 
 
@@ -71,6 +73,16 @@ class TwentyFourSevenOfficeHook(BaseHook):
                 return connection.EXTRA_FIELDS[name][2]
             return value
 
+        def flag(name: str) -> bool:
+            # Strict: a typo in a switch that weakens security must not switch it.
+            value = str(extra(name)).strip().lower()
+            if value not in _TRUE | _FALSE:
+                raise ValueError(
+                    f"Airflow connection {self.twentyfourseven_conn_id!r}: extra {name} "
+                    f"must be true or false, got {extra(name)!r}"
+                )
+            return value in _TRUE
+
         organization_id = extra("organization_id")
         missing = [
             label
@@ -105,8 +117,8 @@ class TwentyFourSevenOfficeHook(BaseHook):
             "max_concurrency": max_concurrency,
             "timeout": timeout,
             "retry": RetryPolicy(max_attempts=max(1, max_attempts)),
-            "verify_tls": str(extra("verify_tls")).strip().lower()
-            not in {"false", "0", "no", "off"},
+            "verify_tls": flag("verify_tls"),
+            "allow_insecure_http": flag("allow_insecure_http"),
             "on_new_token": _mask,
         }
         options.update(self._client_kwargs)

@@ -5,7 +5,8 @@ No Docker engine runs here: the compose file is parsed with PyYAML (anchors and
 ``docker compose`` does, and the result is checked against the project's own
 constants: the connection type and extras, the sandbox's command line, the
 warehouse pool, the settings' data folder, the DAG's environment defaults and the
-locked Airflow version.
+locked Airflow version. The file needs its secrets (``${VAR:?...}``): unless a
+test says otherwise, they are the ones ``twentyfourseven secrets`` generates.
 """
 
 from __future__ import annotations
@@ -24,11 +25,12 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from twentyfourseven import connection
+from twentyfourseven import compose_env, connection
+from twentyfourseven.api import ConfigurationError
 from twentyfourseven.api import settings as api_settings
 from twentyfourseven.cli import build_parser
 from twentyfourseven.pipeline import settings as pipeline_settings
-from twentyfourseven.sandbox.command import config_from_args
+from twentyfourseven.sandbox.command import PUBLIC_CLIENT_SECRET, config_from_args
 from twentyfourseven.warehouse import models
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,6 +54,8 @@ OFFICIAL_SERVICES = {
 RUNNING_AIRFLOW_SERVICES = OFFICIAL_SERVICES - {"postgres", "redis", "airflow-init"}
 SANDBOX = "sandbox"
 CONN_ENV = "AIRFLOW_CONN_TWENTYFOURSEVEN_DEFAULT"
+# What `twentyfourseven secrets` writes into a fresh .env.
+GENERATED = compose_env.generate({})
 
 # ---------------------------------------------------------------------------------
 # Compose variable substitution (the subset of the compose spec the file may use)
@@ -122,9 +126,10 @@ def env_example(*, uncomment: bool) -> dict[str, str]:
     return values
 
 
-def compose(env: dict[str, str] | None = None) -> dict[str, Any]:
+def compose(env: dict[str, str] | None = None, *, secrets: bool = True) -> dict[str, Any]:
+    """The resolved file, with ``env`` over the generated secrets (``secrets=False``: alone)."""
     document = yaml.safe_load(COMPOSE.read_text(encoding="utf-8"))
-    return resolve(document, env or {})
+    return resolve(document, {**(GENERATED if secrets else {}), **(env or {})})
 
 
 def services(env: dict[str, str] | None = None) -> dict[str, dict[str, Any]]:
@@ -145,9 +150,14 @@ def mounts(service: dict[str, Any]) -> dict[str, str]:
 
 
 def sandbox_args(env: dict[str, str] | None = None):
-    command = services(env)[SANDBOX]["command"]
+    """The sandbox service's command line, parsed with the service's environment."""
+    service = services(env)[SANDBOX]
+    command = service["command"]
     assert command[:2] == ["twentyfourseven", "sandbox"], command
-    return build_parser().parse_args(command[1:])
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in service.get("environment", {}).items():
+            patch.setenv(name, value)
+        return build_parser().parse_args(command[1:])
 
 
 def connection_json(env: dict[str, str] | None = None) -> dict[str, Any]:
@@ -211,7 +221,8 @@ def test_celery_executor_postgres_metadata_and_redis_broker():
         # Airflow 3: tasks talk to the API server's execution API, signed with a shared secret.
         execution = urlsplit(env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"])
         assert execution.hostname == "airflow-apiserver", name
-        assert f"{execution.port}:{execution.port}" in names["airflow-apiserver"]["ports"]
+        published = names["airflow-apiserver"]["ports"]
+        assert any(port.endswith(f":{execution.port}:{execution.port}") for port in published)
         assert execution.path == "/execution/"
         assert env["AIRFLOW__API_AUTH__JWT_SECRET"], name
 
@@ -356,11 +367,23 @@ def test_connection_defaults_to_the_sandbox_service(monkeypatch):
         url = urlsplit(conn["extra"][key])
         assert (url.scheme, url.hostname, url.port) == ("http", SANDBOX, args.port), key
         assert url.path == urlsplit(real).path, key
-    # ... and the hook builds its client from it, as a worker would.
+    # ... and the hook builds its client from it, as a worker would: plain HTTP on the
+    # compose network only because `make secrets` opted in for the sandbox ...
+    assert GENERATED["TWENTYFOURSEVEN_ALLOW_INSECURE_HTTP"] == "true"
+    assert conn["extra"]["allow_insecure_http"] is True
     client = built_client(monkeypatch)
     assert client.base_url == f"http://{SANDBOX}:{args.port}/v1"
     assert client.organization_id == sandbox.organization_id
     assert client.limiter.rate == connection.EXTRA_FIELDS["rate_limit"][2]
+
+
+def test_without_the_opt_in_the_hook_refuses_plain_http_to_the_sandbox(monkeypatch):
+    assert (
+        connection_json({"TWENTYFOURSEVEN_ALLOW_INSECURE_HTTP": ""})["extra"]["allow_insecure_http"]
+        is False
+    )
+    with pytest.raises(ConfigurationError, match=f"plain HTTP refused for base_url to {SANDBOX}"):
+        built_client(monkeypatch, {"TWENTYFOURSEVEN_ALLOW_INSECURE_HTTP": ""})
 
 
 def test_every_airflow_service_has_the_connection_and_the_data_folder():
@@ -372,7 +395,8 @@ def test_every_airflow_service_has_the_connection_and_the_data_folder():
 
 
 def test_env_example_switches_the_connection_to_the_real_api(monkeypatch):
-    env = env_example(uncomment=True)
+    # A .env written by `make secrets`, then edited as .env.example says.
+    env = {**GENERATED, **{k: v for k, v in env_example(uncomment=True).items() if v}}
     conn = connection_json(env)
     assert conn["conn_type"] == connection.CONN_TYPE
     assert conn["extra"]["api_base_url"] == api_settings.API_BASE_URL
@@ -380,6 +404,7 @@ def test_env_example_switches_the_connection_to_the_real_api(monkeypatch):
     assert conn["login"] == env["TWENTYFOURSEVEN_CLIENT_ID"]
     assert conn["password"] == env["TWENTYFOURSEVEN_CLIENT_SECRET"]
     assert conn["extra"]["organization_id"] == env["TWENTYFOURSEVEN_ORGANIZATION_ID"]
+    assert conn["extra"]["allow_insecure_http"] is False
     client = built_client(monkeypatch, env)
     assert (client.base_url, client.token_url) == (
         api_settings.API_BASE_URL,
@@ -393,12 +418,100 @@ def test_env_example_switches_the_connection_to_the_real_api(monkeypatch):
 def test_every_compose_variable_is_documented_in_env_example():
     used = referenced_variables(COMPOSE.read_text(encoding="utf-8"))
     documented = set(env_example(uncomment=True))
-    missing = used - documented - {"_AIRFLOW_WWW_USER_USERNAME", "_AIRFLOW_WWW_USER_PASSWORD"}
+    missing = used - documented
     assert not missing, f"document these in .env.example: {sorted(missing)}"
 
 
 # ---------------------------------------------------------------------------------
 # No secrets in the file
+
+
+# The secrets compose requires, and where each must arrive: (service, variable) pairs.
+SECRETS_AND_READERS = {
+    "AIRFLOW__API_AUTH__JWT_SECRET": [("airflow-apiserver", "AIRFLOW__API_AUTH__JWT_SECRET")],
+    "AIRFLOW__API__SECRET_KEY": [("airflow-apiserver", "AIRFLOW__API__SECRET_KEY")],
+    "FERNET_KEY": [("airflow-scheduler", "AIRFLOW__CORE__FERNET_KEY")],
+    "_AIRFLOW_WWW_USER_PASSWORD": [("airflow-init", "_AIRFLOW_WWW_USER_PASSWORD")],
+    "FLOWER_BASIC_AUTH": [("flower", "AIRFLOW__CELERY__FLOWER_BASIC_AUTH")],
+    "POSTGRES_PASSWORD": [
+        ("postgres", "POSTGRES_PASSWORD"),
+        ("airflow-worker", "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"),
+        ("airflow-worker", "AIRFLOW__CELERY__RESULT_BACKEND"),
+    ],
+    "TWENTYFOURSEVEN_SANDBOX_CLIENT_SECRET": [(SANDBOX, "TWENTYFOURSEVEN_SANDBOX_CLIENT_SECRET")],
+    "TWENTYFOURSEVEN_CLIENT_SECRET": [("airflow-worker", CONN_ENV)],
+}
+
+
+def required_variables(text: str) -> set[str]:
+    return {m["braced"] for m in _VARIABLE.finditer(text) if m["op"] in (":?", "?")}
+
+
+def test_with_the_secrets_set_the_file_resolves_and_every_secret_arrives():
+    text = COMPOSE.read_text(encoding="utf-8")
+    assert required_variables(text) == set(SECRETS_AND_READERS)
+    assert set(GENERATED) >= set(SECRETS_AND_READERS), "the generator writes them all"
+    marked = {name: f"from-env-{name.lower().strip('_')}" for name in SECRETS_AND_READERS}
+    marked["FLOWER_BASIC_AUTH"] = "admin:from-env-flower"
+    resolved = compose(marked, secrets=False)["services"]
+    for name, readers in SECRETS_AND_READERS.items():
+        for service, variable in readers:
+            assert marked[name] in resolved[service]["environment"][variable], (name, service)
+
+
+@pytest.mark.parametrize("missing", sorted(SECRETS_AND_READERS))
+@pytest.mark.parametrize("value", [None, ""])
+def test_without_any_one_secret_compose_refuses_naming_it(missing, value):
+    env = {name: "set" for name in SECRETS_AND_READERS}
+    if value is None:
+        del env[missing]
+    else:
+        env[missing] = value
+    with pytest.raises(KeyError) as caught:
+        compose(env, secrets=False)
+    assert f"required variable {missing}:" in str(caught.value)
+    assert "make secrets" in str(caught.value), "the message says how to generate them"
+
+
+WELL_KNOWN = [
+    re.compile(r"airflow_jwt_secret"),  # the official file's JWT default
+    re.compile(r"airflow:airflow@"),  # PostgreSQL user airflow, password airflow
+    re.compile(r"POSTGRES_PASSWORD\W+airflow\b"),
+    re.compile(r"_PASSWORD:-"),  # any password with a default
+    re.compile(r"FERNET_KEY:-"),  # the official file's empty Fernet key
+    re.compile(r"SECRET(_KEY)?:-"),
+    re.compile(r"\(`?airflow`? */ *`?airflow`?\)|airflow/airflow"),  # the admin account
+]
+SHIPPED = [COMPOSE, ENV_EXAMPLE, DOCKERFILE, ROOT / "docs" / "deployment.md", ROOT / "Makefile"]
+
+
+def test_no_well_known_secret_in_any_shipped_deployment_file():
+    for path in SHIPPED:
+        text = path.read_text(encoding="utf-8")
+        for pattern in WELL_KNOWN:
+            found = pattern.search(text)
+            assert not found, f"{path.name}: well-known secret {found[0]!r}"
+    # ... and none reaches a container: not empty, not Airflow's or the sandbox's defaults.
+    public = {"airflow", "admin", "", PUBLIC_CLIENT_SECRET}
+    for name, readers in SECRETS_AND_READERS.items():
+        assert GENERATED[name] not in public, name
+        for service, variable in readers:
+            assert services()[service]["environment"][variable], (name, service)
+
+
+def test_every_published_port_binds_to_a_configurable_address_defaulting_to_loopback():
+    raw = yaml.safe_load(COMPOSE.read_text(encoding="utf-8"))["services"]
+    published = {name: s["ports"] for name, s in raw.items() if s.get("ports")}
+    assert {"airflow-apiserver", "flower", SANDBOX} <= set(published)
+    for name, ports in published.items():
+        for port in ports:
+            match = re.fullmatch(r"\$\{(\w+):-127\.0\.0\.1\}:(.+:\d+)", str(port))
+            assert match, f"{name} publishes {port!r} without a loopback default"
+            assert substitute(port, GENERATED).startswith("127.0.0.1:"), name
+            assert substitute(port, {match[1]: "0.0.0.0"}).startswith("0.0.0.0:"), name  # noqa: S104
+    # The sandbox's admin API (unauthenticated) does not follow the UI's address.
+    sandbox_variable = re.match(r"\$\{(\w+)", published[SANDBOX][0])[1]
+    assert sandbox_variable != re.match(r"\$\{(\w+)", published["airflow-apiserver"][0])[1]
 
 
 def test_connection_credentials_come_from_variables():
@@ -407,6 +520,7 @@ def test_connection_credentials_come_from_variables():
     text = COMPOSE.read_text(encoding="utf-8")
     marked = {name: f"from-env-{name.lower()}" for name in referenced_variables(text)}
     marked["TWENTYFOURSEVEN_RATE_LIMIT"] = "7"
+    marked["TWENTYFOURSEVEN_ALLOW_INSECURE_HTTP"] = "false"
     conn = connection_json(marked)
     assert conn["login"] == marked["TWENTYFOURSEVEN_CLIENT_ID"]
     assert conn["password"] == marked["TWENTYFOURSEVEN_CLIENT_SECRET"]
@@ -418,14 +532,13 @@ def test_connection_credentials_come_from_variables():
 def test_no_secret_literal_in_the_compose_file():
     text = COMPOSE.read_text(encoding="utf-8")
     sandbox = config_from_args(sandbox_args())
-    public = {sandbox.client_id, sandbox.client_secret, sandbox.organization_id}
-    # Airflow's own local-development defaults from the official file.
-    official = {"airflow", "airflow_jwt_secret", ""}
-    secretish = re.compile(r"SECRET|PASSWORD|CLIENT_ID|ORGANIZATION|FERNET|_KEY$|TOKEN$")
+    # Identifiers, not secrets: the sandbox's public values may be defaults.
+    public = {sandbox.client_id, sandbox.organization_id}
+    secretish = re.compile(r"SECRET|PASSWORD|CLIENT_ID|ORGANIZATION|FERNET|_KEY$|TOKEN$|AUTH")
     for match in _VARIABLE.finditer(text):
         name, default = match["braced"], match["arg"]
         if name and secretish.search(name) and match["op"] in (":-", "-"):
-            assert default in public | official, f"literal default for {name}: {default!r}"
+            assert default in public, f"literal default for {name}: {default!r}"
     # The real API is reached only through variables, never named in the file.
     assert "24sevenoffice.com" not in text
     # Nothing that looks like a key or token: long, mixed, high-entropy strings.
@@ -437,7 +550,7 @@ def test_no_secret_literal_in_the_compose_file():
 
 
 def test_env_example_holds_placeholders_only_and_env_is_git_ignored():
-    secretish = re.compile(r"SECRET|PASSWORD|CLIENT_ID|ORGANIZATION_ID|FERNET_KEY")
+    secretish = re.compile(r"SECRET|PASSWORD|CLIENT_ID|ORGANIZATION_ID|FERNET_KEY|AUTH")
     for name, value in env_example(uncomment=True).items():
         if secretish.search(name):
             assert value == "" or re.fullmatch(r"<[^>]+>", value), (name, value)

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -190,7 +191,7 @@ class Cluster:
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"postgresql+psycopg2://{pg}",
             "AIRFLOW__CELERY__RESULT_BACKEND": f"db+postgresql://{pg}",
             "AIRFLOW__CELERY__BROKER_URL": f"redis://:@127.0.0.1:{self.ports['redis']}/0",
-            "AIRFLOW__CORE__FERNET_KEY": "",
+            "AIRFLOW__CORE__FERNET_KEY": self.keys["fernet"],
             "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "true",
             "AIRFLOW__CORE__LOAD_EXAMPLES": "false",
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{self.api_url}/execution/",
@@ -436,6 +437,7 @@ class Cluster:
             used.add(port)
             self.ports[name] = port
         self.keys = {k: secrets.token_urlsafe(24) for k in ("jwt", "api", "user")}
+        self.keys["fernet"] = Fernet.generate_key().decode()
         self.start_postgres()
         self.start_redis()
         self.start_sandbox()

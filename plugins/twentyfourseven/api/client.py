@@ -24,6 +24,7 @@ from . import settings
 from .auth import AccessToken, TokenCache
 from .errors import (
     AuthenticationError,
+    ConfigurationError,
     ResponseFormatError,
     TransportError,
 )
@@ -65,6 +66,11 @@ class TwentyFourSevenOfficeClient:
     ``on_new_token`` is called with every token obtained, so a caller can register
     it with a log masker. TLS certificates are verified for every host but
     loopback; ``verify_tls=False`` turns that off, with a warning in the log.
+    ``base_url`` and ``token_url`` must be ``https://``, or ``http://`` to a
+    loopback host: anything else raises :class:`ConfigurationError` before a
+    request is sent, since the client secret and the bearer token would cross
+    the network in clear text. ``allow_insecure_http=True`` admits plain HTTP to
+    any host (a test proxy), with a warning in the log each time.
     """
 
     def __init__(
@@ -86,11 +92,15 @@ class TwentyFourSevenOfficeClient:
         clock: Callable[[], float] = time.monotonic,
         on_new_token: Callable[[str], None] | None = None,
         verify_tls: bool = True,
+        allow_insecure_http: bool = False,
     ) -> None:
         if not client_id or not client_secret or not organization_id:
             raise ValueError("client_id, client_secret and organization_id are all required")
         if max_concurrency < 1:
             raise ValueError(f"max_concurrency must be at least 1, got {max_concurrency}")
+        _check_transport_security(
+            {"base_url": base_url, "token_url": token_url}, allow_insecure_http
+        )
         self.client_id = client_id
         self.organization_id = str(organization_id)
         self.base_url = base_url.rstrip("/")
@@ -407,6 +417,41 @@ def _ids(response: httpx.Response, method: str) -> dict[str, Any]:
         "method": method,
         "url": str(response.request.url.copy_with(query=None)) if response.request else None,
     }
+
+
+def _check_transport_security(urls: dict[str, str], allow_insecure_http: bool) -> None:
+    """Refuse URLs the secret or a token must not be sent to; see the class docstring.
+
+    Errors name the setting and the host only: a URL may carry credentials.
+    """
+    insecure = []
+    for setting, raw in urls.items():
+        try:
+            url = httpx.URL(raw)
+        except httpx.InvalidURL as exc:
+            raise ConfigurationError(f"{setting} is not a valid URL ({exc})") from None
+        if url.scheme not in ("https", "http") or not url.host:
+            raise ConfigurationError(
+                f"{setting} must be an https:// URL with a host, got scheme "
+                f"{url.scheme or '(none)'!r} and host {url.host or '(none)'!r}"
+            )
+        if url.scheme == "http" and not is_loopback(url.host):
+            insecure.append((setting, url.host))
+    if not insecure:
+        return
+    described = ", ".join(f"{setting} to {host}" for setting, host in insecure)
+    if not allow_insecure_http:
+        raise ConfigurationError(
+            f"plain HTTP refused for {described}: the client secret and the bearer "
+            "token would travel unencrypted. Use https://; plain HTTP is allowed only "
+            "to loopback hosts, or with allow_insecure_http for a test proxy"
+        )
+    log.warning(
+        "Sending the client secret and bearer tokens over plain HTTP (%s) because "
+        "allow_insecure_http is set: anyone on the network path can read them; "
+        "use only for testing",
+        described,
+    )
 
 
 def is_loopback(host: str) -> bool:

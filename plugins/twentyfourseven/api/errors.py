@@ -33,6 +33,10 @@ class TwentyFourSevenOfficeError(Exception):
     """Base of every error this package raises."""
 
 
+class ConfigurationError(TwentyFourSevenOfficeError, ValueError):
+    """A client setting refused when the client is built, before anything is sent."""
+
+
 class InvalidOrderIdError(TwentyFourSevenOfficeError, ValueError):
     """An order ID that is not a positive 32-bit integer; raised before it is requested."""
 

@@ -5,9 +5,15 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 
 from .config import FaultConfig, RuntimeSettings, SandboxConfig
+
+# Where the docker compose deployment passes the sandbox's own client secret: in the
+# environment rather than on the command line, which every process listing shows.
+CLIENT_SECRET_ENV = "TWENTYFOURSEVEN_SANDBOX_CLIENT_SECRET"  # noqa: S105 (a variable name)
+PUBLIC_CLIENT_SECRET = SandboxConfig.model_fields["client_secret"].default
 
 
 def _timestamp(value: str) -> dt.datetime:
@@ -39,7 +45,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     auth = parser.add_argument_group("authentication")
     auth.add_argument("--client-id", default="sandbox-client")
-    auth.add_argument("--client-secret", default="sandbox-secret")
+    auth.add_argument(
+        "--client-secret",
+        default=os.environ.get(CLIENT_SECRET_ENV) or PUBLIC_CLIENT_SECRET,
+        help=f"default: ${CLIENT_SECRET_ENV}, else the public test value {PUBLIC_CLIENT_SECRET}",
+    )
     auth.add_argument("--organization-id", default="sandbox-org")
     auth.add_argument("--token-expires-in", type=int, default=3600, help="seconds announced")
     auth.add_argument("--token-lifetime", type=float, help="seconds really valid (default: same)")
@@ -107,6 +117,10 @@ def run(args: argparse.Namespace) -> int:
     from .server import serve
 
     config = config_from_args(args)
+    # Only the public test value is printed: a secret of its own would land in logs.
+    shown_secret = (
+        config.client_secret if config.client_secret == PUBLIC_CLIENT_SECRET else "(set, not shown)"
+    )
 
     def announce(root: str) -> None:
         print(
@@ -114,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
             f"  API        {root}/v1\n"
             f"  token      {root}/oauth/token\n"
             f"  admin      {root}/_sandbox  (docs: {root}/_sandbox/docs)\n"
-            f"  client_id={config.client_id} client_secret={config.client_secret} "
+            f"  client_id={config.client_id} client_secret={shown_secret} "
             f"login_organization={config.organization_id}",
             file=sys.stderr,
             flush=True,
