@@ -176,12 +176,26 @@ def _is_run_folder(path: Path) -> bool:
     return path.is_dir() and not path.is_symlink() and (path / PLAN_FILE).is_file()
 
 
-def remove_staging(run_dir: Path) -> bool:
+def _is_child(path: Path, staging_root: Path) -> bool:
+    """``path`` names a folder directly under the staging root (not the root itself, its
+    parent, a nested folder, or a link out of it)."""
+    if path.name in ("", ".", "..") or path.is_symlink():
+        return False
+    return path.resolve().parent == staging_root.resolve()
+
+
+def remove_staging(run_dir: Path, *, staging_root: Path) -> bool:
     """Delete one run's staging folder; True if it was there.
 
-    Refuses a folder without ``plan.json``, so a misconfigured path is never wiped.
+    Refuses anything but a folder directly under ``staging_root`` that holds a
+    ``plan.json``, so neither a misconfigured path nor an odd run ID ever wipes
+    the root or another run's files.
     """
-    run_dir = Path(run_dir)
+    run_dir, staging_root = Path(run_dir), Path(staging_root)
+    if not _is_child(run_dir, staging_root):
+        raise ValueError(
+            f"{run_dir} is not a run's staging folder (not directly in {staging_root})"
+        )
     if not run_dir.exists():
         return False
     if not _is_run_folder(run_dir):
@@ -205,7 +219,8 @@ def prune_staging(
     still planning or extracting, or one whose load keeps failing) is kept until
     its ``plan.json`` is older than ``max(keep_days, abandoned_days)``, so pruning
     after one run's load never pulls the files from under another run. Only
-    folders holding a ``plan.json`` are touched.
+    folders directly under ``staging_root`` holding a ``plan.json`` are touched
+    (never a link).
     """
     staging_root = Path(staging_root)
     if not staging_root.is_dir():
@@ -215,7 +230,7 @@ def prune_staging(
     abandoned_cutoff = clock - max(keep_days, abandoned_days) * 86400
     removed = []
     for run_dir in sorted(staging_root.iterdir()):
-        if not _is_run_folder(run_dir):
+        if not (_is_child(run_dir, staging_root) and _is_run_folder(run_dir)):
             continue
         marker = run_dir / LOADED_MARKER
         if marker.is_file():
