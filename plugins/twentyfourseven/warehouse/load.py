@@ -51,7 +51,14 @@ import duckdb
 from .records import LINE_COLUMNS, ORDER_COLUMNS, Column
 from .runplan import PLAN_FILE, RunPlan, chunk_ids_path, run_folder_name
 from .schema import create_schema, read_json_columns
-from .staging import MANIFEST, CorruptChunkError, Manifest, chunk_dir, verify_chunk
+from .staging import (
+    MANIFEST,
+    READ_JSON_MAX_OBJECT_BYTES,
+    CorruptChunkError,
+    Manifest,
+    chunk_dir,
+    verify_chunk,
+)
 from .state import WATERMARK, current_watermark
 
 log = logging.getLogger(__name__)
@@ -348,18 +355,20 @@ def _create_stage_tables(con: duckdb.DuckDBPyConnection, chunks: _Chunks) -> Non
             continue
         rows = (
             "SELECT * EXCLUDE (filename), parse_dirpath(filename) AS chunk FROM read_json("
-            "?, columns = ?, format = 'newline_delimited', filename = true)"
+            "?, columns = ?, format = 'newline_delimited', filename = true, "
+            "maximum_object_size = ?)"
         )
+        params = [chunks.files[kind], columns, READ_JSON_MAX_OBJECT_BYTES]
         if kind == "outcomes":
             keep = "QUALIFY row_number() OVER (PARTITION BY order_id ORDER BY chunk DESC) = 1"
-            con.execute(f"INSERT INTO _stage_outcomes {rows} {keep}", [chunks.files[kind], columns])
+            con.execute(f"INSERT INTO _stage_outcomes {rows} {keep}", params)
             continue
         status = "AND o.status = 'ok'" if kind != "quarantine" else ""
         con.execute(
             f"INSERT INTO _stage_{kind} SELECT s.* FROM ({rows}) s "  # noqa: S608
             f"SEMI JOIN _stage_outcomes o ON o.order_id = s.order_id AND o.chunk = s.chunk "
             f"{status}",
-            [chunks.files[kind], columns],
+            params,
         )
 
 
@@ -429,8 +438,9 @@ def _stage_corrupt(
             continue
         con.execute(
             "INSERT INTO _corrupt_all SELECT order_id, ? FROM read_json(?, "
-            "columns = {'order_id': 'BIGINT'}, format = 'newline_delimited')",
-            [reason, str(ids)],
+            "columns = {'order_id': 'BIGINT'}, format = 'newline_delimited', "
+            "maximum_object_size = ?)",
+            [reason, str(ids), READ_JSON_MAX_OBJECT_BYTES],
         )
         reported.append((chunk, name, reason))
     con.execute(

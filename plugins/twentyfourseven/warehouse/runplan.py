@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import os
 import re
 from collections.abc import Iterator
@@ -20,6 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from twentyfourseven.api.models import dumps_json, parse_json
+
+from .staging import MAX_RECORD_BYTES
+
+log = logging.getLogger(__name__)
 
 PLAN_FILE = "plan.json"
 
@@ -84,13 +89,31 @@ def chunk_ids_path(run_dir: Path, chunk: int) -> Path:
     return run_dir / f"chunk-{chunk:04d}.ids.ndjson"
 
 
+def chunk_ids_entry(order_id: int, header: Any) -> bytes:
+    """One line of a chunk's ID file. A listed header too large to stage is left out
+    (``null``): the extract then reads the order itself, and the staging writer
+    quarantines it with its size, while the file stays readable by the loader,
+    which queues a corrupt chunk's orders from it."""
+    entry = dumps_json({"order_id": order_id, "header": header}) + b"\n"
+    if header is not None and len(entry) > MAX_RECORD_BYTES:
+        log.warning(
+            "Order %d listed with a header of %d bytes, over the %d-byte record limit; "
+            "it is read on its own",
+            order_id,
+            len(entry),
+            MAX_RECORD_BYTES,
+        )
+        return chunk_ids_entry(order_id, None)
+    return entry
+
+
 def write_chunk_ids(run_dir: Path, chunk: int, entries: list[tuple[int, Any]]) -> Path:
     """One chunk's order IDs, each with its listed header (raw JSON) or None."""
     path = chunk_ids_path(run_dir, chunk)
     partial = path.with_suffix(".partial")
     with partial.open("wb") as handle:
         for order_id, header in entries:
-            handle.write(dumps_json({"order_id": order_id, "header": header}) + b"\n")
+            handle.write(chunk_ids_entry(order_id, header))
     os.replace(partial, path)
     return path
 
