@@ -143,7 +143,7 @@ class ChunkWriter:
                     row = order_row(header)
                     row["header_source"] = "get" if outcome.raw_header is not None else "list"
                     row.update(payload=_text(raw_header), **stamp)
-                    _stage(rows, quarantined, "orders", row, outcome.order_id, raw_header)
+                    _stage(rows, quarantined, "orders", row, outcome.order_id)
                 except DoesNotFit as exc:
                     quarantined.append(_unfit("order", outcome.order_id, None, exc, raw_header))
             raw_by_id = {_record_id(r): r for r in outcome.raw_lines or []}
@@ -156,7 +156,7 @@ class ChunkWriter:
                     continue
                 row = {"order_id": outcome.order_id, "line_number": number, **line_fields}
                 row.update(payload=_text(raw), **stamp)
-                _stage(rows, quarantined, "lines", row, _bigint(line.id), raw)
+                _stage(rows, quarantined, "lines", row, _bigint(line.id))
             if quarantined:
                 status = QUARANTINED
                 log.warning(
@@ -257,7 +257,6 @@ def _stage(
     name: str,
     row: dict[str, Any],
     record_id: int | None,
-    raw: Any,
 ) -> None:
     """Add the encoded row, or quarantine its record if the row is over the limit."""
     line = _encode(row)
