@@ -136,3 +136,43 @@ def test_an_unfinished_chunk_has_no_manifest(tmp_path):
         extract_that_dies()
     with pytest.raises(CorruptChunkError, match="no manifest"):
         verify_chunk(directory)
+
+
+def test_no_staged_row_exceeds_the_record_limit_and_big_records_are_named(tmp_path):
+    """Validation failures and error messages can be as large as what the API sent."""
+    from twentyfourseven.warehouse import staging
+
+    blob = "b" * (32 << 20)
+    bad = parse_json(json.dumps(line_body(71, discountRate=150, vendorBlob=blob)))
+    directory = tmp_path / "run" / "chunk-0000"
+    with ChunkWriter(directory, run_id="run-1", chunk=0) as writer:
+        writer.add(ok(1, [line_body(10)]))
+        writer.add(ok(2, [line_body(20, vendorBlob=blob)]))
+        writer.add(
+            OrderOutcome(
+                7,
+                OutcomeStatus.OK,
+                header=SalesOrderExtended.model_validate(order_body(7)),
+                lines=(),
+                raw_header=order_body(7),
+                raw_lines=[bad],
+                invalid=(InvalidRecord("line", 7, bad, "discountRate: must be <= 100"),),
+            )
+        )
+        writer.add(OrderOutcome(8, OutcomeStatus.FAILED, error=ServerError("x" * (20 << 20))))
+        writer.close()
+
+    outcomes, names = read(directory, "outcomes")
+    status = {r[0]: dict(zip(names, r, strict=True))["status"] for r in outcomes}
+    assert status == {1: "ok", 2: "quarantined", 7: "quarantined", 8: "failed"}
+    for name in ("orders", "lines", "outcomes", "quarantine"):
+        with (directory / f"{name}.ndjson").open("rb") as handle:
+            longest = max(map(len, handle), default=0)
+        assert longest <= staging.MAX_RECORD_BYTES, name
+    quarantine, qnames = read(directory, "quarantine")
+    entries = {r[0]: dict(zip(qnames, r, strict=True)) for r in quarantine}
+    assert (entries[2]["kind"], entries[2]["record_id"]) == ("line", 20)
+    assert "too large to stage" in entries[2]["reason"]
+    # A record that broke the schema keeps its reason; only its payload is clipped.
+    assert entries[7]["reason"] == "discountRate: must be <= 100"
+    assert json.loads(entries[7]["payload"])["payload_bytes"] > 32 << 20

@@ -470,9 +470,9 @@ def test_staging_removed_after_load_and_a_rerun_is_a_no_op(staging, warehouse):
     run_dir = first_run(staging)
     first = load_run(warehouse, run_dir)
     state = checksums(warehouse)
-    assert remove_staging(run_dir)
+    assert remove_staging(run_dir, staging_root=staging)
     assert not run_dir.exists()
-    assert not remove_staging(run_dir)
+    assert not remove_staging(run_dir, staging_root=staging)
     again = load_run(warehouse, run_dir)
     assert again.already_loaded
     assert (again.run_id, again.orders_ok, again.lines_loaded) == (first.run_id, 6, 12)
@@ -486,7 +486,7 @@ def test_remove_staging_refuses_a_folder_that_is_not_a_run(tmp_path):
     (tmp_path / "precious").mkdir()
     (tmp_path / "precious" / "data.txt").write_text("keep")
     with pytest.raises(ValueError, match=r"plan\.json"):
-        remove_staging(tmp_path / "precious")
+        remove_staging(tmp_path / "precious", staging_root=tmp_path)
     assert (tmp_path / "precious" / "data.txt").exists()
 
 

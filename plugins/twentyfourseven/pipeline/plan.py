@@ -24,7 +24,7 @@ from pydantic import ValidationError
 from twentyfourseven.api import SalesOrderQuery, TwentyFourSevenOfficeClient
 from twentyfourseven.api.bulk import validate_order_ids
 from twentyfourseven.api.models import SalesOrder, dumps_json
-from twentyfourseven.warehouse.runplan import RunPlan, chunk_ids_path, utc_now
+from twentyfourseven.warehouse.runplan import RunPlan, chunk_ids_entry, chunk_ids_path, utc_now
 from twentyfourseven.warehouse.state import (
     WarehouseState,
     known_live_ids,
@@ -138,8 +138,7 @@ def plan_run(
                     sources["unchanged"] += 1
                     continue
                 discovered.add(order_id)
-                entry = dumps_json({"order_id": order_id, "header": raw})
-                handle.write(b"%d\t%s\n" % (order_id, entry))
+                handle.write(b"%d\t%s" % (order_id, chunk_ids_entry(order_id, raw)))
     sources["discovered"] = len(discovered)
 
     wanted = set(discovered)
@@ -216,7 +215,7 @@ def _write_chunks(
                 handles[bisect.bisect_right(bounds, int(order_id))].write(entry)
         for order_id in ids:
             if order_id not in discovered:
-                entry = dumps_json({"order_id": order_id, "header": None}) + b"\n"
+                entry = chunk_ids_entry(order_id, None)
                 handles[bisect.bisect_right(bounds, order_id)].write(entry)
     finally:
         for handle in handles:

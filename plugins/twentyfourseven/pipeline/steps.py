@@ -8,7 +8,7 @@ import logging
 from typing import Any
 
 from twentyfourseven.hooks import TwentyFourSevenOfficeHook
-from twentyfourseven.warehouse.runplan import RunPlan, run_folder_name
+from twentyfourseven.warehouse.runplan import RunPlan, run_staging_dir
 
 from .extract import extract_chunk
 from .plan import RunRequest, plan_run
@@ -32,7 +32,7 @@ def plan_step(
         run_plan = plan_run(
             hook.get_conn(),
             run_id=run_id,
-            run_dir=settings.staging / run_folder_name(run_id),
+            run_dir=run_staging_dir(settings.staging, run_id),
             request=request,
             settings=settings,
         )
@@ -46,7 +46,7 @@ def extract_step(
 ) -> dict[str, Any]:
     """Extract one chunk, with 1/``parallel`` of the rate budget (as many share it)."""
     settings = _settings(settings)
-    run_dir = settings.staging / run_folder_name(run_id)
+    run_dir = run_staging_dir(settings.staging, run_id)
     chunks = RunPlan.read(run_dir).chunks
     hook = TwentyFourSevenOfficeHook(settings.conn_id, budget_share=max(1, min(parallel, chunks)))
     try:
@@ -61,7 +61,7 @@ def load_step(run_id: str, settings: PipelineSettings | None = None) -> dict[str
     from twentyfourseven.warehouse.load import load_run, prune_staging, remove_staging
 
     settings = _settings(settings)
-    run_dir = settings.staging / run_folder_name(run_id)
+    run_dir = run_staging_dir(settings.staging, run_id)
     summary = load_run(  # logs its own summary
         settings.warehouse,
         run_dir,
@@ -69,7 +69,7 @@ def load_step(run_id: str, settings: PipelineSettings | None = None) -> dict[str
         memory_limit=settings.load_memory_limit,
     )
     if not summary.already_loaded and settings.staging_retention_days <= 0:
-        remove_staging(run_dir)
+        remove_staging(run_dir, staging_root=settings.staging)
     prune_staging(settings.staging, settings.staging_retention_days)
     return {
         "run_id": run_id,

@@ -51,7 +51,14 @@ import duckdb
 from .records import LINE_COLUMNS, ORDER_COLUMNS, Column
 from .runplan import PLAN_FILE, RunPlan, chunk_ids_path, run_folder_name
 from .schema import create_schema, read_json_columns
-from .staging import MANIFEST, CorruptChunkError, Manifest, chunk_dir, verify_chunk
+from .staging import (
+    MANIFEST,
+    READ_JSON_MAX_OBJECT_BYTES,
+    CorruptChunkError,
+    Manifest,
+    chunk_dir,
+    verify_chunk,
+)
 from .state import WATERMARK, current_watermark
 
 log = logging.getLogger(__name__)
@@ -176,12 +183,26 @@ def _is_run_folder(path: Path) -> bool:
     return path.is_dir() and not path.is_symlink() and (path / PLAN_FILE).is_file()
 
 
-def remove_staging(run_dir: Path) -> bool:
+def _is_child(path: Path, staging_root: Path) -> bool:
+    """``path`` names a folder directly under the staging root (not the root itself, its
+    parent, a nested folder, or a link out of it)."""
+    if path.name in ("", ".", "..") or path.is_symlink():
+        return False
+    return path.resolve().parent == staging_root.resolve()
+
+
+def remove_staging(run_dir: Path, *, staging_root: Path) -> bool:
     """Delete one run's staging folder; True if it was there.
 
-    Refuses a folder without ``plan.json``, so a misconfigured path is never wiped.
+    Refuses anything but a folder directly under ``staging_root`` that holds a
+    ``plan.json``, so neither a misconfigured path nor an odd run ID ever wipes
+    the root or another run's files.
     """
-    run_dir = Path(run_dir)
+    run_dir, staging_root = Path(run_dir), Path(staging_root)
+    if not _is_child(run_dir, staging_root):
+        raise ValueError(
+            f"{run_dir} is not a run's staging folder (not directly in {staging_root})"
+        )
     if not run_dir.exists():
         return False
     if not _is_run_folder(run_dir):
@@ -205,7 +226,8 @@ def prune_staging(
     still planning or extracting, or one whose load keeps failing) is kept until
     its ``plan.json`` is older than ``max(keep_days, abandoned_days)``, so pruning
     after one run's load never pulls the files from under another run. Only
-    folders holding a ``plan.json`` are touched.
+    folders directly under ``staging_root`` holding a ``plan.json`` are touched
+    (never a link).
     """
     staging_root = Path(staging_root)
     if not staging_root.is_dir():
@@ -215,7 +237,7 @@ def prune_staging(
     abandoned_cutoff = clock - max(keep_days, abandoned_days) * 86400
     removed = []
     for run_dir in sorted(staging_root.iterdir()):
-        if not _is_run_folder(run_dir):
+        if not (_is_child(run_dir, staging_root) and _is_run_folder(run_dir)):
             continue
         marker = run_dir / LOADED_MARKER
         if marker.is_file():
@@ -333,18 +355,20 @@ def _create_stage_tables(con: duckdb.DuckDBPyConnection, chunks: _Chunks) -> Non
             continue
         rows = (
             "SELECT * EXCLUDE (filename), parse_dirpath(filename) AS chunk FROM read_json("
-            "?, columns = ?, format = 'newline_delimited', filename = true)"
+            "?, columns = ?, format = 'newline_delimited', filename = true, "
+            "maximum_object_size = ?)"
         )
+        params = [chunks.files[kind], columns, READ_JSON_MAX_OBJECT_BYTES]
         if kind == "outcomes":
             keep = "QUALIFY row_number() OVER (PARTITION BY order_id ORDER BY chunk DESC) = 1"
-            con.execute(f"INSERT INTO _stage_outcomes {rows} {keep}", [chunks.files[kind], columns])
+            con.execute(f"INSERT INTO _stage_outcomes {rows} {keep}", params)
             continue
         status = "AND o.status = 'ok'" if kind != "quarantine" else ""
         con.execute(
             f"INSERT INTO _stage_{kind} SELECT s.* FROM ({rows}) s "  # noqa: S608
             f"SEMI JOIN _stage_outcomes o ON o.order_id = s.order_id AND o.chunk = s.chunk "
             f"{status}",
-            [chunks.files[kind], columns],
+            params,
         )
 
 
@@ -414,8 +438,9 @@ def _stage_corrupt(
             continue
         con.execute(
             "INSERT INTO _corrupt_all SELECT order_id, ? FROM read_json(?, "
-            "columns = {'order_id': 'BIGINT'}, format = 'newline_delimited')",
-            [reason, str(ids)],
+            "columns = {'order_id': 'BIGINT'}, format = 'newline_delimited', "
+            "maximum_object_size = ?)",
+            [reason, str(ids), READ_JSON_MAX_OBJECT_BYTES],
         )
         reported.append((chunk, name, reason))
     con.execute(

@@ -1,16 +1,18 @@
 """The run plan: which orders a run reads, in which chunks, and what it may advance.
 
-Written by the plan task as ``<staging>/<run>/plan.json`` plus one
-``chunk-<NNNN>.ids.ndjson`` per chunk (``{"order_id": …, "header": <listed JSON or
-null>}`` per line), so that neither a million IDs nor their headers travel
-through XCom. The extract tasks read their chunk file; the loader reads
-``plan.json``.
+Written by the plan task as ``<staging>/<run>/plan.json`` (``<run>``: see
+:func:`run_folder_name`) plus one ``chunk-<NNNN>.ids.ndjson`` per chunk
+(``{"order_id": …, "header": <listed JSON or null>}`` per line), so that neither
+a million IDs nor their headers travel through XCom. The extract tasks read
+their chunk file; the loader reads ``plan.json``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+import logging
 import os
 import re
 from collections.abc import Iterator
@@ -20,12 +22,35 @@ from typing import Any
 
 from twentyfourseven.api.models import dumps_json, parse_json
 
+from .staging import MAX_RECORD_BYTES
+
+log = logging.getLogger(__name__)
+
 PLAN_FILE = "plan.json"
 
 
+_READABLE_PREFIX = 60  # characters of the run ID kept in the folder name
+
+
 def run_folder_name(run_id: str) -> str:
-    """A file-system-safe folder name for an Airflow run ID (which holds ':' and '+')."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", run_id).strip("_") or "run"
+    """The staging folder name of an Airflow run ID: ``<readable prefix>-<hash>``.
+
+    Airflow accepts run IDs such as ``"."``, ``".."`` or ``"a/b"``; used as they are,
+    they name the staging root itself, its parent or a nested folder, and run IDs
+    that differ only in characters a file name cannot hold (``"a:b"``, ``"a_b"``)
+    would share a folder. The prefix keeps letters, digits, ``_`` and ``-`` (every
+    other character becomes ``_``), so the name can never be or contain ``.``/``..``
+    or a separator; the 64-bit BLAKE2b of the exact run ID keeps distinct run IDs
+    apart and bounds the length.
+    """
+    prefix = re.sub(r"[^A-Za-z0-9_-]", "_", run_id[:_READABLE_PREFIX]).strip("_") or "run"
+    digest = hashlib.blake2b(run_id.encode("utf-8", "surrogatepass"), digest_size=8)
+    return f"{prefix}-{digest.hexdigest()}"
+
+
+def run_staging_dir(staging_root: Path, run_id: str) -> Path:
+    """The run's folder under the staging root (see :func:`run_folder_name`)."""
+    return Path(staging_root) / run_folder_name(run_id)
 
 
 @dataclass(frozen=True)
@@ -64,13 +89,31 @@ def chunk_ids_path(run_dir: Path, chunk: int) -> Path:
     return run_dir / f"chunk-{chunk:04d}.ids.ndjson"
 
 
+def chunk_ids_entry(order_id: int, header: Any) -> bytes:
+    """One line of a chunk's ID file. A listed header too large to stage is left out
+    (``null``): the extract then reads the order itself, and the staging writer
+    quarantines it with its size, while the file stays readable by the loader,
+    which queues a corrupt chunk's orders from it."""
+    entry = dumps_json({"order_id": order_id, "header": header}) + b"\n"
+    if header is not None and len(entry) > MAX_RECORD_BYTES:
+        log.warning(
+            "Order %d listed with a header of %d bytes, over the %d-byte record limit; "
+            "it is read on its own",
+            order_id,
+            len(entry),
+            MAX_RECORD_BYTES,
+        )
+        return chunk_ids_entry(order_id, None)
+    return entry
+
+
 def write_chunk_ids(run_dir: Path, chunk: int, entries: list[tuple[int, Any]]) -> Path:
     """One chunk's order IDs, each with its listed header (raw JSON) or None."""
     path = chunk_ids_path(run_dir, chunk)
     partial = path.with_suffix(".partial")
     with partial.open("wb") as handle:
         for order_id, header in entries:
-            handle.write(dumps_json({"order_id": order_id, "header": header}) + b"\n")
+            handle.write(chunk_ids_entry(order_id, header))
     os.replace(partial, path)
     return path
 

@@ -10,9 +10,20 @@
 - ``outcomes.ndjson``: one row per requested order: ``ok``, ``not_found``,
   ``failed`` (error type, HTTP status, trackingId, X-Trace-Id, message) or
   ``quarantined``;
-- ``quarantine.ndjson``: every record that failed validation, with the reason
-  and its raw JSON. An order with any such record is loaded not at all (its
-  previous version stays) rather than in part, and is read again next run.
+- ``quarantine.ndjson``: every record that failed validation or is too large to
+  stage, with the reason and its raw JSON. An order with any such record is
+  loaded not at all (its previous version stays) rather than in part, and is
+  read again next run.
+
+No row is larger than :data:`MAX_RECORD_BYTES`: DuckDB's JSON reader fails the
+whole read on a single object over its ``maximum_object_size``, so one huge
+record (a 16 MiB memo, a 32 MiB field the vendor added) would otherwise stop
+every run's load. An order or line whose row would be larger is quarantined with
+its size and the limit; a quarantine row whose raw JSON would not fit keeps a
+marked head of it with its full size and BLAKE2b digest (``payload_clipped``,
+``payload_bytes``, ``payload_blake2b``, ``payload_head``); reasons and messages
+are clipped to a few thousand characters. The loader reads with
+:data:`READ_JSON_MAX_OBJECT_BYTES`, above anything the writer emits.
 
 ``manifest.json`` is written last and atomically; it lists each file's rows and
 BLAKE2b digest (twice as fast as SHA-256 on CPUs without SHA instructions, and the
@@ -29,7 +40,7 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO
 
 from pydantic import ValidationError
 
@@ -41,6 +52,14 @@ from .records import DoesNotFit, line_row, order_row
 log = logging.getLogger(__name__)
 
 FILES = ("orders", "lines", "outcomes", "quarantine")
+# Per staged row. Real orders and lines are a few kilobytes; this leaves three
+# orders of magnitude of room and keeps every row well under the reader's bound.
+MAX_RECORD_BYTES = 8 << 20
+# DuckDB's own default (16 MiB), set explicitly: no staged row can reach it, and
+# a larger bound would only enlarge the reader's buffers.
+READ_JSON_MAX_OBJECT_BYTES = 2 * MAX_RECORD_BYTES
+_TEXT_CHARS = 4000  # of a reason or message kept in a row
+_HEAD_CHARS = 1000  # of a clipped payload kept in its quarantine row
 _VERIFY_BLOCK = 1 << 20
 MANIFEST = "manifest.json"
 QUARANTINED = "quarantined"
@@ -81,15 +100,16 @@ class ChunkWriter:
         self.status_counts: dict[str, int] = {}
         directory.mkdir(parents=True, exist_ok=True)
         (directory / MANIFEST).unlink(missing_ok=True)  # a rerun starts the chunk afresh
-        self._files: dict[str, TextIO] = {
-            name: (directory / f"{name}.ndjson").open("w", encoding="utf-8") for name in FILES
+        self._files: dict[str, BinaryIO] = {
+            name: (directory / f"{name}.ndjson").open("wb") for name in FILES
         }
         self._hashes = {name: hashlib.blake2b() for name in FILES}
 
-    def _write(self, name: str, row: dict[str, Any]) -> None:
-        text = json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n"
-        self._files[name].write(text)
-        self._hashes[name].update(text.encode())
+    def _write(self, name: str, line: bytes) -> None:
+        if len(line) > MAX_RECORD_BYTES:  # add() sees to it; a row over it breaks the load
+            raise ValueError(f"{name} row of {len(line):,} bytes over {MAX_RECORD_BYTES:,}")
+        self._files[name].write(line)
+        self._hashes[name].update(line)
         self.counts[name] += 1
 
     def add(self, outcome: OrderOutcome, listed_header: Any = None) -> str:
@@ -101,7 +121,7 @@ class ChunkWriter:
         stamp = {"run_id": self.run_id, "extracted_at": _now()}
         status = outcome.status.value
         error = outcome.error
-        rows: list[tuple[str, dict[str, Any]]] = []
+        rows: list[tuple[str, bytes]] = []
         quarantined: list[dict[str, Any]] = [
             {
                 "order_id": record.order_id,
@@ -122,7 +142,8 @@ class ChunkWriter:
                 try:
                     row = order_row(header)
                     row["header_source"] = "get" if outcome.raw_header is not None else "list"
-                    rows.append(("orders", {**row, "payload": _text(raw_header), **stamp}))
+                    row.update(payload=_text(raw_header), **stamp)
+                    _stage(rows, quarantined, "orders", row, outcome.order_id)
                 except DoesNotFit as exc:
                     quarantined.append(_unfit("order", outcome.order_id, None, exc, raw_header))
             raw_by_id = {_record_id(r): r for r in outcome.raw_lines or []}
@@ -134,29 +155,34 @@ class ChunkWriter:
                     quarantined.append(_unfit("line", outcome.order_id, line.id, exc, raw))
                     continue
                 row = {"order_id": outcome.order_id, "line_number": number, **line_fields}
-                rows.append(("lines", {**row, "payload": _text(raw), **stamp}))
+                row.update(payload=_text(raw), **stamp)
+                _stage(rows, quarantined, "lines", row, _bigint(line.id))
             if quarantined:
                 status = QUARANTINED
-                log.warning("Order %d quarantined: %s", outcome.order_id, _reasons(quarantined))
+                log.warning(
+                    "Order %d quarantined: %s", outcome.order_id, _clip(_reasons(quarantined))
+                )
             else:
                 lines_written = sum(1 for name, _ in rows if name == "lines")
-                for name, row in rows:
-                    self._write(name, row)
+                for name, line in rows:
+                    self._write(name, line)
         for entry in quarantined:
-            self._write("quarantine", {**entry, **stamp})
+            self._write("quarantine", _quarantine_line({**entry, **stamp}))
         self._write(
             "outcomes",
-            {
-                "order_id": outcome.order_id,
-                "status": status,
-                "error_type": error.error_type if error else None,
-                "http_status": error.status_code if error else None,
-                "tracking_id": error.tracking_id if error else None,
-                "trace_id": error.trace_id if error else None,
-                "message": str(error) if error else _reasons(quarantined),
-                "lines": lines_written,
-                **stamp,
-            },
+            _encode(
+                {
+                    "order_id": outcome.order_id,
+                    "status": status,
+                    "error_type": error.error_type if error else None,
+                    "http_status": error.status_code if error else None,
+                    "tracking_id": error.tracking_id if error else None,
+                    "trace_id": error.trace_id if error else None,
+                    "message": _clip(str(error) if error else _reasons(quarantined)),
+                    "lines": lines_written,
+                    **stamp,
+                }
+            ),
         )
         self.status_counts[status] = self.status_counts.get(status, 0) + 1
         return status
@@ -219,6 +245,56 @@ def verify_chunk(directory: Path) -> Manifest:
                 f"manifest ({manifest.rows[name]} rows); the file is truncated or corrupt"
             )
     return manifest
+
+
+def _encode(row: dict[str, Any]) -> bytes:
+    return (json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+
+
+def _stage(
+    rows: list[tuple[str, bytes]],
+    quarantined: list[dict[str, Any]],
+    name: str,
+    row: dict[str, Any],
+    record_id: int | None,
+) -> None:
+    """Add the encoded row, or quarantine its record if the row is over the limit."""
+    line = _encode(row)
+    if len(line) <= MAX_RECORD_BYTES:
+        rows.append((name, line))
+        return
+    quarantined.append(
+        {
+            "order_id": row["order_id"],
+            "kind": "order" if name == "orders" else "line",
+            "record_id": record_id,
+            "reason": f"too large to stage: {len(line):,} bytes, over the limit of "
+            f"{MAX_RECORD_BYTES:,} bytes per record",
+            "payload": row["payload"],
+        }
+    )
+
+
+def _quarantine_line(entry: dict[str, Any]) -> bytes:
+    """The quarantine row; a payload that would not fit is clipped, marked and fingerprinted."""
+    entry["reason"] = _clip(entry["reason"])
+    line = _encode(entry)
+    if len(line) <= MAX_RECORD_BYTES:
+        return line
+    payload = entry["payload"].encode()
+    clipped = {
+        "payload_clipped": True,
+        "payload_bytes": len(payload),
+        "payload_blake2b": hashlib.blake2b(payload).hexdigest(),
+        "payload_head": entry["payload"][:_HEAD_CHARS],
+    }
+    return _encode({**entry, "payload": json.dumps(clipped, ensure_ascii=False)})
+
+
+def _clip(text: str | None) -> str | None:
+    if text is None or len(text) <= _TEXT_CHARS:
+        return text
+    return f"{text[:_TEXT_CHARS]}… (clipped: {len(text):,} characters)"
 
 
 def _validate_listed(order_id: int, raw: Any, quarantined: list[dict[str, Any]]) -> Any:
