@@ -78,9 +78,11 @@ def _readers(settings: PipelineSettings) -> dict[str, Callable[[], object]]:
         "query": lambda: run_query(snapshot, "select count(*) from marts.fct_sales_order_lines"),
         "runs": lambda: last_runs(snapshot),
         "consumer DAG": consumer_dag,
-        "DuckDB read-only": lambda: duckdb.connect(str(snapshot), read_only=True)
-        .execute("select count(*) from reports.rpt_revenue_by_month")
-        .fetchall(),
+        "DuckDB read-only": lambda: (
+            duckdb.connect(str(snapshot), read_only=True)
+            .execute("select count(*) from reports.rpt_revenue_by_month")
+            .fetchall()
+        ),
     }
 
 
@@ -101,7 +103,8 @@ def _write_and_crash(snapshot: Path) -> None:
         text=True,
     )
     try:
-        assert tool.stdout is not None and tool.stdout.readline() == "written\n"
+        assert tool.stdout is not None
+        assert tool.stdout.readline() == "written\n"
     finally:
         os.kill(tool.pid, signal.SIGKILL)
         tool.wait(timeout=30)
@@ -127,7 +130,7 @@ def test_a_wal_left_by_a_crashed_bi_tool_breaks_neither_publishing_nor_any_reade
 def _sensitive_values(warehouse: Path) -> dict[str, str]:
     """Values only the warehouse's raw payloads and internal memos hold."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        memo, email, quarantined = con.execute(
+        [(memo, email, quarantined)] = con.execute(
             """
             select
                 (select max(internal_memo) from raw.sales_orders),
@@ -135,7 +138,7 @@ def _sensitive_values(warehouse: Path) -> dict[str, str]:
                     from raw.sales_orders),
                 (select max(payload) from ops.quarantine)
             """
-        ).fetchone()
+        ).fetchall()
     values = {"internal memo": memo, "invoice e-mail": email, "quarantined payload": quarantined}
     assert all(values.values()), values  # the sandbox makes each of them
     return values
@@ -163,14 +166,14 @@ def test_the_snapshot_holds_what_analysts_read_and_no_raw_payloads(settings):
         assert text_columns
         for schema, table, column in text_columns:
             for name, value in sensitive.items():
-                (hits,) = con.execute(
+                hits = con.execute(
                     f'select count(*) from "{schema}"."{table}" where contains("{column}", ?)',
                     [value],
-                ).fetchone()
-                assert hits == 0, f"{name} in {schema}.{table}.{column}"
+                ).fetchall()
+                assert hits == [(0,)], f"{name} in {schema}.{table}.{column}"
 
         for query in QUERIES:
-            assert con.sql(query.read_text()).fetchall(), query.name
+            assert con.execute(query.read_text()).fetchall(), query.name
         with duckdb.connect(str(settings.warehouse), read_only=True) as warehouse:
             for relation in (
                 "marts.fct_sales_order_lines",
@@ -180,7 +183,7 @@ def test_the_snapshot_holds_what_analysts_read_and_no_raw_payloads(settings):
                 "ops.quarantine",
             ):
                 count = f"select count(*) from {relation}"
-                assert con.execute(count).fetchone() == warehouse.execute(count).fetchone()
+                assert con.execute(count).fetchall() == warehouse.execute(count).fetchall()
 
     data = settings.snapshot.read_bytes()
     for name, value in sensitive.items():
