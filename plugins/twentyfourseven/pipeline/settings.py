@@ -29,8 +29,8 @@ def data_dir() -> Path:
 class PipelineSettings:
     """Where the data goes and how a run is cut up.
 
-    ``snapshot`` is the read-only copy for analysts and BI tools; ``dashboard``
-    the rendered HTML dashboard.
+    ``snapshot`` is the read-only file analysts and BI tools open (what they read
+    of the warehouse, no raw payloads); ``dashboard`` the rendered HTML dashboard.
 
     ``max_chunks`` bounds the mapped extract tasks whatever the number of orders;
     ``min_chunk_size`` avoids a task per handful of orders; ``overlap_minutes``

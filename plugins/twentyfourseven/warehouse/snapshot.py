@@ -65,7 +65,7 @@ class SnapshotSummary:
         )
 
 
-def wal_of(database: Path) -> Path:
+def _wal_of(database: Path) -> Path:
     return database.with_name(database.name + ".wal")
 
 
@@ -79,21 +79,23 @@ def publish_snapshot(warehouse: Path, snapshot: Path, *, mode: int = 0o640) -> S
         raise FileNotFoundError(f"snapshot not published: no warehouse at {warehouse}")
     snapshot.parent.mkdir(parents=True, exist_ok=True)
     building = snapshot.with_name(f".{snapshot.name}.{os.getpid()}.building")
+    leftovers = (building, _wal_of(building))
     try:
-        for leftover in (building, wal_of(building)):  # a publish killed under this PID
+        for leftover in leftovers:  # of a publish killed under this PID
             leftover.unlink(missing_ok=True)
         _build(warehouse, building)
         os.chmod(building, mode & ~0o222)
         with building.open("rb") as handle:
             os.fsync(handle.fileno())
         orders, lines = _check(building)
-        stale = wal_of(snapshot)
+        stale = _wal_of(snapshot)
         if stale.exists():
             log.warning("Removing %s: a tool opened the snapshot read-write", stale)
             stale.unlink(missing_ok=True)
         os.replace(building, snapshot)
     finally:
-        building.unlink(missing_ok=True)
+        for leftover in leftovers:
+            leftover.unlink(missing_ok=True)
     summary = SnapshotSummary(
         snapshot, snapshot.stat().st_size, time.monotonic() - started, orders, lines
     )
