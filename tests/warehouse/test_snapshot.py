@@ -224,3 +224,33 @@ def test_the_file_mode_is_a_setting(settings, tmp_path):
     assert _mode(private.dashboard) == 0o600
     with pytest.raises(ValueError, match="file_mode"):
         PipelineSettings.load(lambda name: "rw-r" if name == "twentyfourseven_file_mode" else None)
+
+
+def test_a_model_reading_raw_fails_the_publish_and_withheld_columns_are_left_out(tmp_path):
+    from twentyfourseven.warehouse.load import open_warehouse
+    from twentyfourseven.warehouse.snapshot import publish_snapshot
+
+    warehouse, snapshot = tmp_path / "warehouse.duckdb", tmp_path / "snapshot.duckdb"
+    con = open_warehouse(warehouse)
+    con.execute("""
+        create schema marts;
+        create table marts.fct_sales_orders as
+            select 1 as order_id, 'memo for staff' as internal_memo, '{}' as payload;
+        create table marts.fct_sales_order_lines as select 1 as order_id, 1 as line_id;
+    """)
+    con.close()
+    publish_snapshot(warehouse, snapshot)
+    with duckdb.connect(str(snapshot), read_only=True) as published:
+        columns = published.execute("select * from marts.fct_sales_orders").description
+        assert [column[0] for column in columns] == ["order_id"]
+    before = snapshot.read_bytes()
+
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create view marts.orders_as_sent as select payload from raw.sales_orders")
+    with pytest.raises(RuntimeError, match=r"marts\.orders_as_sent"):
+        publish_snapshot(warehouse, snapshot)
+    assert snapshot.read_bytes() == before
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        "snapshot.duckdb",
+        "warehouse.duckdb",
+    ]
