@@ -1,12 +1,19 @@
-"""Records as the API sends them, and bulk-reader outcomes built from them, for tests."""
+"""Records as the API sends them, bulk-reader outcomes built from them, and pipeline runs
+through the DAG's own steps (without Airflow), for tests."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from twentyfourseven.api import OrderOutcome, OutcomeStatus
 from twentyfourseven.api.models import SalesOrderExtended, SalesOrderLine, dumps_json, parse_json
+from twentyfourseven.demo import airflow_env
+from twentyfourseven.pipeline.settings import PipelineSettings
 
 
 def order_body(order_id: int, **fields: Any) -> dict[str, Any]:
@@ -60,3 +67,26 @@ SOAK_CHANGES = {
     "delete_lines": 0.02,
     "line_edit_bumps_modified": True,
 }
+
+
+@contextlib.contextmanager
+def sandbox_connection(sandbox: Any, folder: Path) -> Iterator[None]:
+    """The environment under which the steps' hook finds ``sandbox`` (an Airflow connection
+    as an environment variable, fast and without retries)."""
+    env = airflow_env(sandbox, folder / "data", folder / "airflow-home", rate=1000, max_attempts=1)
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            if name.startswith(("AIRFLOW", "TWENTYFOURSEVEN_")):
+                patch.setenv(name, value)
+        yield
+
+
+def run_steps(run_id: str, settings: PipelineSettings, **params: Any) -> dict[str, Any]:
+    """One run as the DAG makes it (plan, extract every chunk, load); the load's summary.
+    Needs :func:`sandbox_connection`."""
+    from twentyfourseven.pipeline.steps import extract_step, load_step, plan_step
+
+    chunks = plan_step(run_id, params, settings)
+    for chunk in chunks:
+        extract_step(run_id, chunk, 1, settings)
+    return load_step(run_id, settings)

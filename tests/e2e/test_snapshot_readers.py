@@ -12,7 +12,7 @@ SANDBOX_OPTIONS = {"orders": 200, "seed": 21}
 CONSISTENT = """
 select
     (select count(*) from marts.fct_sales_order_lines) as fact_lines,
-    (select count(*) from raw.sales_order_lines) as raw_lines,
+    (select count(*) from staging.stg_sales_order_lines) as staged_lines,
     (select max(run_id) from ops.runs) as last_run
 """
 
@@ -52,8 +52,8 @@ def test_snapshot_readers_and_a_dag_run_do_not_block_each_other(pipeline):
 
     assert errors == []
     assert len(seen) >= 5
-    for fact_lines, raw_lines, _ in seen:
-        assert fact_lines == raw_lines  # never a half-published snapshot
+    for fact_lines, staged_lines, _ in seen:
+        assert fact_lines == staged_lines  # never a half-published snapshot
     runs_seen = {last for _, _, last in seen}
     second_run = pipeline.last_run()["run_id"]
     assert first_run in runs_seen

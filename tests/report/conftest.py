@@ -30,21 +30,13 @@ from typing import Any
 
 import pytest
 
-from twentyfourseven.demo import airflow_env
 from twentyfourseven.pipeline.settings import PipelineSettings
+
+from ..builders import run_steps, sandbox_connection
 
 CHROMIUM = Path("/usr/bin/chromium")
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TEST_OUTPUT = PROJECT_ROOT / "test-output"
-
-
-def _run_pipeline(run_id: str, settings: PipelineSettings, **params: Any) -> dict[str, Any]:
-    from twentyfourseven.pipeline.steps import extract_step, load_step, plan_step
-
-    chunks = plan_step(run_id, params, settings)
-    for chunk in chunks:
-        extract_step(run_id, chunk, 1, settings)
-    return load_step(run_id, settings)
 
 
 @pytest.fixture(scope="package")
@@ -63,16 +55,12 @@ def report_warehouse(
         dashboard=folder / "data" / "dashboard.html",
         min_chunk_size=100,
     )
-    env = airflow_env(sandbox, folder / "data", folder / "airflow-home", rate=1000, max_attempts=1)
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in env.items():
-            if name.startswith(("AIRFLOW", "TWENTYFOURSEVEN_")):
-                patch.setenv(name, value)
-        first = _run_pipeline("manual__first", settings)
+    with sandbox_connection(sandbox, folder):
+        first = run_steps("manual__first", settings)
         assert first["orders_ok"] > 0
         sandbox.simulate_changes(advance_seconds=3600, edit_orders=0.1, add_orders=0.05)
         sandbox.set_faults(invalid_record_rate=0.05, error_500=0.05, seed=3)
-        second = _run_pipeline("scheduled__second", settings, reconcile=True)
+        second = run_steps("scheduled__second", settings, reconcile=True)
         sandbox.clear_faults()
         transform_step(settings)
     assert second["orders_failed"] > 0, second

@@ -29,8 +29,8 @@ def data_dir() -> Path:
 class PipelineSettings:
     """Where the data goes and how a run is cut up.
 
-    ``snapshot`` is the read-only copy for analysts and BI tools; ``dashboard``
-    the rendered HTML dashboard.
+    ``snapshot`` is the read-only file analysts and BI tools open (what they read
+    of the warehouse, no raw payloads); ``dashboard`` the rendered HTML dashboard.
 
     ``max_chunks`` bounds the mapped extract tasks whatever the number of orders;
     ``min_chunk_size`` avoids a task per handful of orders; ``overlap_minutes``
@@ -41,6 +41,11 @@ class PipelineSettings:
     ``load_memory_limit`` caps DuckDB's memory in the load (it spills to disk
     beyond it), so a run of a million orders loads in the same memory as one of
     a hundred thousand (a DuckDB size: ``512MB``, ``4GB``).
+
+    ``file_mode`` is the permissions of the files the pipeline creates (warehouse,
+    staging files, snapshot, dashboard; octal, ``0640`` by default: owner and group
+    read, others nothing); folders get the search bit where they are readable, and
+    the snapshot gets no write bit at all.
     """
 
     warehouse: Path
@@ -54,12 +59,20 @@ class PipelineSettings:
     reconcile_every_hours: float = 24.0 * 7
     staging_retention_days: float = 0.0
     load_memory_limit: str = "512MB"
+    file_mode: int = 0o640
 
     @property
     def database_for_readers(self) -> Path:
         """The snapshot if there is one (reading it never contends with a load), else the
         warehouse."""
         return self.snapshot if self.snapshot.is_file() else self.warehouse
+
+    @property
+    def umask(self) -> int:
+        """The umask that creates files with ``file_mode`` and folders searchable by whom
+        may read them."""
+        folder_mode = self.file_mode | (self.file_mode & 0o444) >> 2
+        return 0o777 & ~folder_mode
 
     @property
     def overlap(self) -> dt.timedelta:
@@ -87,6 +100,9 @@ class PipelineSettings:
             if raw is None or raw == "":
                 continue
             kind = str if spec.name in _TEXT_SETTINGS else Path if spec.type == "Path" else None
+            if spec.name == "file_mode":
+                values[spec.name] = _file_mode(raw)
+                continue
             try:
                 values[spec.name] = (kind or type(getattr(cls, spec.name)))(raw)
             except ValueError:
@@ -98,6 +114,19 @@ class PipelineSettings:
         if settings.max_chunks < 1 or settings.min_chunk_size < 1:
             raise ValueError("max_chunks and min_chunk_size must be at least 1")
         return settings
+
+
+def _file_mode(raw: str) -> int:
+    try:
+        mode = int(raw, 8)
+    except ValueError:
+        mode = -1
+    if not 0 <= mode <= 0o777:
+        raise ValueError(
+            f"setting file_mode (TWENTYFOURSEVEN_FILE_MODE) must be octal permissions "
+            f"such as 0640, got {raw!r}"
+        )
+    return mode
 
 
 def airflow_variable(name: str) -> str | None:

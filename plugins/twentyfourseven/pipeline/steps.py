@@ -4,7 +4,10 @@ Airflow's context, so it can be tested and reused. Settings default to
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+from collections.abc import Iterator
 from typing import Any
 
 from twentyfourseven.hooks import TwentyFourSevenOfficeHook
@@ -21,6 +24,17 @@ def _settings(settings: PipelineSettings | None) -> PipelineSettings:
     return settings or PipelineSettings.load(airflow_variable)
 
 
+@contextlib.contextmanager
+def _creating_files(settings: PipelineSettings) -> Iterator[None]:
+    """Files created meanwhile get ``file_mode`` whatever the worker's umask: DuckDB's
+    own files (WAL, spill) can be held to it in no other way."""
+    previous = os.umask(settings.umask)
+    try:
+        yield
+    finally:
+        os.umask(previous)
+
+
 def plan_step(
     run_id: str, params: dict[str, Any], settings: PipelineSettings | None = None
 ) -> list[int]:
@@ -29,13 +43,14 @@ def plan_step(
     request = RunRequest.from_params(params)  # bad order IDs fail before any request
     hook = TwentyFourSevenOfficeHook(settings.conn_id)
     try:
-        run_plan = plan_run(
-            hook.get_conn(),
-            run_id=run_id,
-            run_dir=run_staging_dir(settings.staging, run_id),
-            request=request,
-            settings=settings,
-        )
+        with _creating_files(settings):
+            run_plan = plan_run(
+                hook.get_conn(),
+                run_id=run_id,
+                run_dir=run_staging_dir(settings.staging, run_id),
+                request=request,
+                settings=settings,
+            )
     finally:
         hook.close()
     return list(range(run_plan.chunks))
@@ -50,7 +65,8 @@ def extract_step(
     chunks = RunPlan.read(run_dir).chunks
     hook = TwentyFourSevenOfficeHook(settings.conn_id, budget_share=max(1, min(parallel, chunks)))
     try:
-        summary = extract_chunk(hook.get_conn(), run_dir, chunk)
+        with _creating_files(settings):
+            summary = extract_chunk(hook.get_conn(), run_dir, chunk)
     finally:
         hook.close()
     return {"chunk": chunk, "orders": summary.orders, "statuses": summary.statuses}
@@ -62,12 +78,13 @@ def load_step(run_id: str, settings: PipelineSettings | None = None) -> dict[str
 
     settings = _settings(settings)
     run_dir = run_staging_dir(settings.staging, run_id)
-    summary = load_run(  # logs its own summary
-        settings.warehouse,
-        run_dir,
-        run_id=run_id,
-        memory_limit=settings.load_memory_limit,
-    )
+    with _creating_files(settings):
+        summary = load_run(  # logs its own summary
+            settings.warehouse,
+            run_dir,
+            run_id=run_id,
+            memory_limit=settings.load_memory_limit,
+        )
     if not summary.already_loaded and settings.staging_retention_days <= 0:
         remove_staging(run_dir, staging_root=settings.staging)
     prune_staging(settings.staging, settings.staging_retention_days)
@@ -88,7 +105,8 @@ def transform_step(settings: PipelineSettings | None = None) -> dict[str, Any]:
     from twentyfourseven.warehouse.models import run_models
 
     settings = _settings(settings)
-    summary = run_models(settings.warehouse)
+    with _creating_files(settings):
+        summary = run_models(settings.warehouse)
     log.info("%s", summary.describe())
     return summary.as_dict()
 
@@ -99,8 +117,9 @@ def publish_step(settings: PipelineSettings | None = None) -> dict[str, Any]:
     from twentyfourseven.warehouse.snapshot import publish_snapshot
 
     settings = _settings(settings)
-    snapshot = publish_snapshot(settings.warehouse, settings.snapshot)
-    dashboard = render_dashboard(settings.snapshot, settings.dashboard)
+    with _creating_files(settings):
+        snapshot = publish_snapshot(settings.warehouse, settings.snapshot, mode=settings.file_mode)
+        dashboard = render_dashboard(settings.snapshot, settings.dashboard, mode=settings.file_mode)
     log.info("Published dashboard %s", dashboard)
     return {
         "snapshot": str(snapshot.path),

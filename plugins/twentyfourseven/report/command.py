@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     database = args.database or default_database(settings)
     output = args.output or default_output(settings)
     try:
-        written = render_dashboard(database, output)
+        written = render_dashboard(database, output, mode=settings.file_mode)
     except FileNotFoundError as error:
         print(f"twentyfourseven dashboard: {error}", file=sys.stderr)
         return 1

@@ -605,8 +605,9 @@ def render_html(data: DashboardData) -> str:
     return "\n".join(parts)
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` next to ``path`` and rename it over ``path``: readers never see half."""
+def write_atomic(path: Path, text: str, *, mode: int = 0o640) -> None:
+    """Write ``text`` next to ``path`` and rename it over ``path``: readers never see half.
+    The file gets ``mode`` (the web server reading it is to be in the owner's group)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -614,16 +615,19 @@ def write_atomic(path: Path, text: str) -> None:
             out.write(text)
             out.flush()
             os.fsync(out.fileno())
-        os.chmod(temp, 0o644)  # mkstemp's 0600 would hide it from a web server's user
+        os.chmod(temp, mode)
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
 
 
-def render_dashboard(database: Path, output: Path, *, now: dt.datetime | None = None) -> Path:
-    """Render the dashboard of ``database`` (opened read-only) to ``output``; returns it."""
+def render_dashboard(
+    database: Path, output: Path, *, now: dt.datetime | None = None, mode: int = 0o640
+) -> Path:
+    """Render the dashboard of ``database`` (opened read-only) to ``output`` with permissions
+    ``mode``; returns it."""
     database, output = Path(database), Path(output)
     data = load_dashboard_data(database, now=now)
-    write_atomic(output, render_html(data))
+    write_atomic(output, render_html(data), mode=mode)
     return output

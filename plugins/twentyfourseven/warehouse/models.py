@@ -38,6 +38,8 @@ from typing import Any
 
 import duckdb
 
+from .snapshot import MATERIALIZED_SCHEMAS, OPS_TABLES, WITHHELD_COLUMNS
+
 log = logging.getLogger(__name__)
 
 SQL_DIR = Path(__file__).resolve().parents[3] / "sql"
@@ -420,6 +422,16 @@ def _dictionary_lines(
         "Deleted orders never count."
     )
     yield ""
+    yield (
+        "The snapshot analysts and BI tools open holds every model below ("
+        + ", ".join(f"`{schema}`" for schema in MATERIALIZED_SCHEMAS)
+        + " as tables, not views) and "
+        + ", ".join(f"`{table}`" for table in OPS_TABLES)
+        + "; it never holds the `raw` tables nor a column named "
+        + " or ".join(f"`{column}`" for column in sorted(WITHHELD_COLUMNS))
+        + " (marked *warehouse only* below): those stay in the warehouse."
+    )
+    yield ""
     for layer in LAYERS:
         yield f"- **{layer}**: " + ", ".join(
             f"[{d.relation}](#{_anchor(d.relation)})" for d in docs if d.layer == layer
@@ -441,7 +453,8 @@ def _dictionary_lines(
         yield "| --- | --- | --- |"
         for name, text in doc.columns:
             column_type = types.get(doc.relation, {}).get(name, "")
-            yield f"| `{name}` | {column_type} | {_escape(text)} |"
+            where = " *(warehouse only)*" if name in WITHHELD_COLUMNS else ""
+            yield f"| `{name}` | {column_type} | {_escape(text)}{where} |"
     yield ""
     yield "## Data tests"
     yield ""

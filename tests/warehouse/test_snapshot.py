@@ -1,0 +1,256 @@
+"""The published snapshot: what analysts get (and do not), who may read the files, and
+publishing that survives a BI tool which wrote to the snapshot and crashed.
+
+The warehouse is loaded from a sandbox through the DAG's own steps (a clean run, then one
+with invalid records, so ``ops.quarantine`` holds payloads), with the models built.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import signal
+import stat
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from twentyfourseven.pipeline.settings import PipelineSettings
+from twentyfourseven.pipeline.steps import publish_step, transform_step
+from twentyfourseven.report.data import load_dashboard_data
+from twentyfourseven.warehouse.query_command import run_query
+from twentyfourseven.warehouse.runs_command import last_runs
+
+from ..builders import run_steps, sandbox_connection
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+QUERIES = sorted((PROJECT_ROOT / "docs" / "queries").glob("*.sql"))
+
+
+@pytest.fixture(scope="module")
+def settings(
+    sandbox_factory: Callable[..., Any], tmp_path_factory: pytest.TempPathFactory
+) -> PipelineSettings:
+    """Settings of a loaded and transformed warehouse, staging files kept; not published."""
+    sandbox = sandbox_factory(orders=150, seed=5)
+    folder = tmp_path_factory.mktemp("snapshot")
+    data = folder / "data"
+    settings = PipelineSettings(
+        warehouse=data / "warehouse.duckdb",
+        staging=data / "staging",
+        snapshot=data / "snapshot.duckdb",
+        dashboard=data / "dashboard.html",
+        min_chunk_size=50,
+        staging_retention_days=1,
+    )
+    with sandbox_connection(sandbox, folder):
+        run_steps("manual__first", settings)
+        sandbox.simulate_changes(advance_seconds=3600, edit_orders=0.1)
+        sandbox.set_faults(invalid_record_rate=0.1, seed=3)
+        second = run_steps("scheduled__second", settings, reconcile=True)
+        sandbox.clear_faults()
+        transform_step(settings)
+    assert second["orders_quarantined"] > 0, second
+    return settings
+
+
+def _readers(settings: PipelineSettings) -> dict[str, Callable[[], object]]:
+    """Every way the project reads the snapshot, each returning what it read."""
+    snapshot = settings.database_for_readers
+    assert snapshot == settings.snapshot
+
+    def consumer_dag() -> object:
+        from airflow.dag_processing.dagbag import DagBag
+
+        bag = DagBag(dag_folder=str(PROJECT_ROOT / "dags" / "twentyfourseven_snapshot_consumer.py"))
+        task = bag.dags["twentyfourseven_snapshot_consumer"].get_task("report_freshness")
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("TWENTYFOURSEVEN_SNAPSHOT", str(snapshot))
+            return task.python_callable()["booked_net"]
+
+    return {
+        "dashboard": lambda: load_dashboard_data(snapshot).runs,
+        "query": lambda: run_query(snapshot, "select count(*) from marts.fct_sales_order_lines"),
+        "runs": lambda: last_runs(snapshot),
+        "consumer DAG": consumer_dag,
+        "DuckDB read-only": lambda: (
+            duckdb.connect(str(snapshot), read_only=True)
+            .execute("select count(*) from reports.rpt_revenue_by_month")
+            .fetchall()
+        ),
+    }
+
+
+def _write_and_crash(snapshot: Path) -> None:
+    """A BI tool that opens the snapshot read-write, writes, and is killed holding it."""
+    tool = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time\n"
+            "con = duckdb.connect(sys.argv[1])\n"
+            "con.execute('create table main.bi_cache as select 1 as refreshed')\n"
+            "print('written', flush=True)\n"
+            "time.sleep(600)\n",
+            str(snapshot),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert tool.stdout is not None
+        assert tool.stdout.readline() == "written\n"
+    finally:
+        os.kill(tool.pid, signal.SIGKILL)
+        tool.wait(timeout=30)
+
+
+def test_a_wal_left_by_a_crashed_bi_tool_breaks_neither_publishing_nor_any_reader(settings):
+    publish_step(settings)
+    os.chmod(settings.snapshot, 0o640)  # the owner (or root) can always make it writable
+    _write_and_crash(settings.snapshot)
+    wal = settings.snapshot.with_name(settings.snapshot.name + ".wal")
+    assert wal.exists()
+    transform_step(settings)  # as every run does: the next snapshot is a newer file
+
+    published = publish_step(settings)  # renders the dashboard from the new snapshot
+
+    assert published["orders"] > 0
+    for name, read in _readers(settings).items():
+        assert read(), name
+    with duckdb.connect(str(settings.snapshot), read_only=True) as con:
+        assert "bi_cache" not in {row[0] for row in con.execute("show tables").fetchall()}
+
+
+def _sensitive_values(warehouse: Path) -> dict[str, str]:
+    """Values only the warehouse's raw payloads and internal memos hold."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        [(memo, email, quarantined)] = con.execute(
+            """
+            select
+                (select max(internal_memo) from raw.sales_orders),
+                (select max(regexp_extract(payload, 'faktura@[a-z0-9.-]+'))
+                    from raw.sales_orders),
+                (select max(payload) from ops.quarantine)
+            """
+        ).fetchall()
+    values = {"internal memo": memo, "invoice e-mail": email, "quarantined payload": quarantined}
+    assert all(values.values()), values  # the sandbox makes each of them
+    return values
+
+
+def test_the_snapshot_holds_what_analysts_read_and_no_raw_payloads(settings):
+    publish_step(settings)
+    sensitive = _sensitive_values(settings.warehouse)
+
+    with duckdb.connect(str(settings.snapshot), read_only=True) as con:
+        schemas = {
+            row[0] for row in con.execute("select schema_name from duckdb_schemas()").fetchall()
+        }
+        assert "raw" not in schemas
+        withheld = con.execute(
+            "select table_schema, table_name, column_name from information_schema.columns"
+            " where column_name in ('payload', 'internal_memo')"
+        ).fetchall()
+        assert withheld == []
+        text_columns = con.execute(
+            "select table_schema, table_name, column_name from information_schema.columns"
+            " where data_type = 'VARCHAR' and table_schema not in ('information_schema')"
+            " and table_catalog = current_database()"
+        ).fetchall()
+        assert text_columns
+        for schema, table, column in text_columns:
+            for name, value in sensitive.items():
+                hits = con.execute(
+                    f'select count(*) from "{schema}"."{table}" where contains("{column}", ?)',
+                    [value],
+                ).fetchall()
+                assert hits == [(0,)], f"{name} in {schema}.{table}.{column}"
+
+        for query in QUERIES:
+            assert con.execute(query.read_text()).fetchall(), query.name
+        with duckdb.connect(str(settings.warehouse), read_only=True) as warehouse:
+            for relation in (
+                "marts.fct_sales_order_lines",
+                "staging.stg_sales_orders",
+                "reports.rpt_revenue_by_customer",
+                "ops.runs",
+                "ops.quarantine",
+            ):
+                count = f"select count(*) from {relation}"
+                assert con.execute(count).fetchall() == warehouse.execute(count).fetchall()
+
+    data = settings.snapshot.read_bytes()
+    for name, value in sensitive.items():
+        assert value.encode() not in data, f"{name} in the snapshot's bytes"
+    assert load_dashboard_data(settings.snapshot).missing == []
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_files_are_readable_by_owner_and_group_only_and_the_snapshot_by_no_writer(settings):
+    publish_step(settings)
+
+    assert _mode(settings.snapshot) == 0o440
+    assert _mode(settings.dashboard) == 0o640
+    assert _mode(settings.warehouse) == 0o640
+    staged = [path for path in settings.staging.rglob("*") if path.is_file()]
+    assert staged
+    assert {path: _mode(path) for path in staged} == {path: 0o640 for path in staged}
+
+
+def test_the_file_mode_is_a_setting(settings, tmp_path):
+    configured = PipelineSettings.load(
+        lambda name: "0600" if name == "twentyfourseven_file_mode" else None
+    )
+    assert configured.file_mode == 0o600
+    private = dataclasses.replace(
+        settings,
+        snapshot=tmp_path / "snapshot.duckdb",
+        dashboard=tmp_path / "dashboard.html",
+        file_mode=configured.file_mode,
+    )
+
+    publish_step(private)
+
+    assert _mode(private.snapshot) == 0o400
+    assert _mode(private.dashboard) == 0o600
+    with pytest.raises(ValueError, match="file_mode"):
+        PipelineSettings.load(lambda name: "rw-r" if name == "twentyfourseven_file_mode" else None)
+
+
+def test_a_model_reading_raw_fails_the_publish_and_withheld_columns_are_left_out(tmp_path):
+    from twentyfourseven.warehouse.load import open_warehouse
+    from twentyfourseven.warehouse.snapshot import publish_snapshot
+
+    warehouse, snapshot = tmp_path / "warehouse.duckdb", tmp_path / "snapshot.duckdb"
+    con = open_warehouse(warehouse)
+    con.execute("""
+        create schema marts;
+        create table marts.fct_sales_orders as
+            select 1 as order_id, 'memo for staff' as internal_memo, '{}' as payload;
+        create table marts.fct_sales_order_lines as select 1 as order_id, 1 as line_id;
+    """)
+    con.close()
+    publish_snapshot(warehouse, snapshot)
+    with duckdb.connect(str(snapshot), read_only=True) as published:
+        columns = published.execute("select * from marts.fct_sales_orders").description
+        assert [column[0] for column in columns] == ["order_id"]
+    before = snapshot.read_bytes()
+
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create view marts.orders_as_sent as select payload from raw.sales_orders")
+    with pytest.raises(RuntimeError, match=r"marts\.orders_as_sent"):
+        publish_snapshot(warehouse, snapshot)
+    assert snapshot.read_bytes() == before
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        "snapshot.duckdb",
+        "warehouse.duckdb",
+    ]
