@@ -577,7 +577,9 @@ def _watermark_note(
             f"the clock {_text(listed_at)} ({plan.modified_ahead} listed orders beyond the "
             f"tolerance; they do not move the watermark)"
         )
-    if before is not None and listed_at is not None and before > listed_at:
+    # The plan asks for a reset of a watermark it found ahead of the clock beyond
+    # the tolerance (or for a full refresh); seconds of skew are no news.
+    if plan.watermark_reset and before and listed_at and before > listed_at:
         if after != before:
             notes.append(
                 f"watermark {_text(before)} was ahead of the clock {_text(listed_at)}; "
@@ -585,8 +587,9 @@ def _watermark_note(
             )
         else:
             notes.append(
-                f"watermark {_text(before)} is ahead of the clock {_text(listed_at)}; "
-                "incremental runs list from it and miss anything older"
+                f"watermark {_text(before)} is ahead of the clock {_text(listed_at)} and was "
+                "not reset (corrupt chunks); incremental runs miss what changed before it "
+                "until a run resets it"
             )
     return "; ".join(notes) or None
 
