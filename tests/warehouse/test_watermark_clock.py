@@ -63,6 +63,13 @@ def test_a_reset_moves_a_watermark_ahead_of_the_clock_back_and_says_so(staging, 
 
 
 def test_a_reset_moves_back_past_a_corrupt_chunk_but_never_forward_over_one(staging, warehouse):
+    first = stage_run(
+        staging, "r0", [[ok(1, [])], [ok(9, [])]], mode="full_refresh", candidate=T1,
+        watermark_reset=True,
+    )  # fmt: skip
+    (chunk_dir(first, 1) / "manifest.json").unlink()
+    assert not load_run(warehouse, first).complete
+    assert watermark(warehouse) == []  # no watermark is a claim nothing was loaded
     load_run(warehouse, stage_run(staging, "r1", [[ok(1, [])]], candidate=FUTURE))
     back = stage_run(staging, "r2", [[ok(2, [])], [ok(3, [])]], candidate=T1, watermark_reset=True)
     (chunk_dir(back, 1) / "manifest.json").unlink()

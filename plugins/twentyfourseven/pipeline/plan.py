@@ -197,7 +197,7 @@ def plan_run(
     plan.write(run_dir)
     log.info(
         "Plan %s (%s): %d orders in %d chunks; sources %s; watermark %s -> candidate %s%s"
-        " (listed from %s at %s)",
+        " (listed from %s at %s: API Date %s, worker clock %s)",
         run_id,
         mode,
         len(ids),
@@ -208,6 +208,8 @@ def plan_run(
         ", reset" if reset else "",
         _iso(since) or "the start",
         plan.listed_at,
+        _iso(listing.server_time) or "not sent",
+        _iso(now),
     )
     return plan
 

@@ -546,14 +546,15 @@ def _move_watermark(
     candidate = plan.watermark_candidate
     if candidate is None:
         return
-    if complete and plan.watermark_reset:
-        condition = "true"
-    elif complete:
-        condition = "excluded.value > watermark.value"
-    elif plan.watermark_reset:
-        condition = "excluded.value < watermark.value"
-    else:
+    if not complete:
+        if plan.watermark_reset:  # an UPDATE: with no watermark yet there is nothing to move back
+            con.execute(
+                "UPDATE ops.watermark SET value = ?::TIMESTAMPTZ, run_id = ?, "
+                "updated_at = ?::TIMESTAMPTZ WHERE name = ? AND value > ?::TIMESTAMPTZ",
+                [candidate, plan.run_id, staged_at, WATERMARK, candidate],
+            )
         return
+    condition = "true" if plan.watermark_reset else "excluded.value > watermark.value"
     con.execute(
         "INSERT INTO ops.watermark VALUES (?, ?::TIMESTAMPTZ, ?, ?::TIMESTAMPTZ) "  # noqa: S608
         "ON CONFLICT (name) DO UPDATE SET value = excluded.value, run_id = excluded.run_id, "
