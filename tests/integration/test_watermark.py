@@ -147,3 +147,19 @@ def test_a_reconcile_run_lists_from_the_last_reconciliation_not_from_a_future_wa
     assert pipeline.watermark() <= clock(sandbox)  # and it is back behind the clock
     note = pipeline.query("select watermark_note from ops.runs where run_id = 'run-2'")[0][0]
     assert "ahead of the clock" in note
+
+
+def test_an_incremental_run_finding_the_watermark_ahead_resets_it_and_the_next_finds_the_rest(
+    pipeline,
+):
+    sandbox = pipeline.sandbox
+    pipeline.run()  # full refresh
+    now = clock(sandbox)
+    pipeline.jump_watermark(now + dt.timedelta(hours=5))  # as a version without the clamp left it
+    changes = sandbox.simulate_changes(advance_seconds=600, add_orders=0.05)
+    first = pipeline.run()
+    assert first.mode == "incremental"
+    assert "was ahead of the clock" in first.watermark_note
+    assert pipeline.watermark() <= now  # back to the last reconciliation's listing
+    pipeline.run()
+    assert set(changes["created_orders"]) <= pipeline.loaded_ids()

@@ -118,13 +118,15 @@ def plan_run(
     scan: WatermarkScan | None = None
     versions: dict[int, dt.datetime] = {}
     listing = client.list_sales_order_pages(SalesOrderQuery(modified_from=since))
+
+    def scan_from_now_on() -> WatermarkScan:
+        return WatermarkScan(listing_clock(listing.server_time, now), settings.clock_tolerance)
+
     # One read-only connection for the whole listing; the plan task holds the
     # warehouse pool's slot, so no load can want the write lock meanwhile.
     with spool.open("wb") as handle, read_only(settings.warehouse) as known:
         for page in listing:
-            if scan is None:  # the first page has come: the listing's clock is known
-                clock = listing_clock(listing.server_time, now)
-                scan = WatermarkScan(clock, settings.clock_tolerance)
+            scan = scan or scan_from_now_on()  # the first page has come: its Date is known
             listed: list[tuple[int, Any, dt.datetime | None]] = []
             for raw in page:
                 order_id, modified_at = _identify(raw)
@@ -149,19 +151,22 @@ def plan_run(
                 entry = dumps_json({"order_id": order_id, "header": raw})
                 handle.write(b"%d\t%s\n" % (order_id, entry))
     sources["discovered"] = len(discovered)
-    scan = scan or WatermarkScan(listing_clock(listing.server_time, now), settings.clock_tolerance)
+    scan = scan or scan_from_now_on()
     scan.warn()
     reset = mode == "full_refresh" or scan.is_ahead(state.watermark)
+    candidate = scan.reset_candidate if reset else scan.candidate
+    if reset and mode == "incremental" and state.last_reconciled_listed_at is not None:
+        # This listing started in the future and saw nothing before it; the last
+        # reconciliation saw everything up to its own listing.
+        candidate = min(scan.reset_candidate, state.last_reconciled_listed_at)
     if reset and mode != "full_refresh":
         log.warning(
-            "watermark %s is ahead of the clock %s: incremental runs listed from it and found "
-            "nothing older; it is reset to %s, and the next reconcile run lists from the last "
-            "reconciliation",
+            "watermark %s is ahead of the clock %s: listings from it miss anything changed "
+            "before it; reset to %s, from where the next run lists",
             _iso(state.watermark),
             _iso(scan.clock),
-            _iso(scan.reset_candidate),
+            _iso(candidate),
         )
-    candidate = scan.reset_candidate if reset else scan.candidate
 
     wanted = set(discovered)
     wanted.update(request.order_ids)
