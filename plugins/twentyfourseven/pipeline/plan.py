@@ -12,7 +12,9 @@ been missed by the cursor. A listed ``modifiedAt`` further ahead than the clock
 tolerance is a clock error upstream (a vendor clock jump): it is warned about and
 does not count, so one such order cannot make every later listing start in the
 future. A reconciliation run lists from the last reconciliation's listing (or
-from the start if unknown), so it finds what a watermark gone wrong hid.
+from the start if unknown), so it finds what a watermark gone wrong hid. A
+watermark found ahead of the clock is reset: by an incremental run to the last
+reconciliation's listing (if known), so the next run lists from there.
 """
 
 from __future__ import annotations
