@@ -11,7 +11,7 @@ from twentyfourseven.warehouse.load import load_run, open_warehouse
 from twentyfourseven.warehouse.staging import chunk_dir
 from twentyfourseven.warehouse.state import read_state
 
-from .conftest import line_body, ok, query, stage_run
+from .conftest import checksums, line_body, ok, query, stage_run
 
 T1 = "2024-05-01T10:00:00+00:00"
 T2 = "2024-05-02T10:00:00+00:00"
@@ -133,3 +133,16 @@ def test_a_warehouse_from_before_the_new_columns_keeps_working(staging, warehous
         stage_run(staging, "r2", [[ok(2, [])]], mode="reconcile", candidate=T2, listed_at=T2),
     )
     assert read_state(warehouse).last_reconciled_listed_at == utc(T2)
+
+
+def test_reloading_a_reset_run_writes_the_same_ledger_row(staging, warehouse):
+    load_run(warehouse, stage_run(staging, "r1", [[ok(1, [])]], candidate=FUTURE))
+    reset = stage_run(
+        staging, "r2", [[ok(2, [])]], candidate=T1, before=FUTURE, listed_at=T2,
+        watermark_reset=True,
+    )  # fmt: skip
+    load_run(warehouse, reset)
+    first = checksums(warehouse)
+    load_run(warehouse, reset)
+    assert checksums(warehouse) == first
+    assert "was ahead of the clock" in note(warehouse, "r2")

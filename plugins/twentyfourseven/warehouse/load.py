@@ -563,14 +563,14 @@ def _move_watermark(
     )
 
 
-def _watermark_note(
-    plan: RunPlan, before: dt.datetime | None, after: dt.datetime | None
-) -> str | None:
+def _watermark_note(plan: RunPlan, after: dt.datetime | None) -> str | None:
     """What an on-call engineer must know of the watermark, in one line; None if all is well.
 
-    ``before``/``after``: the watermark when this load began and when it ended.
+    From the plan's view of the watermark, not the one at load: a re-load of the
+    run writes the same note.
     """
     listed_at = _parse_time(plan.listed_at)
+    before = _parse_time(plan.watermark_before)
     notes = []
     if plan.modified_ahead:
         notes.append(
@@ -716,7 +716,7 @@ def _load(
         watermark_after=watermark_after,
         watermark_advanced=watermark_after != watermark_at_load,
         listed_at=_parse_time(plan.listed_at),
-        watermark_note=_watermark_note(plan, watermark_at_load, watermark_after),
+        watermark_note=_watermark_note(plan, watermark_after),
         started_at=started,
         finished_at=finished,
         duration_seconds=(finished - started).total_seconds() if started else None,
