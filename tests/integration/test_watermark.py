@@ -1,7 +1,7 @@
 """A ``modifiedAt`` ahead of the clock (a vendor clock jump) must not blind discovery.
 
-Each test runs the pipeline's steps (plan, extract every chunk, load) against the
-sandbox over loopback HTTP into a real DuckDB file; the sandbox stamps one order
+Each test runs the pipeline's steps (plan, extract every chunk, load; no Airflow)
+against the sandbox over loopback HTTP into a real DuckDB file; the sandbox stamps one order
 hours ahead of its clock, as a vendor clock jump would.
 """
 
@@ -11,59 +11,35 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pytest
 
-from twentyfourseven.api import TwentyFourSevenOfficeClient
-from twentyfourseven.pipeline.extract import extract_chunk
-from twentyfourseven.pipeline.plan import RunRequest, plan_run
-from twentyfourseven.pipeline.settings import PipelineSettings
-from twentyfourseven.warehouse.load import LoadSummary, load_run, open_warehouse
+from twentyfourseven.warehouse.load import LoadSummary, open_warehouse
 from twentyfourseven.warehouse.state import WATERMARK
+
+from ..models.conftest import load_from_sandbox
+from ..warehouse.conftest import query
 
 SANDBOX_OPTIONS = {"orders": 150, "seed": 13}
 HOUR = 3600
 
 
 class Pipeline:
-    """The pipeline's steps on one warehouse file, run by hand."""
+    """The pipeline's steps on one warehouse file, run by hand, run-1, run-2…"""
 
     def __init__(self, sandbox: Any, folder: Path) -> None:
         self.sandbox = sandbox
-        self.settings = PipelineSettings(
-            warehouse=folder / "warehouse.duckdb",
-            staging=folder / "staging",
-            snapshot=folder / "snapshot.duckdb",
-            dashboard=folder / "dashboard.html",
-            min_chunk_size=60,
-        )
+        self.warehouse = folder / "warehouse.duckdb"
+        self.staging = folder / "staging"
         self.runs = 0
 
     def run(self, **params: Any) -> LoadSummary:
         self.runs += 1
-        run_id = f"run-{self.runs}"
-        run_dir = self.settings.staging / run_id
-        with TwentyFourSevenOfficeClient(
-            **self.sandbox.client_kwargs(), rate_limit=None, max_concurrency=8
-        ) as client:
-            plan = plan_run(
-                client,
-                run_id=run_id,
-                run_dir=run_dir,
-                request=RunRequest.from_params(params),
-                settings=self.settings,
-            )
-            for chunk in range(plan.chunks):
-                extract_chunk(client, run_dir, chunk)
-        return load_run(self.settings.warehouse, run_dir, run_id=run_id)
+        return load_from_sandbox(
+            self.sandbox, self.warehouse, self.staging, f"run-{self.runs}", **params
+        )
 
     def query(self, sql: str, params: list[Any] | None = None) -> list[tuple]:
-        con = duckdb.connect(str(self.settings.warehouse), read_only=True)
-        try:
-            con.execute("SET TimeZone = 'UTC'")
-            return con.execute(sql, params or []).fetchall()
-        finally:
-            con.close()
+        return query(self.warehouse, sql, params)
 
     def loaded_ids(self) -> set[int]:
         return {row[0] for row in self.query("select order_id from raw.sales_orders")}
@@ -73,7 +49,7 @@ class Pipeline:
 
     def jump_watermark(self, value: dt.datetime) -> None:
         """Put the watermark where a pipeline without the clamp would have left it."""
-        con = open_warehouse(self.settings.warehouse)
+        con = open_warehouse(self.warehouse)
         try:
             con.execute("update ops.watermark set value = ? where name = ?", [value, WATERMARK])
         finally:
