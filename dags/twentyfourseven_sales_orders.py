@@ -7,6 +7,8 @@ into the DuckDB warehouse.
 1. **plan**: which orders to read: discovered since the watermark (minus an
    overlap), the `order_ids` param, last runs' failures and quarantined orders,
    and every known order on a reconciliation run. Cut into a bounded number of chunks.
+   The watermark never passes the listing's clock (the API's `Date` header); a
+   `modifiedAt` far ahead of it is a warning, not a new watermark.
 2. **extract** (one mapped task per chunk): header and lines per order under the
    connection's rate budget, into checksummed staging files.
 3. **load** (one writer, pool `twentyfourseven_warehouse` with one slot): in one
@@ -26,7 +28,7 @@ known order), `full_refresh` (list everything and re-read every known order).
 
 **Settings**: Airflow Variables `twentyfourseven_<name>` or environment variables
 `TWENTYFOURSEVEN_<NAME>`: `warehouse`, `staging`, `conn_id`, `max_chunks`,
-`min_chunk_size`, `overlap_minutes`, `reconcile_every_hours`,
+`min_chunk_size`, `overlap_minutes`, `clock_tolerance_minutes`, `reconcile_every_hours`,
 `staging_retention_days`; `TWENTYFOURSEVEN_SCHEDULE` and
 `TWENTYFOURSEVEN_PARALLEL_EXTRACTS` (read when the DAG is parsed).
 Connection: `twentyfourseven_default` (type `twentyfourseven`).

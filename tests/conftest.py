@@ -6,7 +6,8 @@ yields a :class:`twentyfourseven.sandbox.RunningSandbox`: ``base_url``,
 ``audience``, ``client_kwargs()``, ``token()``, and admin helpers
 (``set_faults``, ``replace_faults``, ``clear_faults``, ``script_fault``,
 ``counters``, ``count``, ``reset_counters``, ``simulate_changes``,
-``advance_clock``, ``update_settings``, ``revoke_tokens``, ``reset``, ``admin``).
+``advance_clock``, ``set_modified_at``, ``update_settings``, ``revoke_tokens``, ``reset``,
+``admin``).
 
 A module configures it with a module-level dict, for example::
 

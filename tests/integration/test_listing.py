@@ -48,6 +48,13 @@ def test_raw_pages_hold_the_same_orders_as_the_typed_listing(client, sandbox):
     assert raw_ids == ids(everything(client))
 
 
+def test_a_listing_is_timed_by_the_api_clock_not_ours(client, sandbox):
+    listing = client.list_sales_order_pages(page_size=500)
+    sum(len(page) for page in listing)
+    clock = dt.datetime.fromtimestamp(sandbox.admin("GET", "/clock")["epoch"], tz=dt.UTC)
+    assert listing.server_time == clock  # the sandbox's clock is frozen in 2025
+
+
 @pytest.mark.parametrize("status", FILTERABLE, ids=str)
 def test_status_filter(client, status):
     orders = everything(client)

@@ -229,3 +229,36 @@ def test_cli_takes_explicit_paths_and_fails_cleanly(synthetic, tmp_path, capsys)
     args = _cli(["dashboard", "--database", str(tmp_path / "nope.duckdb")])
     assert args.func(args) == 1
     assert "no DuckDB file" in capsys.readouterr().err
+
+
+def test_a_watermark_ahead_of_the_clock_is_shown_plainly(tmp_path, page_html):
+    assert 'id="watermark-warning"' not in page_html  # all well: nothing shown
+    database = build_synthetic(tmp_path / "ahead.duckdb")
+    con = duckdb.connect(str(database))
+    note = (
+        "watermark held: listed modifiedAt 2025-02-20 15:30:00 UTC is ahead of the clock "
+        f"2025-02-20 10:29:00 UTC (1 listed orders beyond the tolerance) {EVIL}"
+    )
+    con.execute(
+        "update ops.runs set listed_at = finished_at - interval 1 minute, watermark_note = ?"
+        " where mode = 'incremental'",
+        [note],
+    )
+    con.close()
+    html_text = render_dashboard(database, tmp_path / "ahead.html", now=NOW).read_text()
+    warning = re.search(r'<div class="warning" id="watermark-warning">(.*?)</div>', html_text, re.S)
+    assert warning, "no watermark warning on the page"
+    assert html.escape(note) in warning.group(1)
+
+    # Without a note, a watermark past the last listing's clock is still called out.
+    con = duckdb.connect(str(database))
+    con.execute("update ops.runs set watermark_note = null")
+    con.execute("update ops.watermark set value = timestamptz '2025-02-20 16:00:00+00'")
+    con.close()
+    html_text = render_dashboard(database, tmp_path / "ahead2.html", now=NOW).read_text()
+    warning = re.search(r'<div class="warning" id="watermark-warning">(.*?)</div>', html_text, re.S)
+    assert warning
+    assert (
+        "watermark 2025-02-20 16:00:00 UTC is ahead of the clock 2025-02-20 10:29:00 UTC"
+        in _text(warning.group(1))
+    )

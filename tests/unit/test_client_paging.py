@@ -168,3 +168,27 @@ def test_raw_pages_keep_the_json_as_received(api, client):
     pages = list(client.list_sales_order_pages(status="Invoice"))
     assert pages == [[{"id": 1, "netAmount": Decimal("100.10"), "status": "Shipped"}], []]
     assert query(api.requests_to("GET", LIST)[0])["status"] == "Invoice"
+
+
+def test_a_listing_tells_the_server_time_of_its_first_page(api, client):
+    first = page([1], "https://api.test/v1/salesorders?continuationToken=c2")
+    first.headers["Date"] = "Mon, 30 Jun 2025 12:00:00 GMT"
+    second = page([2])
+    second.headers["Date"] = "Mon, 30 Jun 2025 12:00:07 GMT"
+    api.on("GET", LIST, first, second)
+    listing = client.list_sales_order_pages()
+    assert listing.server_time is None  # nothing fetched yet
+    assert [[o["id"] for o in p] for p in listing] == [[1], [2]]
+    # The first page's time: an order changed later may be missing from later pages.
+    assert listing.server_time == dt.datetime(2025, 6, 30, 12, 0, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize("date", [None, "", "yesterday", "Mon, 99 Jun 2025 12:00:00 GMT"])
+def test_a_listing_without_a_readable_date_has_no_server_time(api, client, date):
+    response = page([1])
+    if date is not None:
+        response.headers["Date"] = date
+    api.on("GET", LIST, response)
+    listing = client.list_sales_order_pages()
+    assert [len(p) for p in listing] == [1]
+    assert listing.server_time is None

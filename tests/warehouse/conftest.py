@@ -68,8 +68,12 @@ def stage_run(
     mode: str = "incremental",
     plan_requests: int = 2,
     chunk_requests: int = 5,
+    **plan_fields: Any,
 ) -> Path:
-    """A run folder as plan + extract leave it: plan.json, ID files, sealed chunks."""
+    """A run folder as plan + extract leave it: plan.json, ID files, sealed chunks.
+
+    ``plan_fields``: further :class:`RunPlan` fields (``listed_at``, ``watermark_reset``…).
+    """
     run_dir = staging / run_folder_name(run_id)
     run_dir.mkdir(parents=True, exist_ok=True)
     for number, outcomes in enumerate(chunks):
@@ -88,6 +92,7 @@ def stage_run(
         watermark_candidate=candidate,
         sources={"discovered": sum(len(c) for c in chunks)},
         api_stats={"requests": plan_requests, "retries": 0},
+        **plan_fields,
     ).write(run_dir)
     return run_dir
 

@@ -32,6 +32,34 @@ def test_runs_lists_the_newest_runs_first(tmp_path, capsys):
     assert lines[3].startswith("scheduled__2026-11-01")
 
 
+def test_runs_shows_what_was_wrong_with_the_watermark_under_the_table(tmp_path, capsys):
+    database = tmp_path / "wh.duckdb"
+    note = "watermark held: listed modifiedAt 2026-11-02 11:00:00 UTC is ahead of the clock"
+    with duckdb.connect(str(database)) as con:
+        create_schema(con)
+        for day in (1, 2):
+            at = dt.datetime(2026, 11, day, 6, tzinfo=dt.UTC)
+            con.execute(
+                "insert into ops.runs (run_id, mode, started_at, watermark_note)"
+                " values (?, 'incremental', ?, ?)",
+                [f"scheduled__2026-11-0{day}", at, note if day == 2 else None],
+            )
+    assert main(["runs", "--database", str(database)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[-1] == f"scheduled__2026-11-02: {note}"
+    assert not any(line.startswith("scheduled__2026-11-01:") for line in lines)
+
+
+def test_runs_of_a_warehouse_without_the_note_column(tmp_path, capsys):
+    database = tmp_path / "wh.duckdb"
+    with duckdb.connect(str(database)) as con:
+        create_schema(con)
+        con.execute("alter table ops.runs drop column watermark_note")
+        con.execute("insert into ops.runs (run_id, mode) values ('old', 'incremental')")
+    assert main(["runs", "--database", str(database)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1].startswith("old ")
+
+
 def test_runs_without_a_warehouse_says_what_to_do(tmp_path, capsys):
     assert main(["runs", "--database", str(tmp_path / "none.duckdb")]) == 1
     assert "run the DAG" in capsys.readouterr().out

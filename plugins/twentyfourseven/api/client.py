@@ -38,7 +38,7 @@ from .models import (
     dumps_json,
     parse_json,
 )
-from .pagination import paginate
+from .pagination import ListingPages, paginate
 from .query import SalesOrderQuery
 from .ratelimit import RateLimiter
 from .responses import error_from_response, read_error_body
@@ -193,15 +193,16 @@ class TwentyFourSevenOfficeClient:
         *,
         page_size: int = settings.DEFAULT_PAGE_SIZE,
         **filters: Any,
-    ) -> Iterator[list[Any]]:
+    ) -> ListingPages:
         """``GET /salesorders``: each page as the JSON array received, lazily.
 
         Filters are a :class:`SalesOrderQuery` or its fields as keywords. Pages are
-        fetched as the iterator is consumed, following ``Link: rel="next"``.
-        Numbers are exact ``Decimal``; nothing is validated.
+        fetched as the result is iterated, following ``Link: rel="next"``.
+        Numbers are exact ``Decimal``; nothing is validated. Once the first page
+        has arrived, the result's ``server_time`` holds its ``Date`` header (the
+        API's clock when the listing was taken; None if it sent none).
         """
-        for _, items in self._pages(query or SalesOrderQuery(**filters), page_size):
-            yield items
+        return ListingPages(self._pages(query or SalesOrderQuery(**filters), page_size))
 
     def list_sales_orders(
         self,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterator
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -46,3 +48,36 @@ def paginate(
         if following == response.url:
             raise ResponseFormatError("next-page link points to the same page; paging stopped")
         url, params = following, None
+
+
+def server_time(response: httpx.Response) -> dt.datetime | None:
+    """The response's ``Date`` header (the server's clock, UTC), or None if absent or
+    unreadable."""
+    value = response.headers.get("Date")
+    if not value:
+        return None
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return parsed.astimezone(dt.UTC) if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+class ListingPages:
+    """The pages of one listing (each the JSON array received), fetched as iterated.
+
+    ``server_time`` is the ``Date`` of the first page's response once it has
+    arrived: when, by the server's clock, the listing was taken. An order changed
+    after that moment may be missing from later pages (the cursor has passed it),
+    so nothing this listing saw says anything about later times.
+    """
+
+    def __init__(self, pages: Iterator[tuple[httpx.Response, list[Any]]]) -> None:
+        self._pages = pages
+        self.server_time: dt.datetime | None = None
+
+    def __iter__(self) -> Iterator[list[Any]]:
+        for response, items in self._pages:
+            if self.server_time is None:
+                self.server_time = server_time(response)
+            yield items

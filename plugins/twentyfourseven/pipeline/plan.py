@@ -5,6 +5,16 @@ modified since the watermark minus an overlap, which also yields headers); the
 orders the last runs failed or quarantined; and, on a reconciliation run, every
 known live order. A discovered order whose ``modifiedAt`` equals the version
 already loaded is not read again, so the overlap costs list pages, not reads.
+
+The watermark candidate never passes the time the listing was taken (the API's
+``Date``, or our clock if earlier): an order changed after that moment may have
+been missed by the cursor. A listed ``modifiedAt`` further ahead than the clock
+tolerance is a clock error upstream (a vendor clock jump): it is warned about and
+does not count, so one such order cannot make every later listing start in the
+future. A reconciliation run lists from the last reconciliation's listing (or
+from the start if unknown), so it finds what a watermark gone wrong hid. A
+watermark found ahead of the clock is reset: by an incremental run to the last
+reconciliation's listing (if known), so the next run lists from there.
 """
 
 from __future__ import annotations
@@ -104,19 +114,21 @@ def plan_run(
 
     # Discovery streams headers to a spool file: a full listing of a million
     # orders must not sit in memory.
-    since = (
-        None
-        if mode == "full_refresh" or state.watermark is None
-        else state.watermark - settings.overlap
-    )
+    since = listing_start(mode, state, settings.overlap)
     spool = run_dir / DISCOVERED_SPOOL
     discovered: set[int] = set()
-    newest: dt.datetime | None = None
+    scan: WatermarkScan | None = None
     versions: dict[int, dt.datetime] = {}
+    listing = client.list_sales_order_pages(SalesOrderQuery(modified_from=since))
+
+    def scan_from_now_on() -> WatermarkScan:
+        return WatermarkScan(listing_clock(listing.server_time, now), settings.clock_tolerance)
+
     # One read-only connection for the whole listing; the plan task holds the
     # warehouse pool's slot, so no load can want the write lock meanwhile.
     with spool.open("wb") as handle, read_only(settings.warehouse) as known:
-        for page in client.list_sales_order_pages(SalesOrderQuery(modified_from=since)):
+        for page in listing:
+            scan = scan or scan_from_now_on()  # the first page has come: its Date is known
             listed: list[tuple[int, Any, dt.datetime | None]] = []
             for raw in page:
                 order_id, modified_at = _identify(raw)
@@ -127,8 +139,8 @@ def plan_run(
                     )
                     continue
                 listed.append((order_id, raw, modified_at))
-                if modified_at and (newest is None or modified_at > newest):
-                    newest = modified_at
+                if modified_at is not None:
+                    scan.see(order_id, modified_at)
             if mode != "full_refresh":
                 versions.update(loaded_versions(known, [i for i, _, _ in listed]))
             for order_id, raw, modified_at in listed:
@@ -140,6 +152,22 @@ def plan_run(
                 discovered.add(order_id)
                 handle.write(b"%d\t%s" % (order_id, chunk_ids_entry(order_id, raw)))
     sources["discovered"] = len(discovered)
+    scan = scan or scan_from_now_on()
+    scan.warn()
+    reset = mode == "full_refresh" or scan.is_ahead(state.watermark)
+    candidate = scan.reset_candidate if reset else scan.candidate
+    if reset and mode == "incremental" and state.last_reconciled_listed_at is not None:
+        # This listing started in the future and saw nothing before it; the last
+        # reconciliation saw everything up to its own listing.
+        candidate = min(scan.reset_candidate, state.last_reconciled_listed_at)
+    if reset and mode != "full_refresh":
+        log.warning(
+            "watermark %s is ahead of the clock %s: listings from it miss anything changed "
+            "before it; reset to %s, from where the next run lists",
+            _iso(state.watermark),
+            _iso(scan.clock),
+            _iso(candidate),
+        )
 
     wanted = set(discovered)
     wanted.update(request.order_ids)
@@ -164,13 +192,18 @@ def plan_run(
         chunks=chunks,
         orders_requested=len(ids),
         watermark_before=state.watermark.isoformat() if state.watermark else None,
-        watermark_candidate=newest.isoformat() if newest else None,
+        watermark_candidate=_iso(candidate),
+        listed_at=_iso(scan.clock),
+        modified_ahead=scan.ahead,
+        modified_ahead_max=_iso(scan.ahead_max),
+        watermark_reset=reset,
         sources=dict(sources),
         api_stats=client.stats,
     )
     plan.write(run_dir)
     log.info(
-        "Plan %s (%s): %d orders in %d chunks; sources %s; watermark %s -> candidate %s",
+        "Plan %s (%s): %d orders in %d chunks; sources %s; watermark %s -> candidate %s%s"
+        " (listed from %s at %s: API Date %s, worker clock %s)",
         run_id,
         mode,
         len(ids),
@@ -178,8 +211,97 @@ def plan_run(
         json.dumps(dict(sources)),
         plan.watermark_before,
         plan.watermark_candidate,
+        ", reset" if reset else "",
+        _iso(since) or "the start",
+        plan.listed_at,
+        _iso(listing.server_time) or "not sent",
+        _iso(now),
     )
     return plan
+
+
+def listing_start(mode: str, state: WarehouseState, overlap: dt.timedelta) -> dt.datetime | None:
+    """The ``modifiedFrom`` of the run's listing; None lists every order.
+
+    Incremental: the watermark minus the overlap. Reconcile: the earlier of the
+    watermark and the last reconciliation's listing, minus the overlap, so a
+    watermark that went wrong since then hides nothing from it; from the start
+    if that listing's time is unknown (the reads of every known order cost far
+    more than listing them all). Full refresh: from the start.
+    """
+    if mode == "full_refresh" or state.watermark is None:
+        return None
+    if mode == "reconcile":
+        if state.last_reconciled_listed_at is None:
+            return None
+        return min(state.watermark, state.last_reconciled_listed_at) - overlap
+    return state.watermark - overlap
+
+
+def listing_clock(server_time: dt.datetime | None, own_time: dt.datetime) -> dt.datetime:
+    """When the listing was taken: the API's ``Date`` or our clock, whichever is earlier.
+
+    The API stamps ``modifiedAt``, so its clock is the one to compare with; ours
+    bounds it should the API's clock itself jump ahead.
+    """
+    return own_time if server_time is None else min(server_time, own_time)
+
+
+@dataclass
+class WatermarkScan:
+    """What one listing may advance the watermark to: the newest sane ``modifiedAt``
+    listed, never later than the listing's ``clock``.
+
+    A ``modifiedAt`` more than ``tolerance`` ahead of the clock is a clock error
+    upstream: counted (``ahead``, ``ahead_max``, ``ahead_id``), not a candidate.
+    Taking it would make every later listing start in the future and find nothing.
+    """
+
+    clock: dt.datetime
+    tolerance: dt.timedelta
+    newest: dt.datetime | None = None
+    ahead: int = 0
+    ahead_max: dt.datetime | None = None
+    ahead_id: int | None = None
+
+    def see(self, order_id: int, modified_at: dt.datetime) -> None:
+        if modified_at > self.clock + self.tolerance:
+            self.ahead += 1
+            if self.ahead_max is None or modified_at > self.ahead_max:
+                self.ahead_max, self.ahead_id = modified_at, order_id
+        elif self.newest is None or modified_at > self.newest:
+            self.newest = modified_at
+
+    @property
+    def candidate(self) -> dt.datetime | None:
+        """The watermark this listing supports; None if it listed nothing usable."""
+        return None if self.newest is None else min(self.newest, self.clock)
+
+    @property
+    def reset_candidate(self) -> dt.datetime:
+        """What to reset the watermark to: the candidate, else the clock (the listing
+        saw nothing usable up to it)."""
+        return self.candidate or self.clock
+
+    def is_ahead(self, watermark: dt.datetime | None) -> bool:
+        """Whether ``watermark`` is past the clock by more than the tolerance."""
+        return watermark is not None and watermark > self.clock + self.tolerance
+
+    def warn(self) -> None:
+        if self.ahead:
+            log.warning(
+                "watermark held: listed modifiedAt %s (order %s) is ahead of the clock %s; "
+                "%d listed orders are more than %s ahead and do not move the watermark",
+                _iso(self.ahead_max),
+                self.ahead_id,
+                _iso(self.clock),
+                self.ahead,
+                self.tolerance,
+            )
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
 
 
 def _identify(raw: Any) -> tuple[int | None, dt.datetime | None]:

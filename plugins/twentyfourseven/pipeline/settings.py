@@ -35,6 +35,9 @@ class PipelineSettings:
     ``max_chunks`` bounds the mapped extract tasks whatever the number of orders;
     ``min_chunk_size`` avoids a task per handful of orders; ``overlap_minutes``
     re-lists a margin before the watermark (clock skew, late commits upstream);
+    ``clock_tolerance_minutes`` is how far a listed ``modifiedAt`` may be ahead of
+    the listing's clock before it counts as a clock error (warned about, kept out
+    of the watermark, which never passes the listing's clock anyway);
     ``reconcile_every_hours`` re-reads every known order that often (line-only
     edits and hard deletes are invisible to ``modifiedFrom``; 0 turns it off);
     ``staging_retention_days`` keeps staging files that long after a load;
@@ -56,6 +59,7 @@ class PipelineSettings:
     max_chunks: int = 16
     min_chunk_size: int = 500
     overlap_minutes: float = 10.0
+    clock_tolerance_minutes: float = 10.0
     reconcile_every_hours: float = 24.0 * 7
     staging_retention_days: float = 0.0
     load_memory_limit: str = "512MB"
@@ -77,6 +81,10 @@ class PipelineSettings:
     @property
     def overlap(self) -> dt.timedelta:
         return dt.timedelta(minutes=self.overlap_minutes)
+
+    @property
+    def clock_tolerance(self) -> dt.timedelta:
+        return dt.timedelta(minutes=self.clock_tolerance_minutes)
 
     @property
     def reconcile_every(self) -> dt.timedelta | None:

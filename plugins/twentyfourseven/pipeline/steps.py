@@ -97,6 +97,7 @@ def load_step(run_id: str, settings: PipelineSettings | None = None) -> dict[str
         "orders_failed": summary.orders_failed,
         "orders_quarantined": summary.orders_quarantined,
         "lines_loaded": summary.lines_loaded,
+        "watermark_note": summary.watermark_note,
     }
 
 

@@ -41,6 +41,9 @@ class DashboardData:
     discount_bands: list[Row] = field(default_factory=list)
     tax_codes: list[Row] = field(default_factory=list)
     watermarks: list[Row] = field(default_factory=list)
+    # The last run's watermark note, its listing's clock and the watermark, when either
+    # the note or a watermark past that clock says something is wrong; else None.
+    watermark_warning: Row | None = None
     last_finished_at: dt.datetime | None = None
     runs: list[Row] = field(default_factory=list)
     open_failed_orders: int | None = None
@@ -242,6 +245,7 @@ def _read_ops(read: _Reader, data: DashboardData) -> None:
         [RECENT_RUNS],
     )
     data.runs = runs or []
+    data.watermark_warning = _watermark_warning(read, data)
     latest = read.rows("ops.runs", "select max(finished_at) as finished_at from ops.runs")
     data.last_finished_at = latest[0]["finished_at"] if latest else None
     failed = read.rows("ops.failed_orders", "select count(*) as n from ops.failed_orders")
@@ -256,3 +260,30 @@ def _read_ops(read: _Reader, data: DashboardData) -> None:
     if quarantine:
         data.open_quarantined_orders = quarantine[0]["orders"]
         data.open_quarantine_records = quarantine[0]["records"]
+
+
+def _watermark_warning(read: _Reader, data: DashboardData) -> Row | None:
+    # A file last written before ops.runs had these columns lacks them.
+    found = read.con.execute(
+        "select count(*) from information_schema.columns where table_schema = 'ops'"
+        " and table_name = 'runs' and column_name in ('listed_at', 'watermark_note')"
+    ).fetchone()
+    if not found or found[0] < 2:
+        return None
+    last = read.rows(
+        "ops.runs",
+        """
+        select run_id, listed_at, watermark_note from ops.runs
+        order by coalesce(finished_at, started_at) desc nulls last, run_id desc
+        limit 1
+        """,
+    )
+    if not last:
+        return None
+    listed_at = last[0]["listed_at"]
+    ahead = [
+        w["value"] for w in data.watermarks if listed_at is not None and w["value"] > listed_at
+    ]
+    if not (last[0]["watermark_note"] or ahead):
+        return None
+    return {**last[0], "watermark_ahead": max(ahead, default=None)}

@@ -489,6 +489,20 @@ def _tax_codes(data: DashboardData) -> str:
     return _card("Revenue by tax code", note, chart + details, "tax-codes")
 
 
+def _watermark_warning(warning: Row) -> str:
+    """The last run's note on the watermark, or that it is past its listing's clock."""
+    text = warning["watermark_note"] or (
+        f"watermark {format_timestamp(warning['watermark_ahead'])} is ahead of the clock "
+        f"{format_timestamp(warning['listed_at'])} of the last run's listing: incremental runs "
+        "list from it and miss anything changed before it; a reconcile or full_refresh run "
+        "resets it"
+    )
+    return (
+        '<div class="warning" id="watermark-warning"><strong>Watermark:</strong> '
+        f"{esc(text)} (run {esc(warning['run_id'])})</div>"
+    )
+
+
 def _operations(data: DashboardData) -> str:
     watermarks = (
         table(
@@ -553,6 +567,8 @@ def _operations(data: DashboardData) -> str:
         f"Data freshness and the last {len(data.runs)} runs (ops.runs); failed and quarantined "
         "orders are read again by the next run. Times in UTC."
     )
+    if data.watermark_warning:
+        watermarks += _watermark_warning(data.watermark_warning)
     body = f"<h3>Watermark</h3>{watermarks}<h3>Last runs</h3>{runs}"
     return _card("Pipeline operations", note, body, "operations")
 

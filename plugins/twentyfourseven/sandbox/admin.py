@@ -1,22 +1,25 @@
 """The admin API under ``/_sandbox`` (a path no real API uses): faults, counters,
-clock, change simulation, settings, token revocation and reset.
+clock, change simulation, an order's ``modifiedAt``, settings, token revocation and
+reset.
 
 No authentication: it is a test harness on loopback.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, TypeVar
 
 from fastapi import APIRouter, Body, Request
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .changes import ChangeRequest, apply_changes
 from .config import FaultConfig, RuntimeSettings
-from .errors import issues_from_pydantic, validation_error
+from .errors import issues_from_pydantic, not_found, validation_error
 from .faults import ScriptedFault
 from .generator import iso_timestamp
 from .state import Sandbox
+from .store import NotFound
 
 router = APIRouter(prefix="/_sandbox", tags=["sandbox admin"])
 M = TypeVar("M", bound=BaseModel)
@@ -29,6 +32,23 @@ def _sandbox(request: Request) -> Sandbox:
 class ClockAdvance(BaseModel):
     model_config = ConfigDict(extra="forbid")
     seconds: int = Field(ge=0)
+
+
+class ModifiedAtChange(BaseModel):
+    """Where to put an order's ``modifiedAt``: a time, or seconds from the sandbox clock
+    (a vendor clock jump, for instance, stamps an order hours ahead)."""
+
+    model_config = ConfigDict(extra="forbid")
+    modified_at: dt.datetime | None = None
+    ahead_seconds: int | None = None
+
+    @model_validator(mode="after")
+    def _one_of(self) -> ModifiedAtChange:
+        if (self.modified_at is None) == (self.ahead_seconds is None):
+            raise ValueError("give exactly one of modified_at and ahead_seconds")
+        if self.modified_at is not None and self.modified_at.tzinfo is None:
+            raise ValueError("modified_at needs a UTC offset")
+        return self
 
 
 def _merge(model: type[M], current: M, changes: dict[str, Any]) -> M:
@@ -145,6 +165,26 @@ async def advance_clock(request: Request, advance: ClockAdvance) -> dict[str, An
     sandbox = _sandbox(request)
     now = sandbox.clock.advance(advance.seconds)
     return {"now": iso_timestamp(now), "epoch": now}
+
+
+@router.put("/orders/{order_id}/modified-at")
+async def set_modified_at(request: Request, order_id: int, change: ModifiedAtChange) -> dict:
+    """Stamp one order's ``modifiedAt`` (nothing else changes), even ahead of the clock."""
+    sandbox = _sandbox(request)
+    if change.modified_at is not None:
+        stamp = int(change.modified_at.timestamp())
+    else:
+        stamp = sandbox.clock.now() + (change.ahead_seconds or 0)
+    try:
+        sandbox.store.touch(order_id, modified=stamp)
+        header = sandbox.store.header(order_id)
+    except NotFound:
+        raise not_found(f"Sales order {order_id} not found") from None
+    return {
+        "id": order_id,
+        "modifiedAt": header["modifiedAt"],
+        "clock": iso_timestamp(sandbox.clock.now()),
+    }
 
 
 @router.post("/changes")

@@ -1,4 +1,9 @@
-"""The outermost ASGI layer: trace IDs, request counters and fault injection.
+"""The outermost ASGI layer: trace IDs, the ``Date`` header, request counters and
+fault injection.
+
+``Date`` is the sandbox clock's time (uvicorn's own, wall time, is turned off),
+as a real API's would be its own clock's: a client comparing ``modifiedAt``
+values with it sees one consistent clock.
 
 It wraps the FastAPI app directly (not via ``add_middleware``) so that it sees
 uvicorn's own ``send``, whose owner holds the connection's transport: that is
@@ -12,6 +17,7 @@ import asyncio
 import re
 import secrets
 from collections.abc import Awaitable, Callable, MutableMapping
+from email.utils import formatdate
 from typing import Any
 
 from twentyfourseven.api.models import dumps_json
@@ -54,7 +60,7 @@ def classify(method: str, path: str) -> str | None:
 
 
 class SandboxMiddleware:
-    """ASGI app: adds ``X-Trace-Id``, counts, injects faults, then calls ``app``."""
+    """ASGI app: adds ``X-Trace-Id`` and ``Date``, counts, injects faults, then calls ``app``."""
 
     def __init__(self, app: ASGIApp, sandbox: Sandbox) -> None:
         self.app = app
@@ -71,7 +77,12 @@ class SandboxMiddleware:
         async def send_traced(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status[0] = message["status"]
-                message["headers"] = [*message.get("headers", ()), (b"x-trace-id", trace_id)]
+                date = formatdate(self.sandbox.clock.now(), usegmt=True).encode()
+                message["headers"] = [
+                    *message.get("headers", ()),
+                    (b"x-trace-id", trace_id),
+                    (b"date", date),
+                ]
             await send(message)
 
         if endpoint is None:

@@ -7,6 +7,7 @@ client needs, plus helpers for the admin API.
 
 from __future__ import annotations
 
+import datetime as dt
 import socket
 import threading
 import time
@@ -36,6 +37,7 @@ def _uvicorn_server(app: Any, log_level: str) -> Any:
         app,
         lifespan="off",
         access_log=False,
+        date_header=False,  # the middleware sends the sandbox clock's
         log_level=log_level,
         timeout_keep_alive=30,
         backlog=2048,
@@ -168,6 +170,16 @@ class RunningSandbox:
 
     def advance_clock(self, seconds: int) -> dict[str, Any]:
         return self.admin("POST", "/clock/advance", {"seconds": seconds})
+
+    def set_modified_at(
+        self, order_id: int, *, ahead_seconds: int | None = None, at: Any = None
+    ) -> dict[str, Any]:
+        """Stamp one order's ``modifiedAt`` at ``at`` (a datetime or ISO text) or
+        ``ahead_seconds`` from the sandbox clock; returns the stamp and the clock."""
+        if isinstance(at, dt.datetime):
+            at = at.isoformat()
+        body = {"modified_at": at} if at is not None else {"ahead_seconds": ahead_seconds}
+        return self.admin("PUT", f"/orders/{order_id}/modified-at", body)
 
     def simulate_changes(self, **changes: Any) -> dict[str, Any]:
         """Advance the clock and change orders/lines; returns the affected IDs."""

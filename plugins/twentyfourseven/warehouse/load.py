@@ -13,7 +13,9 @@ and with DuckDB's bulk JSON reader (no row-by-row inserts):
 - records invalid records in ``ops.quarantine`` and failed reads in
   ``ops.failed_orders`` (both retried by the next run), updates
   ``ops.known_orders``, advances ``ops.watermark`` only when every chunk was
-  loaded, and writes the run's row in ``ops.runs``.
+  loaded (and moves it back when the plan asks for a reset: a full refresh, or
+  a watermark found ahead of the API's clock), and writes the run's row in
+  ``ops.runs``, with a plain note when the watermark was held or reset.
 
 A chunk that is unfinished, truncated or corrupt is never read: its orders (from
 ``chunk-NNNN.ids.ndjson``) go to ``ops.failed_orders`` as ``CorruptStagingChunk``
@@ -91,6 +93,8 @@ class LoadSummary:
     watermark_before: dt.datetime | None = None  # as the plan saw it
     watermark_after: dt.datetime | None = None
     watermark_advanced: bool = False  # this load moved it
+    listed_at: dt.datetime | None = None  # the listing's clock (API's Date, or ours)
+    watermark_note: str | None = None  # why the watermark was held or reset, for on-call
     started_at: dt.datetime | None = None
     finished_at: dt.datetime | None = None
     duration_seconds: float | None = None
@@ -123,7 +127,9 @@ class LoadSummary:
         for name, reason in self.corrupt_chunks:
             lines.append(f"CORRUPT {name}: {reason}; its orders are queued for the next run")
         if self.watermark_advanced:
-            lines.append(f"watermark advanced to {self.watermark_after}")
+            before, after = self.watermark_before, self.watermark_after
+            moved = "reset" if before and after and after < before else "advanced"
+            lines.append(f"watermark {moved} to {after}")
         elif self.corrupt_chunks:
             lines.append(f"watermark held at {self.watermark_after} (corrupt chunks)")
         else:
@@ -552,18 +558,75 @@ def _apply(con: duckdb.DuckDBPyConnection, run_id: str, staged_at: str) -> None:
     )
 
 
-def _advance_watermark(
-    con: duckdb.DuckDBPyConnection, candidate: str | None, run_id: str, staged_at: str
+def _move_watermark(
+    con: duckdb.DuckDBPyConnection, plan: RunPlan, staged_at: str, *, complete: bool
 ) -> None:
-    """Move the watermark to ``candidate`` if it is newer; never backwards."""
+    """Move the watermark to the plan's candidate: forward only if every chunk loaded;
+    backward only when the plan resets it.
+
+    Moving back is always safe (later listings re-list more, and loaded versions
+    are not read again), so a reset applies even with corrupt chunks; moving
+    forward claims everything before the candidate is loaded.
+    """
+    candidate = plan.watermark_candidate
     if candidate is None:
         return
+    if not complete:
+        if plan.watermark_reset:  # an UPDATE: with no watermark yet there is nothing to move back
+            con.execute(
+                "UPDATE ops.watermark SET value = ?::TIMESTAMPTZ, run_id = ?, "
+                "updated_at = ?::TIMESTAMPTZ WHERE name = ? AND value > ?::TIMESTAMPTZ",
+                [candidate, plan.run_id, staged_at, WATERMARK, candidate],
+            )
+        return
+    condition = "true" if plan.watermark_reset else "excluded.value > watermark.value"
     con.execute(
-        "INSERT INTO ops.watermark VALUES (?, ?::TIMESTAMPTZ, ?, ?::TIMESTAMPTZ) "
+        "INSERT INTO ops.watermark VALUES (?, ?::TIMESTAMPTZ, ?, ?::TIMESTAMPTZ) "  # noqa: S608
         "ON CONFLICT (name) DO UPDATE SET value = excluded.value, run_id = excluded.run_id, "
-        "updated_at = excluded.updated_at WHERE excluded.value > watermark.value",
-        [WATERMARK, candidate, run_id, staged_at],
+        f"updated_at = excluded.updated_at WHERE {condition}",
+        [WATERMARK, candidate, plan.run_id, staged_at],
     )
+
+
+def _watermark_note(plan: RunPlan, after: dt.datetime | None) -> str | None:
+    """What an on-call engineer must know of the watermark, in one line; None if all is well.
+
+    From the plan's view of the watermark, not the one at load: a re-load of the
+    run writes the same note.
+    """
+    listed_at = _parse_time(plan.listed_at)
+    before = _parse_time(plan.watermark_before)
+    notes = []
+    if plan.modified_ahead:
+        notes.append(
+            f"watermark held: listed modifiedAt {_text(plan.modified_ahead_max)} is ahead of "
+            f"the clock {_text(listed_at)} ({plan.modified_ahead} listed orders beyond the "
+            f"tolerance; they do not move the watermark)"
+        )
+    # The plan asks for a reset of a watermark it found ahead of the clock beyond
+    # the tolerance (or for a full refresh); seconds of skew are no news.
+    if plan.watermark_reset and before and listed_at and before > listed_at:
+        if after != before:
+            notes.append(
+                f"watermark {_text(before)} was ahead of the clock {_text(listed_at)}; "
+                f"reset to {_text(after)}"
+            )
+        else:
+            notes.append(
+                f"watermark {_text(before)} is ahead of the clock {_text(listed_at)} and was "
+                "not reset (corrupt chunks); incremental runs miss what changed before it "
+                "until a run resets it"
+            )
+    return "; ".join(notes) or None
+
+
+def _text(value: dt.datetime | str | None) -> str:
+    """A time as an on-call engineer reads it: UTC, to the second."""
+    if isinstance(value, str):
+        value = _parse_time(value)
+    if value is None:
+        return "unknown"
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def _parse_time(value: str | None) -> dt.datetime | None:
@@ -629,6 +692,8 @@ def load_run(
     _mark_loaded(run_dir, summary)
     for line in summary.as_log_lines():
         log.info("%s", line)
+    if summary.watermark_note:
+        log.warning("%s", summary.watermark_note)
     return summary
 
 
@@ -653,8 +718,7 @@ def _load(
     corrupt = _stage_corrupt(con, run_dir, chunks.corrupt)
     _apply(con, run_id, staged_at)
     watermark_at_load = current_watermark(con)
-    if not corrupt:
-        _advance_watermark(con, plan.watermark_candidate, run_id, staged_at)
+    _move_watermark(con, plan, staged_at, complete=not corrupt)
     watermark_after = current_watermark(con)
     corrupt_orders = con.execute("SELECT count(*) FROM _corrupt").fetchone()[0]
     finished = dt.datetime.now(dt.UTC)
@@ -676,6 +740,8 @@ def _load(
         watermark_before=_parse_time(plan.watermark_before),
         watermark_after=watermark_after,
         watermark_advanced=watermark_after != watermark_at_load,
+        listed_at=_parse_time(plan.listed_at),
+        watermark_note=_watermark_note(plan, watermark_after),
         started_at=started,
         finished_at=finished,
         duration_seconds=(finished - started).total_seconds() if started else None,
@@ -705,6 +771,8 @@ _LEDGER = (
     "corrupt_chunks",
     "watermark_before",
     "watermark_after",
+    "listed_at",
+    "watermark_note",
 )
 
 
@@ -724,14 +792,17 @@ def _already_loaded(warehouse: Path, run_dir: Path, run_id: str | None) -> LoadS
         raise missing
     con = open_warehouse(warehouse, read_only=True)
     try:
-        cursor = con.execute(f"SELECT {', '.join(_LEDGER)} FROM ops.runs")  # noqa: S608
-        rows = [dict(zip(_LEDGER, row, strict=True)) for row in cursor.fetchall()]
+        # Every column, by name: a warehouse last written by an older version may
+        # lack the newest ones, and read-only it cannot be given them.
+        cursor = con.execute("SELECT * FROM ops.runs")
+        names = [column[0] for column in cursor.description]
+        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
     finally:
         con.close()
     match = _ledger_row(rows, run_dir.name, run_id)
     if match is None:
         raise missing
-    counts = {k: v or 0 for k, v in match.items() if k.startswith(("orders_", "api_", "lines"))}
+    counts = {k: match.get(k) or 0 for k in _LEDGER if k.startswith(("orders_", "api_", "lines"))}
     summary = LoadSummary(
         run_id=match["run_id"],
         mode=match["mode"],
@@ -744,6 +815,8 @@ def _already_loaded(warehouse: Path, run_dir: Path, run_id: str | None) -> LoadS
         ),
         watermark_before=match["watermark_before"],
         watermark_after=match["watermark_after"],
+        listed_at=match.get("listed_at"),
+        watermark_note=match.get("watermark_note"),
         started_at=match["started_at"],
         finished_at=match["finished_at"],
         duration_seconds=match["duration_seconds"],

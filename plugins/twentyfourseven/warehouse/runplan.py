@@ -58,9 +58,15 @@ class RunPlan:
     """What the plan task decided for one DAG run.
 
     ``mode``: ``incremental``, ``reconcile``, ``full_refresh`` or ``manual``.
-    ``watermark_candidate``: the newest ``modifiedAt`` discovery saw; the loader
-    makes it the new watermark only if every chunk loads. ``sources`` counts IDs
-    by where they came from (param, discovered, known, retry).
+    ``listed_at``: when the listing was taken, by the API's clock (its ``Date``
+    header) or ours, whichever is earlier. ``watermark_candidate``: the newest
+    ``modifiedAt`` discovery saw, but never later than ``listed_at``; the loader
+    makes it the new watermark only if every chunk loads. ``modified_ahead``
+    listed orders had a ``modifiedAt`` beyond ``listed_at`` plus the tolerance
+    (the latest: ``modified_ahead_max``); they did not count for the candidate.
+    ``watermark_reset``: the loader sets the candidate even if it is older than
+    the watermark (a full refresh, or a watermark found ahead of the clock).
+    ``sources`` counts IDs by where they came from (param, discovered, known, retry).
     """
 
     run_id: str
@@ -70,6 +76,10 @@ class RunPlan:
     orders_requested: int
     watermark_before: str | None = None
     watermark_candidate: str | None = None
+    listed_at: str | None = None
+    modified_ahead: int = 0
+    modified_ahead_max: str | None = None
+    watermark_reset: bool = False
     sources: dict[str, int] = field(default_factory=dict)
     api_stats: dict[str, int] = field(default_factory=dict)
 

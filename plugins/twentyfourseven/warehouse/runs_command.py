@@ -9,7 +9,7 @@ import duckdb
 
 LAST_RUNS = """
 select run_id, mode, finished_at, orders_requested, orders_ok, orders_deleted, orders_failed,
-    orders_quarantined, lines_loaded, api_calls, duration_seconds
+    orders_quarantined, lines_loaded, api_calls, duration_seconds, {note} as watermark_note
 from ops.runs
 order by started_at desc
 limit ?
@@ -19,13 +19,20 @@ HEADER = ("run", "mode", "finished (UTC)", "req", "ok", "del", "FAIL", "QUAR", "
 
 def last_runs(database: Path, limit: int = 10) -> list[dict]:
     with duckdb.connect(str(database), read_only=True) as con:
-        cursor = con.execute(LAST_RUNS, [limit])
+        # A file last written before ops.runs had the column lacks it.
+        found = con.execute(
+            "select count(*) from information_schema.columns where table_schema = 'ops'"
+            " and table_name = 'runs' and column_name = 'watermark_note'"
+        ).fetchone()
+        note = "watermark_note" if found and found[0] else "null"
+        cursor = con.execute(LAST_RUNS.format(note=note), [limit])
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def format_runs(runs: list[dict]) -> str:
-    """A fixed-width table; failed and quarantined counts are what to look at first."""
+    """A fixed-width table; failed and quarantined counts are what to look at first.
+    Below it, each run's watermark note (held or reset: the API's clock was off)."""
     counts = ("orders_requested", "orders_ok", "orders_deleted", "orders_failed")
     counts += ("orders_quarantined", "lines_loaded", "api_calls")
     rows = [
@@ -40,10 +47,12 @@ def format_runs(runs: list[dict]) -> str:
     ]
     header = (*HEADER, "s")
     widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)]
-    return "\n".join(
+    table = [
         "  ".join(str(cell).ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
         for line in (header, *rows)
-    )
+    ]
+    notes = [f"{r['run_id']}: {r['watermark_note']}" for r in runs if r.get("watermark_note")]
+    return "\n".join([*table, *notes])
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -105,6 +105,11 @@ CREATE TABLE IF NOT EXISTS ops.runs (
     watermark_before TIMESTAMPTZ,
     watermark_after TIMESTAMPTZ
 );
+
+-- Added later, hence ALTER (existing warehouses get them too): when the run's listing
+-- was taken by the API's clock, and why the watermark was held or reset.
+ALTER TABLE ops.runs ADD COLUMN IF NOT EXISTS listed_at TIMESTAMPTZ;
+ALTER TABLE ops.runs ADD COLUMN IF NOT EXISTS watermark_note VARCHAR;
 """
 
 

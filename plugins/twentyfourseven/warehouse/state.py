@@ -17,12 +17,18 @@ _RECONCILING_MODES = ("reconcile", "full_refresh")
 
 @dataclass(frozen=True)
 class WarehouseState:
-    """The pipeline's memory: how far discovery got, what to retry, when it last reconciled."""
+    """The pipeline's memory: how far discovery got, what to retry, when it last reconciled.
+
+    ``last_reconciled_listed_at``: when the last reconciling run's listing was
+    taken (by the API's clock); None if unknown (none yet, or recorded before
+    ``ops.runs`` had the column).
+    """
 
     watermark: dt.datetime | None
     retry_ids: frozenset[int]
     last_reconciled_at: dt.datetime | None
     known_count: int
+    last_reconciled_listed_at: dt.datetime | None = None
 
 
 @contextmanager
@@ -83,7 +89,24 @@ def read_state(path: Path) -> WarehouseState:
             retry_ids=frozenset(order_ids_to_retry(con)),
             last_reconciled_at=reconciled[0] if reconciled else None,
             known_count=known[0] if known else 0,
+            last_reconciled_listed_at=_last_reconciled_listed_at(con),
         )
+
+
+def _last_reconciled_listed_at(con: duckdb.DuckDBPyConnection) -> dt.datetime | None:
+    # Read-only: a warehouse last written before ops.runs had the column lacks it.
+    has_column = con.execute(
+        "select count(*) from information_schema.columns where table_schema = 'ops'"
+        " and table_name = 'runs' and column_name = 'listed_at'"
+    ).fetchone()
+    if not (has_column and has_column[0]):
+        return None
+    row = con.execute(
+        "select listed_at from ops.runs where mode in (?, ?)"
+        " order by started_at desc nulls last limit 1",
+        list(_RECONCILING_MODES),
+    ).fetchone()
+    return row[0] if row else None
 
 
 def known_live_ids(path: Path) -> array:
