@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import Decimal
 
 import duckdb
 import pytest
@@ -19,9 +19,10 @@ import pytest
 from twentyfourseven.warehouse.models import build_models, run_data_tests
 from twentyfourseven.warehouse.schema import create_schema
 
+from .money import expected_amounts
+
 LINES = 3000
 SEED = 20250305
-CENT = Decimal("0.01")
 EXTRACTED = dt.datetime(2025, 3, 5, 12, 0, tzinfo=dt.UTC)
 BIGINT_MAX = 2**63 - 1
 
@@ -52,30 +53,6 @@ def _line(rng: random.Random) -> tuple[Decimal, Decimal, Decimal, Decimal, Decim
     return quantity, price, discount, tax, rate
 
 
-def _expected(quantity, price, discount, tax, rate) -> dict[str, Decimal]:
-    def cents(value: Decimal) -> Decimal:
-        return value.quantize(CENT, rounding=ROUND_HALF_UP)
-
-    with localcontext() as context:
-        context.prec = 80  # every product and quotient below is exact
-        gross = cents(quantity * price)
-        net = cents(quantity * price * (1 - discount / 100))
-        tax_amount = cents(net * tax / 100)
-        gross_base, net_base, tax_base = (cents(a * rate) for a in (gross, net, tax_amount))
-        return {
-            "gross_amount": gross,
-            "discount_amount": gross - net,
-            "net_amount": net,
-            "tax_amount": tax_amount,
-            "total_amount": net + tax_amount,
-            "gross_amount_base": gross_base,
-            "discount_amount_base": gross_base - net_base,
-            "net_amount_base": net_base,
-            "tax_amount_base": tax_base,
-            "total_amount_base": net_base + tax_base,
-        }
-
-
 @pytest.fixture(scope="module")
 def random_lines() -> tuple[duckdb.DuckDBPyConnection, list[tuple]]:
     rng = random.Random(SEED)
@@ -101,7 +78,7 @@ def random_lines() -> tuple[duckdb.DuckDBPyConnection, list[tuple]]:
 
 def test_every_amount_matches_decimal_round_half_up(random_lines):
     con, lines = random_lines
-    columns = list(_expected(*lines[0]))
+    columns = list(expected_amounts(*lines[0]))
     cursor = con.execute(
         f"select order_id, {', '.join(columns)} from marts.fct_sales_order_lines order by order_id"
     )
@@ -109,7 +86,7 @@ def test_every_amount_matches_decimal_round_half_up(random_lines):
     assert len(found) == len(lines)
     wrong = []
     for (order_id, *amounts), line in zip(found, lines, strict=True):
-        expected = _expected(*line)
+        expected = expected_amounts(*line)
         actual = dict(zip(columns, amounts, strict=True))
         if actual != expected:
             wrong.append((order_id, line, actual, expected))

@@ -1,0 +1,213 @@
+"""Extreme but valid records, through the real load path, then every model and data test.
+
+Each record below passes the API models and fits the ``raw`` columns (quantity and price
+up to 999,999,999,999.999999, currency rates from 10^-10 to 10^9, credit lines, 0 and
+100 % discounts and taxes, 6-decimal rates, order amounts that disagree with the lines).
+The transform must hold all of them, to the cent, and no data test may fail because of
+them: such an order is reported, never a reason to stop publishing every other order. The
+one line whose amount in the base currency is beyond what the models hold is refused at
+the load, with the reason, and only its order is held back.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from twentyfourseven.warehouse.load import load_run
+from twentyfourseven.warehouse.models import run_models
+
+from ..builders import line_body, ok, order_body
+from ..warehouse.conftest import stage_run
+from .money import expected_amounts
+
+D = Decimal
+MAX = D("999999999999.999999")  # the largest quantity or price raw holds (DECIMAL(18,6))
+RATE_MIN, RATE_MAX = D("1E-10"), D(1_000_000_000)  # the currency rates the API model accepts
+AMOUNTS = (
+    "gross_amount",
+    "discount_amount",
+    "net_amount",
+    "tax_amount",
+    "total_amount",
+    "gross_amount_base",
+    "discount_amount_base",
+    "net_amount_base",
+    "tax_amount_base",
+    "total_amount_base",
+)
+
+# order_id: (status, order date, currency rate, header amounts, lines as
+# (quantity, price, discount %, tax %)); every line is product 101
+ORDERS: dict[int, tuple[str, str, Decimal, dict[str, Decimal], list[tuple]]] = {
+    # one cent in January: February's change in percent is about 10^28
+    1: ("Invoice", "2025-01-15", D(1), {}, [(D(1), D("0.01"), D(0), D(0))]),
+    # the largest lines in the base currency itself, a dozen of them on one order
+    2: (
+        "Invoice",
+        "2025-02-03",
+        D(1),
+        {"netAmount": D("100.10")},
+        [
+            (MAX, MAX, D("33.333333"), D("99.999999")),
+            (-MAX, MAX, D(0), D(25)),
+            (MAX, -MAX, D("0.000001"), D(100)),
+            (MAX, MAX, D(100), D(100)),
+            *[(MAX, MAX, D(0), D(100))] * 8,
+        ],
+    ),
+    # the smallest rate: the base amounts all but vanish
+    3: ("Confirmed", "2025-02-04", RATE_MIN, {}, [(MAX, MAX, D("12.5"), D(25))]),
+    # the largest rate, with the line just below the limit in the base currency
+    4: (
+        "Draft",
+        "2025-02-05",
+        RATE_MAX,
+        {},
+        [(D("999999"), D("999999999.999999"), D("0.5"), D(25)), (D("-0.000001"), MAX, 0, 25)],
+    ),
+    # a long rate and half-cent ties at 10^17
+    5: (
+        "Invoice",
+        "2025-02-06",
+        D("123456789.0123456789"),
+        {},
+        [(D("100000"), D("1000000000.000005"), D(0), D(0)), (D("12.5"), D("0.01"), D(0), D(15))],
+    ),
+    # the API's own amounts disagree with the lines, beyond any rounding
+    7: (
+        "Invoice",
+        "2025-02-07",
+        D(1),
+        {"netAmount": -MAX, "grossAmount": MAX, "taxAmount": D("0.000001")},
+        [(D(2), D("49.99"), D(10), D(25))],
+    ),
+}
+# 2 x 10^24 in the base currency: more than the models hold (see records.AMOUNT_LIMIT)
+TOO_LARGE = ("Invoice", "2025-02-08", D(2), {}, [(MAX, MAX, D(0), D(25))])
+TOO_LARGE_ID = 6
+# the same line at a rate small enough to hold: loaded
+AT_RATE_ONE = 8
+
+
+def _outcome(order_id: int, status: str, date: str, rate: Decimal, header: dict, lines: list):
+    bodies = [
+        line_body(
+            line_id,
+            quantity=quantity,
+            price=price,
+            discountRate=discount,
+            tax={"id": 1, "number": 1, "rate": tax},
+        )
+        for line_id, (quantity, price, discount, tax) in enumerate(lines, start=1)
+    ]
+    header = {"netAmount": None} | header  # no API amounts unless the case gives them
+    body = order_body(
+        order_id, status=status, date=date, currency={"code": "XTS", "rate": rate}, **header
+    )
+    return ok(order_id, bodies, body)
+
+
+@pytest.fixture(scope="module")
+def extreme(tmp_path_factory) -> Path:
+    """A warehouse loaded with ORDERS, TOO_LARGE and AT_RATE_ONE; models not yet built."""
+    folder = tmp_path_factory.mktemp("extreme")
+    outcomes = [_outcome(order_id, *order) for order_id, order in ORDERS.items()]
+    outcomes.append(_outcome(TOO_LARGE_ID, *TOO_LARGE))
+    status, date, _, header, lines = TOO_LARGE
+    outcomes.append(_outcome(AT_RATE_ONE, status, date, D(1), header, lines))
+    run = stage_run(folder / "staging", "extreme", [outcomes])
+    load_run(folder / "warehouse.duckdb", run)
+    return folder / "warehouse.duckdb"
+
+
+@pytest.fixture(scope="module")
+def built(extreme) -> duckdb.DuckDBPyConnection:
+    summary = run_models(extreme, raise_on_failure=False)
+    assert [t.describe() for t in summary.failed_tests] == []
+    con = duckdb.connect(str(extreme), read_only=True)
+    yield con
+    con.close()
+
+
+def _expected_lines() -> dict[tuple[int, int], dict[str, Decimal]]:
+    orders = {**ORDERS, AT_RATE_ONE: (*TOO_LARGE[:2], D(1), *TOO_LARGE[3:])}
+    return {
+        (order_id, line_id): expected_amounts(*line, rate)
+        for order_id, (_, _, rate, _, lines) in orders.items()
+        for line_id, line in enumerate(lines, start=1)
+    }
+
+
+def test_every_line_holds_its_amounts_to_the_cent(built):
+    found = built.execute(
+        f"select order_id, line_id, {', '.join(AMOUNTS)} from marts.fct_sales_order_lines"
+    ).fetchall()
+    actual = {(o, i): dict(zip(AMOUNTS, amounts, strict=True)) for o, i, *amounts in found}
+    assert actual == _expected_lines()
+
+
+def test_orders_sum_their_lines_and_months_sum_their_orders(built):
+    expected: dict[int, dict[str, Decimal]] = defaultdict(lambda: dict.fromkeys(AMOUNTS, D(0)))
+    for (order_id, _), amounts in _expected_lines().items():
+        for name, value in amounts.items():
+            expected[order_id][name] += value
+    found = built.execute(f"select order_id, {', '.join(AMOUNTS)} from marts.fct_sales_orders")
+    actual = {order_id: dict(zip(AMOUNTS, a, strict=True)) for order_id, *a in found.fetchall()}
+    assert actual == expected
+    booked = [o for o, (status, *_) in ORDERS.items() if status != "Draft" and o != 1]
+    booked.append(AT_RATE_ONE)
+    february = sum(expected[o]["net_amount_base"] for o in booked)
+    january = expected[1]["net_amount_base"]
+    row = built.execute(
+        "select booked_net_amount, booked_net_mom_change, booked_net_mom_change_pct "
+        "from reports.rpt_revenue_by_month where month = '2025-02-01'"
+    ).fetchone()
+    with localcontext() as context:
+        context.prec = 80
+        change_pct = ((february - january) * 100 / january).quantize(D("0.01"), ROUND_HALF_EVEN)
+    assert row == (february, february - january, change_pct)
+
+
+def test_quantities_sum_beyond_one_line(built):
+    quantity = built.execute(
+        "select booked_quantity from reports.rpt_revenue_by_product "
+        "where product_id = 101 and month = '2025-02-01'"
+    ).fetchone()
+    booked = [o for o, (status, *_) in ORDERS.items() if status != "Draft"]
+    lines = [ORDERS[o][4] for o in booked if o != 1] + [TOO_LARGE[4]]
+    assert quantity == (sum(q for order in lines for q, *_ in order),)
+
+
+def test_an_order_whose_header_disagrees_with_its_lines_is_reported(built):
+    found = built.execute(
+        "select order_id, net_amount_difference, tax_amount_difference, total_amount_difference, "
+        "is_beyond_tolerance from reports.rpt_order_reconciliation where order_id in (2, 7) "
+        "order by order_id"
+    ).fetchall()
+    lines = _expected_lines()
+    net_2 = sum(lines[2, i]["net_amount"] for i in range(1, 13))
+    net_7, tax_7, total_7 = (lines[7, 1][n] for n in ("net_amount", "tax_amount", "total_amount"))
+    assert found == [
+        (2, D("100.10") - net_2, None, None, True),
+        (7, -MAX - net_7, D("0.000001") - tax_7, MAX - total_7, True),
+    ]
+
+
+def test_a_line_beyond_the_models_is_quarantined_with_the_reason(built, extreme):
+    with duckdb.connect(str(extreme), read_only=True) as con:
+        quarantined = con.execute(
+            "select order_id, kind, record_id, reason from ops.quarantine"
+        ).fetchall()
+        loaded = con.execute(
+            "select count(*) from raw.sales_orders where order_id = ?", [TOO_LARGE_ID]
+        ).fetchone()
+    ((order_id, kind, record_id, reason),) = quarantined
+    assert (order_id, kind, record_id) == (TOO_LARGE_ID, "line", 1)
+    assert "quantity x price x currency rate" in reason
+    assert "10^24" in reason
+    assert loaded == (0,)
