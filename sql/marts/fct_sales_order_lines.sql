@@ -70,7 +70,7 @@ lines as (
 -- as // truncates toward zero.
 -- Bounds (HUGEINT holds 1.7 × 10^38): quantity × price is below 10^24, so gross_e12 is below
 -- 10^36; the load refuses a line whose amount reaches 10^24 in the base currency
--- (warehouse/records.py, AMOUNT_LIMIT), so cents × exchange_rate_e10 stays below 10^36 too.
+-- (warehouse/records.py, AMOUNT_LIMIT), so the *_base_e12 products stay below 10^36 too.
 scaled as (
 
     select
@@ -129,50 +129,66 @@ order_currency as (
 
 ),
 
--- tax: round(net × tax_rate / 100, 2)
-order_currency_tax as (
+-- tax: round(net × tax_rate / 100, 2), from net × tax_rate in units of 10^-10
+tax_exact as (
 
     select
         *,
-        case
-            when abs(net_cents * tax_rate_e6) < 9000000000000000000
-                then (
-                    net_cents::bigint * tax_rate_e6
-                    + sign(net_cents) * sign(tax_rate_e6) * 50000000
-                ) // 100000000
-            else (net_cents * tax_rate_e6 + sign(net_cents) * sign(tax_rate_e6) * 50000000)
-                // 100000000
-        end as tax_cents
+        net_cents * tax_rate_e6 as tax_e10
 
     from order_currency
 
 ),
 
--- base currency: round(amount × exchange_rate, 2), exchange_rate_e10 in units of 10^-10
+order_currency_tax as (
+
+    select
+        *,
+        case
+            when abs(tax_e10) < 9000000000000000000
+                then (tax_e10::bigint + sign(tax_e10) * 50000000) // 100000000
+            else (tax_e10 + sign(tax_e10) * 50000000) // 100000000
+        end as tax_cents
+
+    from tax_exact
+
+),
+
+-- base currency: round(amount × exchange_rate, 2), from cents × exchange_rate_e10 in units of
+-- 10^-12
+base_exact as (
+
+    select
+        *,
+        gross_cents * exchange_rate_e10 as gross_base_e12,
+        net_cents * exchange_rate_e10 as net_base_e12,
+        tax_cents * exchange_rate_e10 as tax_base_e12
+
+    from order_currency_tax
+
+),
+
 base_currency as (
 
     select
         *,
         case
-            when abs(gross_cents * exchange_rate_e10) < 9000000000000000000
-                then (gross_cents::bigint * exchange_rate_e10::bigint
-                    + sign(gross_cents) * 5000000000) // 10000000000
-            else (gross_cents * exchange_rate_e10 + sign(gross_cents) * 5000000000) // 10000000000
+            when abs(gross_base_e12) < 9000000000000000000
+                then (gross_base_e12::bigint + sign(gross_base_e12) * 5000000000) // 10000000000
+            else (gross_base_e12 + sign(gross_base_e12) * 5000000000) // 10000000000
         end as gross_base_cents,
         case
-            when abs(net_cents * exchange_rate_e10) < 9000000000000000000
-                then (net_cents::bigint * exchange_rate_e10::bigint
-                    + sign(net_cents) * 5000000000) // 10000000000
-            else (net_cents * exchange_rate_e10 + sign(net_cents) * 5000000000) // 10000000000
+            when abs(net_base_e12) < 9000000000000000000
+                then (net_base_e12::bigint + sign(net_base_e12) * 5000000000) // 10000000000
+            else (net_base_e12 + sign(net_base_e12) * 5000000000) // 10000000000
         end as net_base_cents,
         case
-            when abs(tax_cents * exchange_rate_e10) < 9000000000000000000
-                then (tax_cents::bigint * exchange_rate_e10::bigint
-                    + sign(tax_cents) * 5000000000) // 10000000000
-            else (tax_cents * exchange_rate_e10 + sign(tax_cents) * 5000000000) // 10000000000
+            when abs(tax_base_e12) < 9000000000000000000
+                then (tax_base_e12::bigint + sign(tax_base_e12) * 5000000000) // 10000000000
+            else (tax_base_e12 + sign(tax_base_e12) * 5000000000) // 10000000000
         end as tax_base_cents
 
-    from order_currency_tax
+    from base_exact
 
 ),
 

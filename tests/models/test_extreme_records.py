@@ -78,6 +78,18 @@ ORDERS: dict[int, tuple[str, str, Decimal, dict[str, Decimal], list[tuple]]] = {
         {},
         [(D("100000"), D("1000000000.000005"), D(0), D(0)), (D("12.5"), D("0.01"), D(0), D(15))],
     ),
+    # small amounts at the largest rate, a zero tax and a zero quantity among them
+    9: (
+        "Invoice",
+        "2025-02-09",
+        RATE_MAX,
+        {},
+        [
+            (D(1), D("0.01"), D(0), D(0)),
+            (D(0), D(5), D(0), D(25)),
+            (D(3), D("0.333333"), D(0), D(0)),
+        ],
+    ),
     # the API's own amounts disagree with the lines, beyond any rounding
     7: (
         "Invoice",
