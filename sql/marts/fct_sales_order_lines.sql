@@ -20,7 +20,7 @@
 -- column: status — the order's status as the API gave it
 -- column: status_category — invoiced, confirmed, pipeline, inactive (or unknown)
 -- column: is_booked — true on invoiced and confirmed orders: booked revenue
--- column: line_type — product or text
+-- column: line_type — product or text (null where the API gave none)
 -- column: is_text_line — true for text lines
 -- column: is_credit_line — true where the quantity is negative
 -- column: is_discounted — true where the discount rate is above 0

@@ -223,3 +223,27 @@ def test_a_line_beyond_the_models_is_quarantined_with_the_reason(extreme):
     assert "quantity x price x currency rate" in reason
     assert "10^24" in reason
     assert loaded == (0,)
+
+
+def test_an_order_without_status_is_quarantined_and_a_line_without_type_loaded(tmp_path):
+    # The API models allow both. A line without a type keeps its amounts like any line; an
+    # order without a status cannot be counted as booked or pipeline, so the load holds it
+    # back with the reason rather than leave it out of every revenue report unseen.
+    untyped = line_body(1, type=None)
+    outcomes = [
+        ok(10, [line_body(1)], order_body(10, status=None)),
+        ok(11, [untyped, line_body(2, type="text")], order_body(11, netAmount=None)),
+    ]
+    warehouse = tmp_path / "warehouse.duckdb"
+    load_run(warehouse, stage_run(tmp_path / "staging", "odd", [outcomes]))
+    summary = run_models(warehouse, raise_on_failure=False)
+    assert [t.describe() for t in summary.failed_tests] == []
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        quarantined = con.execute("select order_id, kind, reason from ops.quarantine").fetchall()
+        lines = con.execute(
+            "select line_id, line_type, is_text_line, net_amount from marts.fct_sales_order_lines "
+            "order by line_id"
+        ).fetchall()
+    assert [(o, kind) for o, kind, _ in quarantined] == [(10, "order")]
+    assert "status" in quarantined[0][2]
+    assert lines == [(1, None, False, D("89.98")), (2, "text", True, D("89.98"))]
