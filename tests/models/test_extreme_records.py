@@ -247,3 +247,33 @@ def test_an_order_without_status_is_quarantined_and_a_line_without_type_loaded(t
     assert [(o, kind) for o, kind, _ in quarantined] == [(10, "order")]
     assert "status" in quarantined[0][2]
     assert lines == [(1, None, False, D("89.98")), (2, "text", True, D("89.98"))]
+
+
+def test_every_model_reads_in_full(built):
+    # Views are only computed when read (by the dashboard, by analysts): a cast that
+    # overflows in one would not fail the transform, only everyone reading it.
+    relations = built.execute(
+        "select table_schema || '.' || table_name from information_schema.tables "
+        "where table_schema in ('staging', 'marts', 'reports') order by 1"
+    ).fetchall()
+    assert len(relations) > 20
+    failures = {}
+    for (relation,) in relations:
+        try:
+            built.execute(f"select * from {relation}").fetchall()
+        except duckdb.Error as exc:
+            failures[relation] = str(exc)
+    assert failures == {}
+
+
+def test_the_dashboard_shows_the_extreme_amounts(built, extreme, tmp_path):
+    from twentyfourseven.report import render_dashboard
+    from twentyfourseven.report.formatting import format_money
+
+    (february,) = built.execute(
+        "select booked_net_amount from reports.rpt_revenue_by_month where month = '2025-02-01'"
+    ).fetchone()
+    assert february > 10**24
+    output = tmp_path / "dashboard.html"
+    assert render_dashboard(extreme, output) == output
+    assert format_money(february) in output.read_text(encoding="utf-8")
