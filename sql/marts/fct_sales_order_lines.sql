@@ -99,7 +99,8 @@ gross_exact as (
 -- gross_e12 × kept_rate_e6 (in 10^-20 units) can exceed HUGEINT, so net splits gross_e12 =
 -- whole_cents × 10^10 + rest_e12: gross_e12 × kept_rate_e6 = whole_cents × kept_rate_e6 ×
 -- 10^10 + rest_e12 × kept_rate_e6, and splits whole_cents × kept_rate_e6 again at 10^8, so
--- that every term fits; all terms have the sign of the product, so rounding the last adds up.
+-- that every term fits. The terms share the product's sign, so rounding the part below a cent
+-- rounds the whole.
 order_currency as (
 
     select
