@@ -16,13 +16,17 @@ from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from pathlib import Path
 
 import duckdb
+import httpx
 import pytest
 
+from twentyfourseven.api.models import dumps_json, parse_json
 from twentyfourseven.warehouse.load import load_run
 from twentyfourseven.warehouse.models import run_models
+from twentyfourseven.warehouse.schema import create_schema
 
 from ..builders import line_body, ok, order_body
 from ..warehouse.conftest import stage_run
+from .conftest import load_from_sandbox
 from .money import expected_amounts
 
 D = Decimal
@@ -225,6 +229,46 @@ def test_a_line_beyond_the_models_is_quarantined_with_the_reason(extreme):
     assert loaded == (0,)
 
 
+def test_extreme_orders_written_to_the_sandbox_go_through_the_whole_pipeline(
+    sandbox_factory, tmp_path
+):
+    # The same kind of lines, created in the sandbox over HTTP, read back by the client,
+    # staged and loaded the way the DAG does, then transformed.
+    sandbox = sandbox_factory(orders=3, seed=5)
+    cases = {  # currency rate: lines
+        RATE_MAX: [(D("999999"), D("999999999.999999"), D("0.5"), D(25)), (D(1), D(0), D(0), D(0))],
+        D(1): [(MAX, MAX, D("33.333333"), D("99.999999")), (-MAX, MAX, D(0), D(25))],
+        RATE_MIN: [(MAX, -MAX, D(100), D(100))],
+    }
+    expected = {}
+    headers = {**sandbox.auth_headers(), "Content-Type": "application/json"}
+    with httpx.Client(base_url=sandbox.base_url, headers=headers, timeout=30) as api:
+        for rate, lines in cases.items():
+            body = {"customer": {"id": 10001, "name": "Fjord Bygg AS"}}
+            body["currency"] = {"code": "XTS", "rate": rate}
+            order_id = parse_json(api.post("/salesorders", content=dumps_json(body)).content)["id"]
+            for line_number, (quantity, price, discount, tax) in enumerate(lines, start=1):
+                line = {"product": {"id": 1001}, "quantity": quantity, "price": price}
+                line |= {"discountRate": discount, "tax": {"rate": tax}}
+                created = api.post(f"/salesorders/{order_id}/lines", content=dumps_json(line))
+                assert created.status_code == 200, created.text
+                expected[order_id, line_number] = expected_amounts(
+                    quantity, price, discount, tax, rate
+                )
+            invoiced = api.patch(f"/salesorders/{order_id}", content=b'{"status":"Invoice"}')
+            assert invoiced.status_code == 200, invoiced.text
+    warehouse = tmp_path / "warehouse.duckdb"
+    load_from_sandbox(sandbox, warehouse, tmp_path / "staging", "run-1")
+    summary = run_models(warehouse, raise_on_failure=False)
+    assert [t.describe() for t in summary.failed_tests] == []
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        found = con.execute(
+            f"select order_id, line_number, {', '.join(AMOUNTS)} "
+            "from marts.fct_sales_order_lines where currency_code = 'XTS'"
+        ).fetchall()
+    assert {(o, n): dict(zip(AMOUNTS, a, strict=True)) for o, n, *a in found} == expected
+
+
 def test_an_order_without_status_and_a_line_without_type_load_and_pass(tmp_path):
     # The API models allow both. Neither breaks a rule of ours: the order is in category
     # unknown (neither booked nor pipeline), the line keeps its amounts like any line.
@@ -282,3 +326,29 @@ def test_the_dashboard_shows_the_extreme_amounts(built, extreme, tmp_path):
     output = tmp_path / "dashboard.html"
     assert render_dashboard(extreme, output) == output
     assert format_money(february) in output.read_text(encoding="utf-8")
+
+
+def test_an_order_total_beyond_a_line_loads_into_an_existing_warehouse(tmp_path):
+    # Two lines of 10^12 (a large order in a currency of small units) make an order total
+    # of 2 x 10^12, which the API reports in netAmount. A warehouse created while the order
+    # amounts were DECIMAL(18,6) has them widened when opened for a load.
+    warehouse = tmp_path / "warehouse.duckdb"
+    headers = ("net_amount", "gross_amount", "tax_amount")
+    with duckdb.connect(str(warehouse)) as con:
+        create_schema(con)
+        for column in headers:
+            con.execute(f"alter table raw.sales_orders alter {column} type decimal(18, 6)")
+    lines = [line_body(i, quantity=1, price=MAX, discountRate=0) for i in (1, 2)]
+    tax = D(500_000_000_000)
+    order = order_body(12, netAmount=2 * MAX, taxAmount=tax, grossAmount=2 * MAX + tax)
+    load_run(warehouse, stage_run(tmp_path / "staging", "big", [[ok(12, lines, order)]]))
+    with duckdb.connect(str(warehouse)) as con:
+        types = con.execute(
+            "select column_name, data_type from information_schema.columns "
+            "where table_schema = 'raw' and table_name = 'sales_orders' "
+            f"and column_name in {headers}"
+        ).fetchall()
+        loaded = con.execute("select net_amount, gross_amount from raw.sales_orders").fetchall()
+        quarantined = con.execute("select reason from ops.quarantine").fetchall()
+    assert dict(types) == dict.fromkeys(headers, "DECIMAL(36,6)")
+    assert (loaded, quarantined) == ([(2 * MAX, 2 * MAX + tax)], [])

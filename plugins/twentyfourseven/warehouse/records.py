@@ -41,6 +41,10 @@ class Column:
 
 
 AMOUNT = "DECIMAL(18,6)"
+# The API's order totals sum lines of up to 10^24 each (AMOUNT_LIMIT), so they need more
+# than AMOUNT's 12 integer digits: 30 hold the sum of a million such lines and leave the
+# models room to subtract the lines' sums (DECIMAL(38,6) differences).
+ORDER_AMOUNT = "DECIMAL(36,6)"
 RATE = "DECIMAL(9,6)"
 CURRENCY_RATE = "DECIMAL(22,10)"
 
@@ -92,9 +96,9 @@ ORDER_COLUMNS: tuple[Column, ...] = (
     Column("delivery_country_code", "VARCHAR", _path("delivery_customer", "country_code")),
     Column("currency_code", "VARCHAR", _path("currency", "code")),
     Column("currency_rate", CURRENCY_RATE, _path("currency", "rate")),
-    Column("net_amount", AMOUNT, _path("net_amount")),
-    Column("gross_amount", AMOUNT, _path("gross_amount")),
-    Column("tax_amount", AMOUNT, _path("tax_amount")),
+    Column("net_amount", ORDER_AMOUNT, _path("net_amount")),
+    Column("gross_amount", ORDER_AMOUNT, _path("gross_amount")),
+    Column("tax_amount", ORDER_AMOUNT, _path("tax_amount")),
     Column("invoice_number", "BIGINT", _path("invoice", "number")),
     Column("invoice_date", "DATE", _path("invoice", "date")),
     Column("invoice_due_date", "DATE", _path("invoice", "due_date")),
