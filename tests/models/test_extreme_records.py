@@ -7,6 +7,10 @@ The transform must hold all of them, to the cent, and no data test may fail beca
 them: such an order is reported, never a reason to stop publishing every other order. The
 one line whose amount in the base currency is beyond what the models hold is refused at
 the load, with the reason, and only its order is held back.
+
+The same kind of orders also go through the whole pipeline from the sandbox over HTTP;
+and orders the API models allow with odd headers (no status, a total beyond one line's
+column) load and pass too.
 """
 
 from __future__ import annotations
