@@ -20,7 +20,7 @@
 -- column: is_booked — true on invoiced and confirmed orders: booked revenue
 -- column: seen — when the line was seen, to find the latest values seen: (the order's
 --   modified_at or 1970-01-01, extracted_at, order_id, line_id), compared field by field
--- column: line_type — product or text
+-- column: line_type — product or text (null where the API gave none)
 -- column: is_text_line — true for text lines
 -- column: is_hidden — whether the line is hidden on documents, as the API gave it
 -- column: description — the line's description

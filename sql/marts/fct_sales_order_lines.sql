@@ -20,7 +20,7 @@
 -- column: status — the order's status as the API gave it
 -- column: status_category — invoiced, confirmed, pipeline, inactive (or unknown)
 -- column: is_booked — true on invoiced and confirmed orders: booked revenue
--- column: line_type — product or text
+-- column: line_type — product or text (null where the API gave none)
 -- column: is_text_line — true for text lines
 -- column: is_credit_line — true where the quantity is negative
 -- column: is_discounted — true where the discount rate is above 0
@@ -65,8 +65,12 @@ lines as (
 -- exact and much faster than DECIMAL(38, …), which DuckDB rounds by 128-bit long division.
 -- DECIMAL(18, 6) stays below 10^12, so its 10^-6 units fit a BIGINT. Products are formed in
 -- HUGEINT and rounded in BIGINT where they fit (all but amounts in the millions), else in
--- HUGEINT (the same result, slower). Rounding n / d half away from zero is
--- (n + sign(n) × d / 2) // d, as // truncates toward zero.
+-- HUGEINT (the same result, slower). "Fit" is below 9 × 10^18, which leaves BIGINT room for
+-- the half added in rounding. Rounding n / d half away from zero is (n + sign(n) × d / 2) // d,
+-- as // truncates toward zero.
+-- Bounds (HUGEINT holds 1.7 × 10^38): quantity × price is below 10^24, so gross_e12 is below
+-- 10^36; the load refuses a line whose amount reaches 10^24 in the base currency
+-- (warehouse/records.py, AMOUNT_LIMIT), so the *_base_e12 products stay below 10^36 too.
 scaled as (
 
     select
@@ -92,83 +96,100 @@ gross_exact as (
 ),
 
 -- gross: round(quantity × price, 2); net: round(quantity × price × (100 − discount) / 100, 2).
--- Net in BIGINT splits gross_e12 = whole_cents × 10^10 + rest_e12, so that gross_e12 ×
--- kept_rate_e6 = whole_cents × kept_rate_e6 × 10^10 + rest_e12 × kept_rate_e6 (in 10^-20 units),
--- and splits whole_cents × kept_rate_e6 again at 10^8: every term fits.
+-- gross_e12 × kept_rate_e6 (in 10^-20 units) can exceed HUGEINT, so net splits gross_e12 =
+-- whole_cents × 10^10 + rest_e12: gross_e12 × kept_rate_e6 = whole_cents × kept_rate_e6 ×
+-- 10^10 + rest_e12 × kept_rate_e6, and splits whole_cents × kept_rate_e6 again at 10^8, so
+-- that every term fits. The terms share the product's sign, so rounding the part below a cent
+-- rounds the whole.
 order_currency as (
 
     select
         *,
         case
-            when abs(gross_e12) <= 9223372036854775807
+            when abs(gross_e12) < 9000000000000000000
                 then (gross_e12::bigint + sign(gross_e12) * 5000000000) // 10000000000
-            else ((gross_e12 + sign(gross_e12) * 5000000000) // 10000000000)::bigint
+            else (gross_e12 + sign(gross_e12) * 5000000000) // 10000000000
         end as gross_cents,
         case
-            when abs(gross_e12) <= 9223372036854775807 and kept_rate_e6 between 0 and 100000000
+            when abs(gross_e12) < 9000000000000000000 and kept_rate_e6 between 0 and 100000000
                 then (gross_e12::bigint // 10000000000 * kept_rate_e6) // 100000000
                     + (
                         (gross_e12::bigint // 10000000000 * kept_rate_e6) % 100000000 * 10000000000
                         + gross_e12::bigint % 10000000000 * kept_rate_e6
                         + sign(gross_e12) * 500000000000000000
                     ) // 1000000000000000000
-            else (
-                (gross_e12 * kept_rate_e6 + sign(gross_e12 * kept_rate_e6) * 500000000000000000)
-                // 1000000000000000000
-            )::bigint
+            else (gross_e12 // 10000000000 * kept_rate_e6) // 100000000
+                + (
+                    (gross_e12 // 10000000000 * kept_rate_e6) % 100000000 * 10000000000
+                    + gross_e12 % 10000000000 * kept_rate_e6
+                    + sign(gross_e12) * sign(kept_rate_e6) * 500000000000000000
+                ) // 1000000000000000000
         end as net_cents
 
     from gross_exact
 
 ),
 
--- tax: round(net × tax_rate / 100, 2)
-order_currency_tax as (
+-- tax: round(net × tax_rate / 100, 2), from net × tax_rate in units of 10^-10
+tax_exact as (
 
     select
         *,
-        case
-            when abs(net_cents::hugeint * tax_rate_e6) <= 9223372036854775807
-                then (net_cents * tax_rate_e6 + sign(net_cents * tax_rate_e6) * 50000000)
-                    // 100000000
-            else (
-                (net_cents::hugeint * tax_rate_e6 + sign(net_cents) * sign(tax_rate_e6) * 50000000)
-                // 100000000
-            )::bigint
-        end as tax_cents
+        net_cents * tax_rate_e6 as tax_e10
 
     from order_currency
 
 ),
 
--- base currency: round(amount × exchange_rate, 2), exchange_rate_e10 in units of 10^-10
+order_currency_tax as (
+
+    select
+        *,
+        case
+            when abs(tax_e10) < 9000000000000000000
+                then (tax_e10::bigint + sign(tax_e10) * 50000000) // 100000000
+            else (tax_e10 + sign(tax_e10) * 50000000) // 100000000
+        end as tax_cents
+
+    from tax_exact
+
+),
+
+-- base currency: round(amount × exchange_rate, 2), from cents × exchange_rate_e10 in units of
+-- 10^-12
+base_exact as (
+
+    select
+        *,
+        gross_cents * exchange_rate_e10 as gross_base_e12,
+        net_cents * exchange_rate_e10 as net_base_e12,
+        tax_cents * exchange_rate_e10 as tax_base_e12
+
+    from order_currency_tax
+
+),
+
 base_currency as (
 
     select
         *,
         case
-            when abs(gross_cents::hugeint * exchange_rate_e10) <= 9223372036854775807
-                then (gross_cents * exchange_rate_e10::bigint + sign(gross_cents) * 5000000000)
-                    // 10000000000
-            else ((gross_cents * exchange_rate_e10 + sign(gross_cents) * 5000000000)
-                // 10000000000)::bigint
+            when abs(gross_base_e12) < 9000000000000000000
+                then (gross_base_e12::bigint + sign(gross_base_e12) * 5000000000) // 10000000000
+            else (gross_base_e12 + sign(gross_base_e12) * 5000000000) // 10000000000
         end as gross_base_cents,
         case
-            when abs(net_cents::hugeint * exchange_rate_e10) <= 9223372036854775807
-                then (net_cents * exchange_rate_e10::bigint + sign(net_cents) * 5000000000)
-                    // 10000000000
-            else ((net_cents * exchange_rate_e10 + sign(net_cents) * 5000000000)
-                // 10000000000)::bigint
+            when abs(net_base_e12) < 9000000000000000000
+                then (net_base_e12::bigint + sign(net_base_e12) * 5000000000) // 10000000000
+            else (net_base_e12 + sign(net_base_e12) * 5000000000) // 10000000000
         end as net_base_cents,
         case
-            when abs(tax_cents::hugeint * exchange_rate_e10) <= 9223372036854775807
-                then (tax_cents * exchange_rate_e10::bigint + sign(tax_cents) * 5000000000)
-                    // 10000000000
-            else ((tax_cents * exchange_rate_e10 + sign(tax_cents) * 5000000000)
-                // 10000000000)::bigint
+            when abs(tax_base_e12) < 9000000000000000000
+                then (tax_base_e12::bigint + sign(tax_base_e12) * 5000000000) // 10000000000
+            else (tax_base_e12 + sign(tax_base_e12) * 5000000000) // 10000000000
         end as tax_base_cents
 
-    from order_currency_tax
+    from base_exact
 
 ),
 
@@ -226,19 +247,19 @@ final as (
         discount_rate,
         tax_rate,
 
-        -- amounts in the order's currency (cents × 0.01 is DECIMAL(18, 2))
-        gross_cents::decimal(18, 0) * 0.01 as gross_amount,
-        (gross_cents - net_cents)::decimal(18, 0) * 0.01 as discount_amount,
-        net_cents::decimal(18, 0) * 0.01 as net_amount,
-        tax_cents::decimal(18, 0) * 0.01 as tax_amount,
-        (net_cents + tax_cents)::decimal(18, 0) * 0.01 as total_amount,
+        -- amounts in the order's currency (cents × 0.01 is DECIMAL(38, 2))
+        gross_cents::decimal(38, 0) * 0.01 as gross_amount,
+        (gross_cents - net_cents)::decimal(38, 0) * 0.01 as discount_amount,
+        net_cents::decimal(38, 0) * 0.01 as net_amount,
+        tax_cents::decimal(38, 0) * 0.01 as tax_amount,
+        (net_cents + tax_cents)::decimal(38, 0) * 0.01 as total_amount,
 
         -- amounts in the base currency
-        gross_base_cents::decimal(18, 0) * 0.01 as gross_amount_base,
-        (gross_base_cents - net_base_cents)::decimal(18, 0) * 0.01 as discount_amount_base,
-        net_base_cents::decimal(18, 0) * 0.01 as net_amount_base,
-        tax_base_cents::decimal(18, 0) * 0.01 as tax_amount_base,
-        (net_base_cents + tax_base_cents)::decimal(18, 0) * 0.01 as total_amount_base,
+        gross_base_cents::decimal(38, 0) * 0.01 as gross_amount_base,
+        (gross_base_cents - net_base_cents)::decimal(38, 0) * 0.01 as discount_amount_base,
+        net_base_cents::decimal(38, 0) * 0.01 as net_amount_base,
+        tax_base_cents::decimal(38, 0) * 0.01 as tax_amount_base,
+        (net_base_cents + tax_base_cents)::decimal(38, 0) * 0.01 as total_amount_base,
 
         -- lineage
         run_id,

@@ -82,16 +82,16 @@ orders_with_sums as (
         coalesce(line_sums.line_count, 0) as line_count,
         coalesce(line_sums.text_line_count, 0) as text_line_count,
         coalesce(line_sums.discounted_line_count, 0) as discounted_line_count,
-        coalesce(line_sums.gross_amount, 0)::decimal(18, 2) as gross_amount,
-        coalesce(line_sums.discount_amount, 0)::decimal(18, 2) as discount_amount,
-        coalesce(line_sums.net_amount, 0)::decimal(18, 2) as net_amount,
-        coalesce(line_sums.tax_amount, 0)::decimal(18, 2) as tax_amount,
-        coalesce(line_sums.total_amount, 0)::decimal(18, 2) as total_amount,
-        coalesce(line_sums.gross_amount_base, 0)::decimal(18, 2) as gross_amount_base,
-        coalesce(line_sums.discount_amount_base, 0)::decimal(18, 2) as discount_amount_base,
-        coalesce(line_sums.net_amount_base, 0)::decimal(18, 2) as net_amount_base,
-        coalesce(line_sums.tax_amount_base, 0)::decimal(18, 2) as tax_amount_base,
-        coalesce(line_sums.total_amount_base, 0)::decimal(18, 2) as total_amount_base
+        coalesce(line_sums.gross_amount, 0)::decimal(38, 2) as gross_amount,
+        coalesce(line_sums.discount_amount, 0)::decimal(38, 2) as discount_amount,
+        coalesce(line_sums.net_amount, 0)::decimal(38, 2) as net_amount,
+        coalesce(line_sums.tax_amount, 0)::decimal(38, 2) as tax_amount,
+        coalesce(line_sums.total_amount, 0)::decimal(38, 2) as total_amount,
+        coalesce(line_sums.gross_amount_base, 0)::decimal(38, 2) as gross_amount_base,
+        coalesce(line_sums.discount_amount_base, 0)::decimal(38, 2) as discount_amount_base,
+        coalesce(line_sums.net_amount_base, 0)::decimal(38, 2) as net_amount_base,
+        coalesce(line_sums.tax_amount_base, 0)::decimal(38, 2) as tax_amount_base,
+        coalesce(line_sums.total_amount_base, 0)::decimal(38, 2) as total_amount_base
 
     from orders
     left join line_sums on orders.order_id = line_sums.order_id
@@ -142,9 +142,9 @@ final as (
         api_gross_amount,
 
         -- reconciliation
-        (api_net_amount - net_amount)::decimal(18, 6) as net_amount_difference,
-        (api_tax_amount - tax_amount)::decimal(18, 6) as tax_amount_difference,
-        (api_gross_amount - total_amount)::decimal(18, 6) as total_amount_difference,
+        (api_net_amount - net_amount)::decimal(38, 6) as net_amount_difference,
+        (api_tax_amount - tax_amount)::decimal(38, 6) as tax_amount_difference,
+        (api_gross_amount - total_amount)::decimal(38, 6) as total_amount_difference,
         coalesce(api_net_amount = net_amount, true)
             and coalesce(api_tax_amount = tax_amount, true)
             and coalesce(api_gross_amount = total_amount, true) as is_reconciled

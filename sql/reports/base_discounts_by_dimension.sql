@@ -59,9 +59,9 @@ sums as (
         dimension_id,
         count(*) as line_count,
         count(*) filter (where is_discounted) as discounted_line_count,
-        sum(gross_amount_base)::decimal(18, 2) as gross_amount,
-        sum(discount_amount_base)::decimal(18, 2) as discount_amount,
-        sum(net_amount_base)::decimal(18, 2) as net_amount
+        sum(gross_amount_base)::decimal(38, 2) as gross_amount,
+        sum(discount_amount_base)::decimal(38, 2) as discount_amount,
+        sum(net_amount_base)::decimal(38, 2) as net_amount
 
     from lines_by_dimension
     group by month, dimension, dimension_id
@@ -80,18 +80,18 @@ final as (
         line_count,
         discounted_line_count,
         decimal_division(
-            (discounted_line_count * 100)::decimal(20, 2),
-            line_count::decimal(20, 2),
+            (discounted_line_count * 100)::decimal(36, 2),
+            line_count::decimal(36, 2),
             2
-        )::decimal(18, 2) as discounted_line_share_pct,
+        )::decimal(38, 2) as discounted_line_share_pct,
         gross_amount,
         discount_amount,
         net_amount,
         decimal_division(
-            (discount_amount * 100)::decimal(20, 2),
-            nullif(gross_amount, 0)::decimal(20, 2),
+            (discount_amount * 100)::decimal(36, 2),
+            nullif(gross_amount, 0)::decimal(36, 2),
             2
-        )::decimal(18, 2) as effective_discount_rate_pct
+        )::decimal(38, 2) as effective_discount_rate_pct
 
     from sums
 

@@ -44,10 +44,10 @@ final as (
         net_amount,
         effective_discount_rate_pct,
         decimal_division(
-            (discount_amount * 100)::decimal(20, 2),
-            nullif(sum(discount_amount) over (partition by dimension), 0)::decimal(20, 2),
+            (discount_amount * 100)::decimal(36, 2),
+            nullif(sum(discount_amount) over (partition by dimension), 0)::decimal(36, 2),
             2
-        )::decimal(18, 2) as share_of_all_discount_pct
+        )::decimal(38, 2) as share_of_all_discount_pct
 
     from discounts
 

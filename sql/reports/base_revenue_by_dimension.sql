@@ -53,23 +53,23 @@ final as (
         dimension,
         dimension_id,
         -- booked
-        coalesce(sum(quantity) filter (where is_booked), 0)::decimal(18, 6) as booked_quantity,
+        coalesce(sum(quantity) filter (where is_booked), 0)::decimal(38, 6) as booked_quantity,
         count(*) filter (where is_booked) as booked_line_count,
-        coalesce(sum(net_amount_base) filter (where is_booked), 0)::decimal(18, 2)
+        coalesce(sum(net_amount_base) filter (where is_booked), 0)::decimal(38, 2)
             as booked_net_amount,
-        coalesce(sum(tax_amount_base) filter (where is_booked), 0)::decimal(18, 2)
+        coalesce(sum(tax_amount_base) filter (where is_booked), 0)::decimal(38, 2)
             as booked_tax_amount,
-        coalesce(sum(total_amount_base) filter (where is_booked), 0)::decimal(18, 2)
+        coalesce(sum(total_amount_base) filter (where is_booked), 0)::decimal(38, 2)
             as booked_total_amount,
 
         -- pipeline
         count(*) filter (where status_category = 'pipeline') as pipeline_line_count,
         coalesce(sum(net_amount_base) filter (where status_category = 'pipeline'), 0)
-            ::decimal(18, 2) as pipeline_net_amount,
+            ::decimal(38, 2) as pipeline_net_amount,
         coalesce(sum(tax_amount_base) filter (where status_category = 'pipeline'), 0)
-            ::decimal(18, 2) as pipeline_tax_amount,
+            ::decimal(38, 2) as pipeline_tax_amount,
         coalesce(sum(total_amount_base) filter (where status_category = 'pipeline'), 0)
-            ::decimal(18, 2) as pipeline_total_amount
+            ::decimal(38, 2) as pipeline_total_amount
 
     from lines_by_dimension
     group by order_month, dimension, dimension_id

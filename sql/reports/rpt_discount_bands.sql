@@ -63,20 +63,20 @@ final as (
         -- lines
         line_count,
         decimal_division(
-            (line_count * 100)::decimal(20, 2),
-            nullif(sum(line_count) over (), 0)::decimal(20, 2),
+            (line_count * 100)::decimal(36, 2),
+            nullif(sum(line_count) over (), 0)::decimal(36, 2),
             2
-        )::decimal(18, 2) as share_of_lines_pct,
+        )::decimal(38, 2) as share_of_lines_pct,
 
         -- amounts
         gross_amount,
         discount_amount,
         net_amount,
         decimal_division(
-            (discount_amount * 100)::decimal(20, 2),
-            nullif(sum(discount_amount) over (), 0)::decimal(20, 2),
+            (discount_amount * 100)::decimal(36, 2),
+            nullif(sum(discount_amount) over (), 0)::decimal(36, 2),
             2
-        )::decimal(18, 2) as share_of_discount_pct
+        )::decimal(38, 2) as share_of_discount_pct
 
     from every_band
 

@@ -35,20 +35,20 @@ final as (
 
         -- booked
         count(*) filter (where is_booked) as booked_order_count,
-        coalesce(sum(net_amount) filter (where is_booked), 0)::decimal(18, 2)
+        coalesce(sum(net_amount) filter (where is_booked), 0)::decimal(38, 2)
             as booked_net_amount_in_currency,
-        coalesce(sum(total_amount) filter (where is_booked), 0)::decimal(18, 2)
+        coalesce(sum(total_amount) filter (where is_booked), 0)::decimal(38, 2)
             as booked_total_amount_in_currency,
-        coalesce(sum(net_amount_base) filter (where is_booked), 0)::decimal(18, 2)
+        coalesce(sum(net_amount_base) filter (where is_booked), 0)::decimal(38, 2)
             as booked_net_amount,
-        coalesce(sum(total_amount_base) filter (where is_booked), 0)::decimal(18, 2)
+        coalesce(sum(total_amount_base) filter (where is_booked), 0)::decimal(38, 2)
             as booked_total_amount,
 
         -- pipeline
         count(*) filter (where not is_booked) as pipeline_order_count,
-        coalesce(sum(net_amount) filter (where not is_booked), 0)::decimal(18, 2)
+        coalesce(sum(net_amount) filter (where not is_booked), 0)::decimal(38, 2)
             as pipeline_net_amount_in_currency,
-        coalesce(sum(net_amount_base) filter (where not is_booked), 0)::decimal(18, 2)
+        coalesce(sum(net_amount_base) filter (where not is_booked), 0)::decimal(38, 2)
             as pipeline_net_amount
 
     from orders

@@ -50,29 +50,29 @@ every_month as (
     select
         months.month,
         count(orders.order_id) filter (where orders.is_booked) as booked_order_count,
-        coalesce(sum(orders.net_amount_base) filter (where orders.is_booked), 0)::decimal(18, 2)
+        coalesce(sum(orders.net_amount_base) filter (where orders.is_booked), 0)::decimal(38, 2)
             as booked_net_amount,
-        coalesce(sum(orders.tax_amount_base) filter (where orders.is_booked), 0)::decimal(18, 2)
+        coalesce(sum(orders.tax_amount_base) filter (where orders.is_booked), 0)::decimal(38, 2)
             as booked_tax_amount,
-        coalesce(sum(orders.total_amount_base) filter (where orders.is_booked), 0)::decimal(18, 2)
+        coalesce(sum(orders.total_amount_base) filter (where orders.is_booked), 0)::decimal(38, 2)
             as booked_total_amount,
         coalesce(
             sum(orders.net_amount_base) filter (where orders.status_category = 'invoiced'), 0
-        )::decimal(18, 2) as invoiced_net_amount,
+        )::decimal(38, 2) as invoiced_net_amount,
         coalesce(
             sum(orders.net_amount_base) filter (where orders.status_category = 'confirmed'), 0
-        )::decimal(18, 2) as confirmed_net_amount,
+        )::decimal(38, 2) as confirmed_net_amount,
         count(orders.order_id) filter (where orders.status_category = 'pipeline')
             as pipeline_order_count,
         coalesce(
             sum(orders.net_amount_base) filter (where orders.status_category = 'pipeline'), 0
-        )::decimal(18, 2) as pipeline_net_amount,
+        )::decimal(38, 2) as pipeline_net_amount,
         coalesce(
             sum(orders.tax_amount_base) filter (where orders.status_category = 'pipeline'), 0
-        )::decimal(18, 2) as pipeline_tax_amount,
+        )::decimal(38, 2) as pipeline_tax_amount,
         coalesce(
             sum(orders.total_amount_base) filter (where orders.status_category = 'pipeline'), 0
-        )::decimal(18, 2) as pipeline_total_amount
+        )::decimal(38, 2) as pipeline_total_amount
 
     from months
     left join orders on months.month = orders.order_month
@@ -115,34 +115,34 @@ final as (
         pipeline_total_amount,
 
         -- change of booked net revenue
-        (booked_net_amount - booked_net_month_before)::decimal(18, 2) as booked_net_mom_change,
+        (booked_net_amount - booked_net_month_before)::decimal(38, 2) as booked_net_mom_change,
         decimal_division(
-            ((booked_net_amount - booked_net_month_before) * 100)::decimal(20, 2),
-            nullif(abs(booked_net_month_before), 0)::decimal(20, 2),
+            ((booked_net_amount - booked_net_month_before) * 100)::decimal(36, 2),
+            nullif(abs(booked_net_month_before), 0)::decimal(36, 2),
             2
-        )::decimal(18, 2) as booked_net_mom_change_pct,
-        (booked_net_amount - booked_net_year_before)::decimal(18, 2) as booked_net_yoy_change,
+        )::decimal(38, 2) as booked_net_mom_change_pct,
+        (booked_net_amount - booked_net_year_before)::decimal(38, 2) as booked_net_yoy_change,
         decimal_division(
-            ((booked_net_amount - booked_net_year_before) * 100)::decimal(20, 2),
-            nullif(abs(booked_net_year_before), 0)::decimal(20, 2),
+            ((booked_net_amount - booked_net_year_before) * 100)::decimal(36, 2),
+            nullif(abs(booked_net_year_before), 0)::decimal(36, 2),
             2
-        )::decimal(18, 2) as booked_net_yoy_change_pct,
+        )::decimal(38, 2) as booked_net_yoy_change_pct,
 
         -- change of the pipeline
-        (pipeline_net_amount - pipeline_net_month_before)::decimal(18, 2)
+        (pipeline_net_amount - pipeline_net_month_before)::decimal(38, 2)
             as pipeline_net_mom_change,
         decimal_division(
-            ((pipeline_net_amount - pipeline_net_month_before) * 100)::decimal(20, 2),
-            nullif(abs(pipeline_net_month_before), 0)::decimal(20, 2),
+            ((pipeline_net_amount - pipeline_net_month_before) * 100)::decimal(36, 2),
+            nullif(abs(pipeline_net_month_before), 0)::decimal(36, 2),
             2
-        )::decimal(18, 2) as pipeline_net_mom_change_pct,
-        (pipeline_net_amount - pipeline_net_year_before)::decimal(18, 2)
+        )::decimal(38, 2) as pipeline_net_mom_change_pct,
+        (pipeline_net_amount - pipeline_net_year_before)::decimal(38, 2)
             as pipeline_net_yoy_change,
         decimal_division(
-            ((pipeline_net_amount - pipeline_net_year_before) * 100)::decimal(20, 2),
-            nullif(abs(pipeline_net_year_before), 0)::decimal(20, 2),
+            ((pipeline_net_amount - pipeline_net_year_before) * 100)::decimal(36, 2),
+            nullif(abs(pipeline_net_year_before), 0)::decimal(36, 2),
             2
-        )::decimal(18, 2) as pipeline_net_yoy_change_pct
+        )::decimal(38, 2) as pipeline_net_yoy_change_pct
 
     from with_earlier
 

@@ -8,7 +8,7 @@
 -- column: product_id — the product's ID (null on text lines) (→ marts.dim_products)
 -- column: tax_id — the tax code's ID (→ marts.dim_tax_codes)
 -- column: account_id — the sales account's ID (→ marts.dim_accounts)
--- column: line_type — product or text
+-- column: line_type — product or text (null where the API gave none)
 -- column: is_text_line — true for text lines (they keep their amounts)
 -- column: is_hidden — whether the line is hidden on documents, as the API gave it
 -- column: description — the line's description
@@ -47,7 +47,7 @@ final as (
 
         -- attributes
         line_type,
-        line_type = 'text' as is_text_line,
+        coalesce(line_type = 'text', false) as is_text_line,
         is_hidden,
         description,
         product_number,

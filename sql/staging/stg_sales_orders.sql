@@ -11,7 +11,8 @@
 -- column: status — the API's status: Draft, Web, Proposal, Confirmed, Invoice, AdvanceInvoice,
 --   Inactive
 -- column: status_category — invoiced (Invoice, AdvanceInvoice), confirmed (Confirmed), pipeline
---   (Draft, Web, Proposal), inactive (Inactive), unknown (anything else)
+--   (Draft, Web, Proposal), inactive (Inactive), unknown (no status given: neither booked nor
+--   pipeline)
 -- column: is_booked — true for invoiced and confirmed orders: booked revenue
 -- column: is_deleted — true when the API no longer has the order (tombstoned by the loader)
 -- column: order_date — the order date
@@ -78,7 +79,7 @@ final as (
             when status = 'Inactive' then 'inactive'
             else 'unknown'
         end as status_category,
-        status in ('Invoice', 'AdvanceInvoice', 'Confirmed') as is_booked,
+        coalesce(status in ('Invoice', 'AdvanceInvoice', 'Confirmed'), false) as is_booked,
         deleted_at is not null as is_deleted,
 
         -- dates and times

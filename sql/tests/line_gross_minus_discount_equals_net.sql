@@ -2,17 +2,44 @@
 --   and in the base currency, and net_amount is round(quantity × price × (1 − discount / 100), 2)
 
 -- x = round(exact, 2) half away from zero: x is within half a cent of the exact amount, and a
--- tie went away from zero (checked without rounding, which DuckDB does slowly on DECIMAL(38))
+-- tie went away from zero (checked without rounding, which DuckDB does slowly on DECIMAL(38)).
+-- quantity × price is exact in DECIMAL(38, 12) (below 10^24); times (100 − discount) it would
+-- need 44 digits, so net_error (100 × (exact net − net_amount)) is formed from the whole and
+-- the fractional part of quantity × price, and only where the whole part is near enough to be
+-- added to the fraction exactly in DECIMAL(38, 18).
 with
 
 lines as (
 
     select
         *,
-        quantity::decimal(38, 6) * price as gross_exact,
-        quantity::decimal(38, 6) * price * (100 - discount_rate) * 0.01 as net_exact
+        quantity::decimal(38, 6) * price as gross_exact
 
     from marts.fct_sales_order_lines
+
+),
+
+split as (
+
+    select
+        *,
+        trunc(gross_exact)::decimal(38, 0) * (100 - discount_rate) - net_amount * 100
+            as net_error_whole,
+        (gross_exact - trunc(gross_exact)) * (100 - discount_rate) as net_error_fraction
+
+    from lines
+
+),
+
+net_errors as (
+
+    select
+        *,
+        case
+            when abs(net_error_whole) < 1000 then net_error_whole + net_error_fraction
+        end as net_error
+
+    from split
 
 )
 
@@ -29,13 +56,15 @@ select
     discount_amount_base,
     net_amount_base
 
-from lines
+from net_errors
 where gross_amount - discount_amount <> net_amount
     or gross_amount_base - discount_amount_base <> net_amount_base
     or abs(gross_exact - gross_amount) > 0.005
     or (abs(gross_exact - gross_amount) = 0.005 and abs(gross_amount) < abs(gross_exact))
-    or abs(net_exact - net_amount) > 0.005
-    or (abs(net_exact - net_amount) = 0.005 and abs(net_amount) < abs(net_exact))
+    or net_error is null
+    or abs(net_error) > 0.5
+    -- a tie rounded toward zero: the exact net lies beyond net_amount, away from zero
+    or (abs(net_error) = 0.5 and sign(net_error) * sign(net_amount) >= 0)
     or gross_amount is null
     or discount_amount is null
     or net_amount is null

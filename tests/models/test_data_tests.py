@@ -7,6 +7,8 @@ exactly the data test of that kind to fail.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from twentyfourseven.warehouse.models import (
@@ -55,10 +57,6 @@ CORRUPTIONS = {
         "create or replace view reports.rpt_bad as select 1.5::double as net_amount",
         False,
     ),
-    "order_amounts_reconcile": (
-        "update raw.sales_orders set net_amount = net_amount + 0.02 where order_id = 1001",
-        True,
-    ),
     "accepted_values": (
         "update raw.sales_orders set status = 'Archived' where order_id = 1002",
         True,
@@ -88,25 +86,38 @@ def test_a_corrupted_row_fails_its_data_test(fresh_golden, test_name):
 
 
 def test_run_models_raises_with_the_offending_rows(fresh_golden):
-    fresh_golden.execute("update raw.sales_orders set net_amount = 999.99 where order_id = 1001")
+    fresh_golden.execute(
+        "update raw.sales_order_lines set tax_rate = 150 where order_id = 1007 and line_id = 1"
+    )
     with pytest.raises(DataTestError) as raised:
         run_models(fresh_golden)
     message = str(raised.value)
-    assert "sql/tests/order_amounts_reconcile.sql" in message
-    assert "1001" in message
-    assert "845.070000" in message  # 999.99 - 154.92
-    assert [f.path.stem for f in raised.value.failures] == ["order_amounts_reconcile"]
+    assert "sql/tests/rates_within_0_and_100.sql" in message
+    assert "1007" in message
+    assert "150.000000" in message
+    assert [f.path.stem for f in raised.value.failures] == ["rates_within_0_and_100"]
 
 
-def test_a_difference_within_tolerance_is_listed_but_passes(fresh_golden):
-    # two lines: tolerance 0.01; 1007 already differs by 0.01 in tax
+def test_api_amounts_that_disagree_with_the_lines_are_reported_not_failed(fresh_golden):
+    # The API's order amounts are the vendor's data: however far off, the run publishes and
+    # rpt_order_reconciliation says by how much, and whether rounding could explain it.
     fresh_golden.execute("update raw.sales_orders set net_amount = 154.93 where order_id = 1001")
-    summary = run_models(fresh_golden)  # 0.01 on three lines (tolerance 0.015): passes
+    fresh_golden.execute("update raw.sales_orders set tax_amount = 1.98 where order_id = 1007")
+    fresh_golden.execute(
+        "update raw.sales_orders set net_amount = -999999999999.999999, "
+        "gross_amount = 999999999999.999999 where order_id = 1002"
+    )
+    summary = run_models(fresh_golden)
     assert summary.failed_tests == []
     listed = fresh_golden.execute(
-        "select order_id from reports.rpt_order_reconciliation order by order_id"
+        "select order_id, line_count, largest_difference, tolerance, is_beyond_tolerance "
+        "from reports.rpt_order_reconciliation order by order_id"
     ).fetchall()
-    assert listed == [(1001,), (1007,)]
-    fresh_golden.execute("update raw.sales_orders set tax_amount = 1.98 where order_id = 1007")
-    with pytest.raises(DataTestError, match="order_amounts_reconcile"):
-        run_models(fresh_golden)  # 0.02 on two lines (tolerance 0.01): fails
+    (net_1002,) = fresh_golden.execute(
+        "select net_amount from marts.fct_sales_orders where order_id = 1002"
+    ).fetchone()
+    assert listed == [
+        (1001, 3, Decimal("0.01"), Decimal("0.015"), False),  # 154.93 - 154.92 on three lines
+        (1002, 2, Decimal("999999999999.999999") + net_1002, Decimal("0.01"), True),
+        (1007, 2, Decimal("0.02"), Decimal("0.01"), True),  # 1.98 - 1.96 on two lines
+    ]

@@ -124,7 +124,7 @@ def test_the_data_dictionary_documents_every_model_and_column():
         for name, _ in doc.columns:
             assert f"| `{name}` |" in text
     assert "| `fct_sales_order_lines`" not in text  # sanity: columns, not models, in tables
-    assert "| `net_amount` | DECIMAL(18,2) |" in text
+    assert "| `net_amount` | DECIMAL(38,2) |" in text
 
 
 def _cli(*args: str) -> int:
@@ -141,9 +141,9 @@ def test_the_transform_command(tmp_path, capsys):
     assert _cli("--warehouse", str(warehouse)) == 0
     assert "Built 26 models" in capsys.readouterr().out
     with duckdb.connect(str(warehouse)) as con:
-        con.execute("update raw.sales_orders set net_amount = 1 where order_id = 1001")
+        con.execute("update raw.sales_order_lines set tax_rate = 150 where order_id = 1007")
     assert _cli("--warehouse", str(warehouse)) == 1
-    assert "order_amounts_reconcile.sql" in capsys.readouterr().err
+    assert "rates_within_0_and_100.sql" in capsys.readouterr().err
     assert _cli("--warehouse", str(tmp_path / "missing.duckdb")) == 1
     assert "no warehouse" in capsys.readouterr().err
     out = tmp_path / "dictionary.md"

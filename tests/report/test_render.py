@@ -48,6 +48,8 @@ def page_html(synthetic: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
         (Decimal("0.005"), "0.01"),  # half away from zero
         (Decimal("-0.005"), "\u22120.01"),
         (Decimal("9999999999999999.99"), "9,999,999,999,999,999.99"),
+        # the largest DECIMAL(38,2) the warehouse holds: beyond Decimal's default 28 digits
+        (Decimal("-" + "9" * 36 + ".99"), "\u2212" + format(10**36 - 1, ",") + ".99"),
         (Decimal("0"), "0.00"),
         (12, "12.00"),
         (None, "\u2013"),

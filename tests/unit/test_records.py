@@ -6,10 +6,10 @@ from decimal import Decimal
 
 import pytest
 
-from twentyfourseven.api.models import SalesOrderLine
-from twentyfourseven.warehouse.records import DoesNotFit, line_row
+from twentyfourseven.api.models import SalesOrder, SalesOrderLine
+from twentyfourseven.warehouse.records import DoesNotFit, currency_rate, line_row, order_row
 
-from ..builders import line_body
+from ..builders import line_body, order_body
 
 
 @pytest.mark.parametrize(
@@ -43,3 +43,35 @@ def test_nested_fields_become_columns():
     row = line_row(SalesOrderLine.model_validate(line_body(7)))
     assert row["tax_rate"] == "25"
     assert (row["account_number"], row["account_name"], row["product_id"]) == (3000, "Sales", 101)
+
+
+@pytest.mark.parametrize(
+    ("quantity", "price", "rate"),
+    [
+        (Decimal("999999999999.999999"), Decimal("999999999999.999999"), Decimal(1)),
+        (Decimal("-999999"), Decimal("999999999.999999"), Decimal(1_000_000_000)),
+        (Decimal("999999999999.999999"), Decimal("999999999999.999999"), Decimal("1E-10")),
+    ],
+)
+def test_line_amounts_below_the_limit_in_the_base_currency_are_written(quantity, price, rate):
+    line = SalesOrderLine.model_validate(line_body(1, quantity=quantity, price=price))
+    assert line_row(line, rate)["quantity"] == format(quantity, "f")
+
+
+@pytest.mark.parametrize(
+    ("quantity", "price", "rate"),
+    [
+        (Decimal("999999999999.999999"), Decimal("999999999999.999999"), Decimal(2)),
+        (Decimal(-1000000), Decimal(1000000000), Decimal(1_000_000_000)),  # exactly 10^24
+    ],
+)
+def test_line_amounts_at_the_limit_in_the_base_currency_are_refused(quantity, price, rate):
+    line = SalesOrderLine.model_validate(line_body(1, quantity=quantity, price=price))
+    with pytest.raises(DoesNotFit, match=r"quantity x price x currency rate = .* below 10\^24"):
+        line_row(line, rate)
+
+
+def test_an_order_without_a_currency_converts_at_1():
+    order = SalesOrder.model_validate(order_body(1))
+    assert currency_rate(order) == 1
+    assert order_row(order)["currency_rate"] is None

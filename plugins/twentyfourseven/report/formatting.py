@@ -9,7 +9,7 @@ exactly the warehouse's. Axis ticks are chart geometry and may be floats
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 CURRENCY = "NOK"
 _CENT = Decimal("0.01")
@@ -30,8 +30,10 @@ def format_amount(value: Decimal | int | None, places: int = 2) -> str:
     if value is None:
         return "\u2013"
     exponent = Decimal(1).scaleb(-places)
-    rounded = _decimal(value).quantize(exponent, rounding=ROUND_HALF_UP)
-    text = f"{abs(rounded):,.{places}f}"
+    with localcontext() as context:
+        context.prec = 80  # DECIMAL(38, x) has up to 38 digits; the default context holds 28
+        rounded = _decimal(value).quantize(exponent, rounding=ROUND_HALF_UP)
+        text = f"{abs(rounded):,.{places}f}"
     return f"{_MINUS}{text}" if rounded < 0 else text
 
 

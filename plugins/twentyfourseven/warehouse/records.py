@@ -9,7 +9,8 @@ Money and rates are written to staging files as decimal *strings* and cast to
 ``DECIMAL`` by DuckDB, which is exact; DuckDB's JSON reader would pass numbers
 through binary floating point. A value that does not fit its ``DECIMAL`` type
 (too many decimals, too many digits) is refused here, so it goes to quarantine
-with the reason instead of being rounded silently.
+with the reason instead of being rounded silently. So is a line whose amount in the
+base currency is beyond what the models' sums hold (:data:`AMOUNT_LIMIT`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import datetime as dt
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Any
 
 from twentyfourseven.api.models import SalesOrder, SalesOrderLine
@@ -40,8 +41,20 @@ class Column:
 
 
 AMOUNT = "DECIMAL(18,6)"
+# The API's order totals sum lines of up to 10^24 each (AMOUNT_LIMIT), so they need more
+# than AMOUNT's 12 integer digits: 30 hold the sum of a million such lines and leave the
+# models room to subtract the lines' sums (DECIMAL(38,6) differences).
+ORDER_AMOUNT = "DECIMAL(36,6)"
 RATE = "DECIMAL(9,6)"
 CURRENCY_RATE = "DECIMAL(22,10)"
+
+# The models hold amounts as DECIMAL(38,2), 36 integer digits. In the order's currency a
+# line's amount (quantity x price, before discount and tax) is below 10^24 by the column
+# types; the currency rate (up to 10^9) could take it to 10^33 in the base currency, which
+# one line holds but a sum of a few hundred does not. Below 10^24 in both currencies, with
+# tax (at most 100 %) below 2 x 10^24, any 5 x 10^11 lines sum within DECIMAL(38,2), and
+# the reports' percentages of sums up to 10^32 within DECIMAL(38,2) too.
+AMOUNT_LIMIT = Decimal(10) ** 24
 
 
 def _path(*names: str) -> Callable[[Any], Any]:
@@ -83,9 +96,9 @@ ORDER_COLUMNS: tuple[Column, ...] = (
     Column("delivery_country_code", "VARCHAR", _path("delivery_customer", "country_code")),
     Column("currency_code", "VARCHAR", _path("currency", "code")),
     Column("currency_rate", CURRENCY_RATE, _path("currency", "rate")),
-    Column("net_amount", AMOUNT, _path("net_amount")),
-    Column("gross_amount", AMOUNT, _path("gross_amount")),
-    Column("tax_amount", AMOUNT, _path("tax_amount")),
+    Column("net_amount", ORDER_AMOUNT, _path("net_amount")),
+    Column("gross_amount", ORDER_AMOUNT, _path("gross_amount")),
+    Column("tax_amount", ORDER_AMOUNT, _path("tax_amount")),
     Column("invoice_number", "BIGINT", _path("invoice", "number")),
     Column("invoice_date", "DATE", _path("invoice", "date")),
     Column("invoice_due_date", "DATE", _path("invoice", "due_date")),
@@ -116,7 +129,7 @@ LINE_COLUMNS: tuple[Column, ...] = (
 
 
 class DoesNotFit(ValueError):
-    """A value the warehouse column cannot hold exactly."""
+    """A value the warehouse cannot hold exactly."""
 
 
 def _cell(column: Column, value: Any) -> Any:
@@ -162,6 +175,27 @@ def order_row(order: SalesOrder) -> dict[str, Any]:
     return _row(ORDER_COLUMNS, order)
 
 
-def line_row(line: SalesOrderLine) -> dict[str, Any]:
-    """The typed columns of a line; raises :class:`DoesNotFit`."""
-    return _row(LINE_COLUMNS, line)
+def line_row(line: SalesOrderLine, currency_rate: Decimal = Decimal(1)) -> dict[str, Any]:
+    """The typed columns of a line of an order in a currency of ``currency_rate``.
+
+    Raises :class:`DoesNotFit` for a value beyond its column or an amount in the base
+    currency at or beyond :data:`AMOUNT_LIMIT`.
+    """
+    row = _row(LINE_COLUMNS, line)
+    quantity, price = line.quantity or 0, line.price or 0
+    with localcontext() as context:
+        context.prec = 80  # exact: 18 + 18 + 22 digits
+        amount = quantity * price * currency_rate
+    if abs(amount) >= AMOUNT_LIMIT:
+        raise DoesNotFit(
+            f"quantity x price x currency rate = {quantity} x {price} x {currency_rate} "
+            f"= {amount:.6E} in the base currency; the warehouse holds line amounts below 10^24"
+        )
+    return row
+
+
+def currency_rate(order: SalesOrder | None) -> Decimal:
+    """The rate that converts an order's amounts to the base currency (1 when absent)."""
+    if order is None or order.currency is None:
+        return Decimal(1)
+    return order.currency.rate

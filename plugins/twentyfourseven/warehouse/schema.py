@@ -114,8 +114,38 @@ ALTER TABLE ops.runs ADD COLUMN IF NOT EXISTS watermark_note VARCHAR;
 
 
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the ``raw`` and ``ops`` tables if they do not exist (idempotent)."""
+    """Create the ``raw`` and ``ops`` tables if they do not exist (idempotent).
+
+    A ``DECIMAL`` column of an existing ``raw`` table that ``records`` now declares wider
+    (the order amounts were ``DECIMAL(18,6)``) is widened, so an older warehouse takes
+    every value the load accepts. Widening is exact; a narrower declaration is left alone.
+    """
     con.execute(DDL)
+    existing = dict(
+        con.execute(
+            "SELECT table_name || '.' || column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = 'raw'"
+        ).fetchall()
+    )
+    for table, columns in (("sales_orders", ORDER_COLUMNS), ("sales_order_lines", LINE_COLUMNS)):
+        for column in columns:
+            if column.decimal and _narrower(existing.get(f"{table}.{column.name}"), column):
+                con.execute(
+                    f"ALTER TABLE raw.{table} ALTER COLUMN {column.name} "
+                    f"SET DATA TYPE {column.sql_type}"
+                )
+
+
+def _narrower(data_type: str | None, column: Column) -> bool:
+    """Whether ``data_type`` is a DECIMAL that ``column`` holds more integer and decimal
+    digits than (so the change is a widening, exact for every value)."""
+    if not data_type or not data_type.startswith("DECIMAL(") or column.decimal is None:
+        return False
+    width, scale = (int(n) for n in data_type[8:-1].split(","))
+    new_width, new_scale = column.decimal
+    return (width, scale) != column.decimal and (
+        new_scale >= scale and new_width - new_scale >= width - scale
+    )
 
 
 def read_json_columns(kind: str) -> dict[str, str]:

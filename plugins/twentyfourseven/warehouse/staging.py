@@ -47,7 +47,7 @@ from pydantic import ValidationError
 from twentyfourseven.api import OrderOutcome, OutcomeStatus
 from twentyfourseven.api.models import SalesOrder, describe_validation_error, dumps_json
 
-from .records import DoesNotFit, line_row, order_row
+from .records import DoesNotFit, currency_rate, line_row, order_row
 
 log = logging.getLogger(__name__)
 
@@ -147,10 +147,11 @@ class ChunkWriter:
                 except DoesNotFit as exc:
                     quarantined.append(_unfit("order", outcome.order_id, None, exc, raw_header))
             raw_by_id = {_record_id(r): r for r in outcome.raw_lines or []}
+            rate = currency_rate(header)
             for number, line in enumerate(outcome.lines or (), start=1):
                 raw = raw_by_id.get(line.id)
                 try:
-                    line_fields = line_row(line)
+                    line_fields = line_row(line, rate)
                 except DoesNotFit as exc:
                     quarantined.append(_unfit("line", outcome.order_id, line.id, exc, raw))
                     continue
