@@ -1,5 +1,5 @@
 -- grain: one row per line of a live (not deleted) sales order (order_id, line_id)
--- description: Sales order lines with the money rules of ARCHITECTURE.md, rounding half away
+-- description: Sales order lines with the project's money rules, rounding half away
 --   from zero to cents per line: gross = round(quantity × price, 2); net = round(quantity ×
 --   price × (1 − discount_rate / 100), 2); discount = gross − net; tax = round(net × tax_rate /
 --   100, 2); total = net + tax. Amounts are in the order's currency; *_base amounts are each

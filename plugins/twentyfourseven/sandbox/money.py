@@ -1,4 +1,4 @@
-"""The money rules of ARCHITECTURE.md, applied to lines as the API serves them.
+"""The warehouse's money rules (``marts.fct_sales_order_lines``), on lines as served.
 
 The sandbox computes order-level ``netAmount``, ``taxAmount`` and
 ``grossAmount`` with exactly the rules the warehouse reconciles with, so a

@@ -1,4 +1,4 @@
-"""The SQL model runner (ARCHITECTURE.md, step 4 "transform") and the data dictionary.
+"""The SQL model runner (the DAG's step 4, "transform") and the data dictionary.
 
 :func:`run_models` runs the ``.sql`` files of ``sql/staging``, ``sql/marts`` and
 ``sql/reports``, in that order and by file name within a folder, then every
