@@ -24,9 +24,13 @@ def _settings(settings: PipelineSettings | None) -> PipelineSettings:
 def plan_step(
     run_id: str, params: dict[str, Any], settings: PipelineSettings | None = None
 ) -> list[int]:
-    """Plan the run; the chunk numbers to extract."""
+    """Plan the run; the chunk numbers to extract.
+
+    Params no run can be made of raise :class:`InvalidRunRequestError` before any
+    request (the DAG fails the task without retries).
+    """
     settings = _settings(settings)
-    request = RunRequest.from_params(params)  # bad order IDs fail before any request
+    request = RunRequest.from_params(params, max_order_ids=settings.max_order_ids)
     hook = TwentyFourSevenOfficeHook(settings.conn_id)
     try:
         run_plan = plan_run(
