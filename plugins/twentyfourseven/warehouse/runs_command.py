@@ -8,13 +8,15 @@ from pathlib import Path
 import duckdb
 
 LAST_RUNS = """
-select run_id, mode, finished_at, orders_requested, orders_ok, orders_deleted, orders_failed,
-    orders_quarantined, lines_loaded, api_calls, duration_seconds
+select run_id, mode, finished_at, orders_requested, orders_ok, orders_deleted, orders_not_found,
+    orders_failed, orders_quarantined, lines_loaded, api_calls, duration_seconds
 from ops.runs
 order by started_at desc
 limit ?
 """
-HEADER = ("run", "mode", "finished (UTC)", "req", "ok", "del", "FAIL", "QUAR", "lines", "calls")
+HEADER = (
+    "run", "mode", "finished (UTC)", "req", "ok", "del", "n/f", "FAIL", "QUAR", "lines", "calls",
+)  # fmt: skip
 
 
 def last_runs(database: Path, limit: int = 10) -> list[dict]:
@@ -25,15 +27,19 @@ def last_runs(database: Path, limit: int = 10) -> list[dict]:
 
 
 def format_runs(runs: list[dict]) -> str:
-    """A fixed-width table; failed and quarantined counts are what to look at first."""
-    counts = ("orders_requested", "orders_ok", "orders_deleted", "orders_failed")
-    counts += ("orders_quarantined", "lines_loaded", "api_calls")
+    """A fixed-width table; failed and quarantined counts are what to look at first.
+
+    ``n/f``: order IDs the API answered 404 that the warehouse never held (a typo
+    in ``order_ids``, say); ``-`` for runs recorded before that was counted.
+    """
+    counts = ("orders_requested", "orders_ok", "orders_deleted", "orders_not_found")
+    counts += ("orders_failed", "orders_quarantined", "lines_loaded", "api_calls")
     rows = [
         (
             str(r["run_id"])[-32:],
             r["mode"],
             r["finished_at"].strftime("%Y-%m-%d %H:%M") if r["finished_at"] else "-",
-            *(str(r[k]) for k in counts),
+            *("-" if r[k] is None else str(r[k]) for k in counts),
             f"{r['duration_seconds']:.1f}" if r["duration_seconds"] is not None else "-",
         )
         for r in runs

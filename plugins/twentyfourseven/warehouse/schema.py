@@ -105,6 +105,9 @@ CREATE TABLE IF NOT EXISTS ops.runs (
     watermark_before TIMESTAMPTZ,
     watermark_after TIMESTAMPTZ
 );
+-- 404s for orders the warehouse never held (orders_deleted counts the known ones);
+-- added this way so warehouses created before it gain it (NULL for their old runs).
+ALTER TABLE ops.runs ADD COLUMN IF NOT EXISTS orders_not_found INTEGER;
 """
 
 
