@@ -21,6 +21,7 @@ from twentyfourseven.warehouse.load import (
     remove_staging,
 )
 from twentyfourseven.warehouse.records import LINE_COLUMNS, ORDER_COLUMNS
+from twentyfourseven.warehouse.runplan import chunk_ids_path
 from twentyfourseven.warehouse.staging import chunk_dir
 from twentyfourseven.warehouse.state import (
     current_watermark,
@@ -270,6 +271,16 @@ def test_a_404_for_an_order_never_loaded_is_not_found_and_not_read_again(
         assert order_ids_to_retry(con) == set()
     finally:
         con.close()
+
+
+def test_a_requested_order_without_an_outcome_is_reported(staging, warehouse):
+    run_dir = stage_run(staging, "r1", [[ok(1, [line_body(11)])], [ok(2, [line_body(21)])]])
+    (chunk_dir(run_dir, 1) / "manifest.json").unlink()
+    chunk_ids_path(run_dir, 1).unlink()  # and with it, which orders chunk 1 held
+    summary = load_run(warehouse, run_dir)
+    assert (summary.orders_requested, summary.orders_ok, summary.orders_unaccounted) == (2, 1, 1)
+    assert any(line.startswith("UNACCOUNTED 1 ") for line in summary.as_log_lines())
+    assert load_run(warehouse, first_run(staging)).orders_unaccounted == 0
 
 
 def test_watermark_advances_only_when_every_chunk_loads_and_never_backwards(staging, warehouse):

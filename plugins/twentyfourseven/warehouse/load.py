@@ -99,6 +99,19 @@ class LoadSummary:
         """Every chunk verified and loaded."""
         return not self.corrupt_chunks
 
+    @property
+    def orders_unaccounted(self) -> int:
+        """Requested orders that ended neither loaded, deleted, not found, failed nor
+        quarantined: always 0, unless an order went missing between plan and load."""
+        settled = (
+            self.orders_ok
+            + self.orders_deleted
+            + self.orders_not_found
+            + self.orders_failed
+            + self.orders_quarantined
+        )
+        return self.orders_requested - settled
+
     def as_log_lines(self) -> list[str]:
         """A short account for the Airflow task log."""
         if self.already_loaded:
@@ -127,13 +140,19 @@ class LoadSummary:
         return lines
 
     def _count_lines(self) -> list[str]:
-        return [
+        lines = [
             f"orders requested {self.orders_requested}: ok {self.orders_ok}, deleted "
             f"{self.orders_deleted}, not found {self.orders_not_found}, failed "
             f"{self.orders_failed}, quarantined {self.orders_quarantined}; "
             f"lines loaded {self.lines_loaded}",
             f"API calls {self.api_calls} (retries {self.api_retries})",
         ]
+        if self.orders_unaccounted:
+            lines.append(
+                f"UNACCOUNTED {self.orders_unaccounted} requested orders have no outcome "
+                "(a bug: every requested order must end in one)"
+            )
+        return lines
 
 
 # --- connections and state the plan task reads -----------------------------------------
