@@ -81,6 +81,7 @@ def load_step(run_id: str, settings: PipelineSettings | None = None) -> dict[str
         "already_loaded": summary.already_loaded,
         "orders_ok": summary.orders_ok,
         "orders_deleted": summary.orders_deleted,
+        "orders_not_found": summary.orders_not_found,
         "orders_failed": summary.orders_failed,
         "orders_quarantined": summary.orders_quarantined,
         "lines_loaded": summary.lines_loaded,
