@@ -29,8 +29,9 @@ without retries, with an error naming every bad value.
 **Settings**: Airflow Variables `twentyfourseven_<name>` or environment variables
 `TWENTYFOURSEVEN_<NAME>`: `warehouse`, `staging`, `conn_id`, `max_chunks`,
 `min_chunk_size`, `overlap_minutes`, `reconcile_every_hours`,
-`staging_retention_days`, `load_memory_limit`, `max_order_ids`; `TWENTYFOURSEVEN_SCHEDULE` and
-`TWENTYFOURSEVEN_PARALLEL_EXTRACTS` (read when the DAG is parsed).
+`staging_retention_days`, `load_memory_limit`, `max_order_ids`;
+`TWENTYFOURSEVEN_SCHEDULE` and `TWENTYFOURSEVEN_PARALLEL_EXTRACTS` (read when the
+DAG is parsed).
 Connection: `twentyfourseven_default` (type `twentyfourseven`).
 """
 

@@ -15,6 +15,7 @@ TASKS = {"plan", "extract", "load", "transform", "publish"}
 
 
 def _two_deletable_orders(sandbox) -> tuple[int, int]:
+    """Two orders that are not invoiced (the API refuses to delete an invoiced one)."""
     with TwentyFourSevenOfficeClient(**sandbox.client_kwargs(), rate_limit=None) as client:
         ids = [o.id for o in client.list_sales_orders() if str(o.status) != "Invoice"]
     return ids[0], ids[1]
