@@ -23,14 +23,17 @@ into the DuckDB warehouse.
 Assets (for downstream DAGs): `twentyfourseven_raw` (load), `twentyfourseven_models`
 (transform), `twentyfourseven_snapshot` (publish).
 
-**Params**: `order_ids` (list, or comma-separated), `reconcile` (re-read every
-known order), `full_refresh` (list everything and re-read every known order).
+**Params**: `order_ids` (list, or comma-separated; at most `max_order_ids`, each
+in ASCII digits), `reconcile` (re-read every known order), `full_refresh` (list
+everything and re-read every known order). Bad params fail the plan task at once,
+without retries, with an error naming every bad value.
 
 **Settings**: Airflow Variables `twentyfourseven_<name>` or environment variables
 `TWENTYFOURSEVEN_<NAME>`: `warehouse`, `staging`, `conn_id`, `max_chunks`,
 `min_chunk_size`, `overlap_minutes`, `clock_tolerance_minutes`, `reconcile_every_hours`,
-`staging_retention_days`; `TWENTYFOURSEVEN_SCHEDULE` and
-`TWENTYFOURSEVEN_PARALLEL_EXTRACTS` (read when the DAG is parsed).
+`staging_retention_days`, `load_memory_limit`, `max_order_ids`, `file_mode`;
+`TWENTYFOURSEVEN_SCHEDULE` and `TWENTYFOURSEVEN_PARALLEL_EXTRACTS` (read when the
+DAG is parsed).
 Connection: `twentyfourseven_default` (type `twentyfourseven`).
 """
 
@@ -73,10 +76,18 @@ def twentyfourseven_sales_orders():
     @task(pool=WAREHOUSE_POOL)
     def plan() -> list[int]:
         """Decide the run's orders; return the chunk numbers to extract."""
+        from airflow.sdk.exceptions import AirflowFailException
+
+        from twentyfourseven.pipeline.plan import InvalidRunRequestError
         from twentyfourseven.pipeline.steps import plan_step
 
         context = get_current_context()
-        return plan_step(context["run_id"], dict(context["params"]))
+        try:
+            return plan_step(context["run_id"], dict(context["params"]))
+        except InvalidRunRequestError as exc:
+            # The same params fail the same way on every try: retries would only hold
+            # the warehouse pool's one slot for minutes.
+            raise AirflowFailException(str(exc)) from exc
 
     @task(max_active_tis_per_dagrun=PARALLEL_EXTRACTS)
     def extract(chunk: int) -> dict:

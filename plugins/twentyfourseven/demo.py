@@ -162,8 +162,9 @@ def run_demo(orders: int, seed: int, rate: float) -> int:
     run = last_run(settings.warehouse)
     print("\nSummary (ops.runs):")
     for key in (
-        "run_id", "mode", "orders_requested", "orders_ok", "orders_deleted", "orders_failed",
-        "orders_quarantined", "lines_loaded", "api_calls", "duration_seconds", "watermark_after",
+        "run_id", "mode", "orders_requested", "orders_ok", "orders_deleted", "orders_not_found",
+        "orders_failed", "orders_quarantined", "lines_loaded", "api_calls", "duration_seconds",
+        "watermark_after",
     ):  # fmt: skip
         print(f"  {key:<20} {run.get(key)}")
     print(f"  {'sandbox requests':<20} {requests}")

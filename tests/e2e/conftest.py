@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -85,6 +86,18 @@ class Pipeline:
     def query(self, sql: str, params: list[Any] | None = None) -> list[tuple]:
         with duckdb.connect(str(self.settings.warehouse), read_only=True) as con:
             return con.execute(sql, params or []).fetchall()
+
+    def task_instances(self) -> dict[tuple[str, int], tuple[int, str]]:
+        """``(task, map index) -> (try number, state)`` of the latest DAG run, from
+        Airflow's own metadata database: how often Airflow tried each task."""
+        with sqlite3.connect(self.airflow_home / "airflow.db") as con:
+            rows = con.execute(
+                "select task_id, map_index, try_number, state from task_instance"
+                " where run_id = (select run_id from dag_run where dag_id = ?"
+                " order by id desc limit 1)",
+                [DAG_ID],
+            ).fetchall()
+        return {(task, index): (tries, state) for task, index, tries, state in rows}
 
     def last_run(self) -> dict[str, Any]:
         with duckdb.connect(str(self.settings.warehouse), read_only=True) as con:

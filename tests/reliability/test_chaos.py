@@ -43,7 +43,7 @@ def test_chaos_then_recovery_loses_nothing(pipeline):
     assert chaos["orders_requested"] == ORDERS
     assert (
         chaos["orders_ok"] + chaos["orders_failed"] + chaos["orders_quarantined"]
-        + chaos["orders_deleted"] == ORDERS
+        + chaos["orders_deleted"] + chaos["orders_not_found"] == ORDERS
     )  # fmt: skip
     assert faulted[429] > 0
     assert faulted[500] + faulted[502] + faulted[503] > 0

@@ -133,9 +133,9 @@ def _ops(con: duckdb.DuckDBPyConnection) -> None:
     con.executemany(
         """
         insert into ops.runs (run_id, mode, started_at, finished_at, duration_seconds,
-            orders_requested, orders_ok, orders_deleted, orders_failed, orders_quarantined,
-            lines_loaded)
-        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            orders_requested, orders_ok, orders_deleted, orders_not_found, orders_failed,
+            orders_quarantined, lines_loaded)
+        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
         [
             [
@@ -147,6 +147,7 @@ def _ops(con: duckdb.DuckDBPyConnection) -> None:
                 10,
                 10,
                 0,
+                None,  # recorded before not-found orders were counted apart
                 0,
                 0,
                 30,
@@ -158,8 +159,9 @@ def _ops(con: duckdb.DuckDBPyConnection) -> None:
                 FINISHED,
                 4.25,
                 5,
-                2,
+                1,
                 0,
+                1,
                 2,
                 1,
                 7,

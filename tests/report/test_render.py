@@ -151,7 +151,17 @@ def test_operations_show_freshness_runs_and_open_problems(page_html):
     runs = re.search(r'<table id="runs">(.*?)</table>', page_html, re.S)
     assert runs
     assert runs.group(1).index("incremental") < runs.group(1).index("full_refresh")  # newest first
-    assert '<td class="num bad">2</td><td class="num bad">1</td>' in runs.group(1)
+    cells = [
+        re.findall(r"<td[^>]*>(.*?)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", runs[1])
+    ]
+    heads = re.findall(r"<th[^>]*>(.*?)</th>", runs[1])
+    shown = [dict(zip(heads, row, strict=True)) for row in cells if row]
+    counts = ("Requested", "OK", "Deleted", "Not found", "Failed", "Quarantined")
+    assert [[run[k] for k in counts] for run in shown] == [
+        ["5", "1", "0", "1", "2", "1"],
+        ["10", "10", "0", "\u2013", "0", "0"],  # a run from before the not-found count
+    ]
+    assert '<td class="num">1</td><td class="num bad">2</td><td class="num bad">1</td>' in runs[1]
 
 
 def test_a_warehouse_without_models_renders_with_a_note(tmp_path):

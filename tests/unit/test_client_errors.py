@@ -25,6 +25,7 @@ from .conftest import json_response, line_body, order_body
 
 CREATE = "/v1/salesorders"
 NEW_ORDER = {"customer": {"id": 1, "name": "ABC Corporation"}}
+FULLWIDTH_123 = "\uff11\uff12\uff13"
 
 
 def test_validation_error_body_maps_to_typed_error_with_paths(api, client):
@@ -196,6 +197,11 @@ def test_valid_order_ids(value):
         ("9" * 80, "…"),
         ("9" * 100_000, "…"),
         (10**50, "…"),
+        # str.isdigit() and int() take these, and the API would be sent another number.
+        ("²", "ASCII digits 0-9, got '²'"),
+        (FULLWIDTH_123, f"ASCII digits 0-9, got '{FULLWIDTH_123}'"),
+        ("٣", "ASCII digits 0-9, got '٣'"),
+        ("12³", "ASCII digits 0-9"),
     ],
 )
 def test_invalid_order_ids_are_refused_with_a_clear_message(value, fragment):

@@ -21,6 +21,7 @@ from twentyfourseven.warehouse.load import (
     remove_staging,
 )
 from twentyfourseven.warehouse.records import LINE_COLUMNS, ORDER_COLUMNS
+from twentyfourseven.warehouse.runplan import chunk_ids_path
 from twentyfourseven.warehouse.staging import chunk_dir
 from twentyfourseven.warehouse.state import (
     current_watermark,
@@ -134,14 +135,14 @@ def test_ledger_row(staging, warehouse):
     summary = load_run(warehouse, second_run(staging))
     row = query(
         warehouse,
-        "SELECT mode, orders_requested, orders_ok, orders_deleted, orders_failed, "
-        "orders_quarantined, lines_loaded, api_calls, api_retries, chunks, corrupt_chunks, "
-        "watermark_before, watermark_after, started_at <= finished_at, duration_seconds >= 0 "
-        "FROM ops.runs WHERE run_id = ?",
+        "SELECT mode, orders_requested, orders_ok, orders_deleted, orders_not_found, "
+        "orders_failed, orders_quarantined, lines_loaded, api_calls, api_retries, chunks, "
+        "corrupt_chunks, watermark_before, watermark_after, started_at <= finished_at, "
+        "duration_seconds >= 0 FROM ops.runs WHERE run_id = ?",
         [summary.run_id],
     )
     assert row == [
-        ("incremental", 5 + 0 + 0, 1, 2, 1, 1, 1, 2 + 2 * 5, 2, 2, 0, utc(T1), utc(T2), True, True)
+        ("incremental", 5, 1, 1, 1, 1, 1, 1, 2 + 2 * 5, 2, 2, 0, utc(T1), utc(T2), True, True)
     ]
     assert query(warehouse, "SELECT count(*) FROM ops.runs") == [(2,)]
 
@@ -172,13 +173,10 @@ def test_second_run_edits_tombstones_quarantines_and_fails(staging, warehouse):
         warehouse, "SELECT deleted_at, deleted_run_id FROM raw.sales_orders WHERE order_id = 2"
     ) == [(outcome_time, run_id)]
     assert lines_of(warehouse, 2) == []
-    # 99 was never seen: no header, but known as deleted.
-    assert query(warehouse, "SELECT count(*) FROM raw.sales_orders WHERE order_id = 99") == [(0,)]
-    assert query(
-        warehouse,
-        "SELECT first_seen_run_id, last_loaded_run_id, deleted_at IS NOT NULL "
-        "FROM ops.known_orders WHERE order_id = 99",
-    ) == [(run_id, None, True)]
+    # 99 was never seen: not found, not deleted; nothing to tombstone or to re-read.
+    assert (summary.orders_deleted, summary.orders_not_found) == (1, 1)
+    for table in ("raw.sales_orders", "ops.known_orders", "ops.failed_orders"):
+        assert query(warehouse, f"SELECT count(*) FROM {table} WHERE order_id = 99") == [(0,)]
     # Orders 3 (quarantined) and 4 (failed) keep their previous version untouched.
     assert query(warehouse, "SELECT * FROM raw.sales_orders WHERE order_id IN (3, 4)") == before_3
     assert (
@@ -254,6 +252,35 @@ def test_a_failure_in_two_runs_counts_two_attempts(staging, warehouse):
     assert query(warehouse, "SELECT run_id, tracking_id, attempts FROM ops.failed_orders") == [
         ("r2", "trk-b", 2)
     ]
+
+
+def test_a_404_for_an_order_never_loaded_is_not_found_and_not_read_again(
+    staging, warehouse, caplog
+):
+    load_run(warehouse, stage_run(staging, "r1", [[failed(7), invalid_line(8, 81)]]))
+    with caplog.at_level(logging.INFO, logger="twentyfourseven.warehouse.load"):
+        summary = load_run(warehouse, stage_run(staging, "r2", [[gone(7), gone(8), gone(9)]]))
+    assert (summary.orders_not_found, summary.orders_deleted) == (3, 0)
+    assert any("deleted 0, not found 3, failed 0" in message for message in caplog.messages)
+    assert query(warehouse, "SELECT orders_not_found FROM ops.runs WHERE run_id = 'r2'") == [(3,)]
+    for table in ("raw.sales_orders", "ops.known_orders", "ops.failed_orders"):
+        assert query(warehouse, f"SELECT count(*) FROM {table}") == [(0,)], table
+    assert query(warehouse, "SELECT resolved_run_id FROM ops.quarantine") == [("r2",)]
+    con = open_warehouse(warehouse)
+    try:
+        assert order_ids_to_retry(con) == set()
+    finally:
+        con.close()
+
+
+def test_a_requested_order_without_an_outcome_is_reported(staging, warehouse):
+    run_dir = stage_run(staging, "r1", [[ok(1, [line_body(11)])], [ok(2, [line_body(21)])]])
+    (chunk_dir(run_dir, 1) / "manifest.json").unlink()
+    chunk_ids_path(run_dir, 1).unlink()  # and with it, which orders chunk 1 held
+    summary = load_run(warehouse, run_dir)
+    assert (summary.orders_requested, summary.orders_ok, summary.orders_unaccounted) == (2, 1, 1)
+    assert any(line.startswith("UNACCOUNTED 1 ") for line in summary.as_log_lines())
+    assert load_run(warehouse, first_run(staging)).orders_unaccounted == 0
 
 
 def test_watermark_advances_only_when_every_chunk_loads_and_never_backwards(staging, warehouse):
@@ -445,6 +472,17 @@ def test_open_warehouse_creates_folders_and_schema(tmp_path):
     finally:
         con.close()
     assert path.is_file()
+
+
+def test_a_warehouse_from_before_the_not_found_count_gains_it(staging, warehouse):
+    con = open_warehouse(warehouse)
+    con.execute("ALTER TABLE ops.runs DROP COLUMN orders_not_found")
+    con.execute("INSERT INTO ops.runs (run_id, mode, orders_deleted) VALUES ('old', 'manual', 2)")
+    con.close()
+    load_run(warehouse, stage_run(staging, "new", [[gone(9)]]))
+    assert query(
+        warehouse, "SELECT run_id, orders_deleted, orders_not_found FROM ops.runs ORDER BY run_id"
+    ) == [("new", 0, 1), ("old", 2, None)]  # an old run's split is unknown, not zero
 
 
 def test_a_memory_limited_load_gives_the_same_tables(staging, tmp_path):

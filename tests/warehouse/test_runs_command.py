@@ -15,21 +15,23 @@ def test_runs_lists_the_newest_runs_first(tmp_path, capsys):
     database = tmp_path / "wh.duckdb"
     with duckdb.connect(str(database)) as con:
         create_schema(con)
-        for day, failed in ((1, 0), (2, 3)):
+        # The first run predates the not-found count (NULL); the second had one.
+        for day, not_found, failed in ((1, None, 0), (2, 1, 3)):
             at = dt.datetime(2026, 11, day, 6, tzinfo=dt.UTC)
             con.execute(
                 "insert into ops.runs (run_id, mode, started_at, finished_at, duration_seconds,"
-                " orders_requested, orders_ok, orders_deleted, orders_failed, orders_quarantined,"
-                " lines_loaded, api_calls)"
-                " values (?, 'incremental', ?, ?, 2.5, 10, ?, 0, ?, 0, 30, 12)",
-                [f"scheduled__2026-11-0{day}", at, at, 10 - failed, failed],
+                " orders_requested, orders_ok, orders_deleted, orders_not_found, orders_failed,"
+                " orders_quarantined, lines_loaded, api_calls)"
+                " values (?, 'incremental', ?, ?, 2.5, 10, ?, 0, ?, ?, 0, 30, 12)",
+                [f"scheduled__2026-11-0{day}", at, at, 10 - failed, not_found, failed],
             )
     assert main(["runs", "--database", str(database), "--limit", "5"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert "FAIL" in lines[1]
+    assert lines[1].split()[7:9] == ["n/f", "FAIL"]
     assert lines[2].startswith("scheduled__2026-11-02")
-    assert lines[2].split()[7] == "3"  # the failed count, in its column
+    assert lines[2].split()[7:9] == ["1", "3"]  # not found and failed, in their columns
     assert lines[3].startswith("scheduled__2026-11-01")
+    assert lines[3].split()[7:9] == ["-", "0"]
 
 
 def test_runs_shows_what_was_wrong_with_the_watermark_under_the_table(tmp_path, capsys):

@@ -51,7 +51,8 @@ class OrderOutcome:
 
     ``ok``: ``header`` and/or ``lines`` as requested (records that failed validation
     are in ``invalid`` instead, with the raw JSON of every record in ``raw_*``);
-    ``not_found``: the order is gone (deleted upstream); ``failed``: ``error``
+    ``not_found``: the API answered 404, it has no such order (deleted upstream, or
+    never there: the caller knows which, the API does not); ``failed``: ``error``
     says why, with the API's trackingId when it gave one.
     """
 

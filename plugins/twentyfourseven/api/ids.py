@@ -11,13 +11,19 @@ _MAX_DIGITS = len(str(settings.INT32_MAX))
 def check_order_id(value: object) -> int:
     """``value`` as an order ID, or :class:`InvalidOrderIdError` naming what was wrong.
 
-    The API's IDs are int32 and positive; digits in a string (from a DAG param or
-    a file) are accepted, anything else (bools, floats, signs, blanks) is not.
+    The API's IDs are int32 and positive; ASCII digits in a string (from a DAG param
+    or a file) are accepted, anything else (bools, floats, signs, blanks) is not.
+    Other Unicode digits (superscripts, fullwidth, Arabic-Indic) are refused by name:
+    ``str.isdigit`` takes them, and ``int`` reads fullwidth "123" as 123, an order
+    nobody typed.
     """
     if isinstance(value, bool):
         raise InvalidOrderIdError(f"order ID must be an integer, got {value!r}")
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str):
         digits = value.strip()
+        if not (digits.isascii() and digits.isdigit()):
+            rule = "written in ASCII digits 0-9" if digits.isdigit() else "a positive integer"
+            raise InvalidOrderIdError(f"order ID must be {rule}, got {_shown(value)}")
         # Longer than int32 allows: out of range, and never parsed (huge strings are slow).
         number = int(digits) if len(digits) <= _MAX_DIGITS else settings.INT32_MAX + 1
     elif isinstance(value, int):

@@ -31,7 +31,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from twentyfourseven.api import SalesOrderQuery, TwentyFourSevenOfficeClient
+from twentyfourseven.api import (
+    InvalidOrderIdError,
+    SalesOrderQuery,
+    TwentyFourSevenOfficeClient,
+    TwentyFourSevenOfficeError,
+    check_order_id,
+)
 from twentyfourseven.api.bulk import validate_order_ids
 from twentyfourseven.api.models import SalesOrder, dumps_json
 from twentyfourseven.warehouse.runplan import RunPlan, chunk_ids_entry, chunk_ids_path, utc_now
@@ -48,6 +54,12 @@ from .settings import PipelineSettings
 log = logging.getLogger(__name__)
 
 DISCOVERED_SPOOL = "discovered.ndjson"
+_NAMED_INVALID_IDS = 10  # a message that lists a thousand bad values helps nobody
+
+
+class InvalidRunRequestError(TwentyFourSevenOfficeError, ValueError):
+    """Params no run can be made of: the same params fail the same way every time, so
+    the DAG fails its task at once rather than retrying it."""
 
 
 @dataclass(frozen=True)
@@ -59,21 +71,55 @@ class RunRequest:
     full_refresh: bool = False
 
     @classmethod
-    def from_params(cls, params: dict[str, Any]) -> RunRequest:
+    def from_params(
+        cls, params: dict[str, Any], *, max_order_ids: int = PipelineSettings.max_order_ids
+    ) -> RunRequest:
         """Params as given in the trigger form or ``--conf``; IDs checked before any request.
 
-        ``order_ids`` may be a list or a comma/space separated string.
+        ``order_ids`` may be a list or a comma/space separated string of at most
+        ``max_order_ids`` entries, each an order ID. Anything else raises
+        :class:`InvalidRunRequestError` naming every bad value and why.
         """
         raw = params.get("order_ids") or []
         if isinstance(raw, str):
-            raw = [part for part in raw.replace(",", " ").split() if part]
+            raw = raw.replace(",", " ").split()
         if not isinstance(raw, list | tuple):
-            raise ValueError(f"order_ids must be a list of order IDs, got {type(raw).__name__}")
+            raise InvalidRunRequestError(
+                f"order_ids must be a list of order IDs (or a comma-separated string), "
+                f"got {type(raw).__name__}"
+            )
+        if len(raw) > max_order_ids:
+            raise InvalidRunRequestError(
+                f"order_ids lists {len(raw):,} order IDs; a run accepts at most "
+                f"{max_order_ids:,} (setting max_order_ids: Airflow Variable "
+                "twentyfourseven_max_order_ids or TWENTYFOURSEVEN_MAX_ORDER_IDS). Split them "
+                "over several runs, or raise the setting."
+            )
         return cls(
-            order_ids=tuple(validate_order_ids(raw)),
+            order_ids=_checked_order_ids(raw),
             reconcile=bool(params.get("reconcile")),
             full_refresh=bool(params.get("full_refresh")),
         )
+
+
+def _checked_order_ids(values: list[Any] | tuple[Any, ...]) -> tuple[int, ...]:
+    """Every value as an order ID, deduplicated in order; else one error naming the bad ones
+    (all of them at once, so a fix is not found one failed run at a time)."""
+    order_ids: dict[int, None] = {}
+    problems: list[str] = []
+    for value in values:
+        try:
+            order_ids[check_order_id(value)] = None
+        except InvalidOrderIdError as exc:
+            problems.append(str(exc))
+    if problems:
+        shown = "; ".join(problems[:_NAMED_INVALID_IDS])
+        more = len(problems) - _NAMED_INVALID_IDS
+        raise InvalidRunRequestError(
+            f"order_ids: {len(problems)} of {len(values)} values are not order IDs: {shown}"
+            + (f"; and {more} more" if more > 0 else "")
+        )
+    return tuple(order_ids)
 
 
 def choose_mode(

@@ -43,7 +43,9 @@ class PipelineSettings:
     ``staging_retention_days`` keeps staging files that long after a load;
     ``load_memory_limit`` caps DuckDB's memory in the load (it spills to disk
     beyond it), so a run of a million orders loads in the same memory as one of
-    a hundred thousand (a DuckDB size: ``512MB``, ``4GB``).
+    a hundred thousand (a DuckDB size: ``512MB``, ``4GB``); ``max_order_ids``
+    caps the ``order_ids`` one run accepts (a bigger list is refused before any
+    request, not left to hold the warehouse pool).
 
     ``file_mode`` is the permissions of the files the pipeline creates (warehouse,
     staging files, snapshot, dashboard; octal, ``0640`` by default: owner and group
@@ -64,6 +66,7 @@ class PipelineSettings:
     staging_retention_days: float = 0.0
     load_memory_limit: str = "512MB"
     file_mode: int = 0o640
+    max_order_ids: int = 10_000
 
     @property
     def database_for_readers(self) -> Path:
@@ -119,8 +122,12 @@ class PipelineSettings:
                     f"must be a number, got {raw!r}"
                 ) from None
         settings = cls(**values)  # type: ignore[arg-type]
-        if settings.max_chunks < 1 or settings.min_chunk_size < 1:
-            raise ValueError("max_chunks and min_chunk_size must be at least 1")
+        for name in ("max_chunks", "min_chunk_size", "max_order_ids"):
+            if getattr(settings, name) < 1:
+                raise ValueError(
+                    f"setting {name} (TWENTYFOURSEVEN_{name.upper()}) must be at least 1, "
+                    f"got {getattr(settings, name)}"
+                )
         return settings
 
 

@@ -38,9 +38,13 @@ def _creating_files(settings: PipelineSettings) -> Iterator[None]:
 def plan_step(
     run_id: str, params: dict[str, Any], settings: PipelineSettings | None = None
 ) -> list[int]:
-    """Plan the run; the chunk numbers to extract."""
+    """Plan the run; the chunk numbers to extract.
+
+    Params no run can be made of raise :class:`InvalidRunRequestError` before any
+    request (the DAG fails the task without retries).
+    """
     settings = _settings(settings)
-    request = RunRequest.from_params(params)  # bad order IDs fail before any request
+    request = RunRequest.from_params(params, max_order_ids=settings.max_order_ids)
     hook = TwentyFourSevenOfficeHook(settings.conn_id)
     try:
         with _creating_files(settings):
@@ -94,6 +98,7 @@ def load_step(run_id: str, settings: PipelineSettings | None = None) -> dict[str
         "already_loaded": summary.already_loaded,
         "orders_ok": summary.orders_ok,
         "orders_deleted": summary.orders_deleted,
+        "orders_not_found": summary.orders_not_found,
         "orders_failed": summary.orders_failed,
         "orders_quarantined": summary.orders_quarantined,
         "lines_loaded": summary.lines_loaded,

@@ -237,7 +237,8 @@ def _read_ops(read: _Reader, data: DashboardData) -> None:
         "ops.runs",
         """
         select run_id, mode, started_at, finished_at, duration_seconds, orders_requested,
-            orders_ok, orders_deleted, orders_failed, orders_quarantined, lines_loaded
+            orders_ok, orders_deleted, orders_not_found, orders_failed, orders_quarantined,
+            lines_loaded
         from ops.runs
         order by coalesce(finished_at, started_at) desc nulls last, run_id desc
         limit ?

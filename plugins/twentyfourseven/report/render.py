@@ -530,11 +530,12 @@ def _operations(data: DashboardData) -> str:
             "Requested",
             "OK",
             "Deleted",
+            "Not found",
             "Failed",
             "Quarantined",
             "Lines",
         ]
-        numeric = [False, False, False, True, True, True, True, True, True, True]
+        numeric = [False, False, False, True, True, True, True, True, True, True, True]
         body = []
         for r in data.runs:
             cells = [
@@ -545,13 +546,14 @@ def _operations(data: DashboardData) -> str:
                 format_count(r["orders_requested"]),
                 format_count(r["orders_ok"]),
                 format_count(r["orders_deleted"]),
+                format_count(r["orders_not_found"]),
                 format_count(r["orders_failed"]),
                 format_count(r["orders_quarantined"]),
                 format_count(r["lines_loaded"]),
             ]
             tds = []
             for i, (value, num) in enumerate(zip(cells, numeric, strict=True)):
-                bad = i in (7, 8) and value not in ("0", "\u2013")
+                bad = head[i] in ("Failed", "Quarantined") and value not in ("0", "\u2013")
                 cls = " ".join(c for c in ("num" if num else "", "bad" if bad else "") if c)
                 attr = f' class="{cls}"' if cls else ""
                 tds.append(f"<td{attr}>{esc(value)}</td>")
@@ -565,7 +567,8 @@ def _operations(data: DashboardData) -> str:
         runs = _empty("No runs recorded yet.")
     note = (
         f"Data freshness and the last {len(data.runs)} runs (ops.runs); failed and quarantined "
-        "orders are read again by the next run. Times in UTC."
+        "orders are read again by the next run. Not found: order IDs the API answered 404 "
+        "that the warehouse never held (deleted: ones it held, now tombstoned). Times in UTC."
     )
     if data.watermark_warning:
         watermarks += _watermark_warning(data.watermark_warning)

@@ -6,8 +6,10 @@ verifies every chunk against its manifest, and then, in one DuckDB transaction
 and with DuckDB's bulk JSON reader (no row-by-row inserts):
 
 - upserts the headers of orders read ``ok`` into ``raw.sales_orders`` (an order
-  that comes back is live again) and tombstones orders the API answered 404;
-- replaces the lines of every ``ok`` or ``not_found`` order wholesale, so a line
+  that comes back is live again) and tombstones the known orders the API answered
+  404 (``deleted``); a 404 for an order the warehouse never held is ``not_found``:
+  counted, with nothing to tombstone and nothing to read again;
+- replaces the lines of every ``ok`` or deleted order wholesale, so a line
   removed upstream disappears; ``quarantined`` and ``failed`` orders keep their
   previous version untouched;
 - records invalid records in ``ops.quarantine`` and failed reads in
@@ -81,7 +83,7 @@ class LoadSummary:
     mode: str
     orders_requested: int
     orders_ok: int
-    orders_deleted: int
+    orders_deleted: int  # 404 for an order the warehouse held: tombstoned
     orders_failed: int
     orders_quarantined: int
     lines_loaded: int
@@ -89,6 +91,7 @@ class LoadSummary:
     api_retries: int
     chunks: int
     corrupt_chunks: tuple[tuple[str, str], ...] = ()  # (chunk folder, reason)
+    orders_not_found: int = 0  # 404 for an order the warehouse never held
     orders_stale: int = 0  # skipped: the warehouse holds a later read of them
     watermark_before: dt.datetime | None = None  # as the plan saw it
     watermark_after: dt.datetime | None = None
@@ -106,6 +109,19 @@ class LoadSummary:
     def complete(self) -> bool:
         """Every chunk verified and loaded."""
         return not self.corrupt_chunks
+
+    @property
+    def orders_unaccounted(self) -> int:
+        """Requested orders that ended neither loaded, deleted, not found, failed nor
+        quarantined: always 0, unless an order went missing between plan and load."""
+        settled = (
+            self.orders_ok
+            + self.orders_deleted
+            + self.orders_not_found
+            + self.orders_failed
+            + self.orders_quarantined
+        )
+        return self.orders_requested - settled
 
     def as_log_lines(self) -> list[str]:
         """A short account for the Airflow task log."""
@@ -137,12 +153,19 @@ class LoadSummary:
         return lines
 
     def _count_lines(self) -> list[str]:
-        return [
+        lines = [
             f"orders requested {self.orders_requested}: ok {self.orders_ok}, deleted "
-            f"{self.orders_deleted}, failed {self.orders_failed}, quarantined "
-            f"{self.orders_quarantined}; lines loaded {self.lines_loaded}",
+            f"{self.orders_deleted}, not found {self.orders_not_found}, failed "
+            f"{self.orders_failed}, quarantined {self.orders_quarantined}; "
+            f"lines loaded {self.lines_loaded}",
             f"API calls {self.api_calls} (retries {self.api_retries})",
         ]
+        if self.orders_unaccounted:
+            lines.append(
+                f"UNACCOUNTED {self.orders_unaccounted} requested orders have no outcome "
+                "(a bug: every requested order must end in one)"
+            )
+        return lines
 
 
 # --- connections and state the plan task reads -----------------------------------------
@@ -458,6 +481,19 @@ def _stage_corrupt(
     return reported
 
 
+def _split_not_found(con: duckdb.DuckDBPyConnection) -> None:
+    """A 404 is a deletion (``deleted``) only for an order the warehouse knows; for any
+    other (an ID nobody ever had, a typo in ``order_ids``) it stays ``not_found``.
+
+    Decided against ``ops.known_orders`` before this load changes it, so loading the
+    same run again decides the same way.
+    """
+    con.execute(
+        "UPDATE _stage_outcomes SET status = 'deleted' WHERE status = 'not_found' "
+        "AND order_id IN (SELECT order_id FROM ops.known_orders)"
+    )
+
+
 _ORDER_FIELDS = ", ".join(c.name for c in ORDER_COLUMNS)
 _LINE_FIELDS = ", ".join(c.name for c in LINE_COLUMNS)
 
@@ -476,19 +512,19 @@ def _apply(con: duckdb.DuckDBPyConnection, run_id: str, staged_at: str) -> None:
         "FROM _stage_orders",
         [run_id],
     )
-    # 404: tombstone (the first deletion's time and run are kept).
+    # Deleted: tombstone (the first deletion's time and run are kept).
     con.execute(
         "UPDATE raw.sales_orders SET "
         "deleted_run_id = CASE WHEN deleted_at IS NULL THEN ? ELSE deleted_run_id END, "
         "deleted_at = coalesce(deleted_at, o.extracted_at) "
         "FROM _stage_outcomes o "
-        "WHERE o.status = 'not_found' AND o.order_id = raw.sales_orders.order_id",
+        "WHERE o.status = 'deleted' AND o.order_id = raw.sales_orders.order_id",
         [run_id],
     )
-    # Lines: replaced wholesale for every order read (ok) or gone (not_found).
+    # Lines: replaced wholesale for every order read (ok) or gone (deleted).
     con.execute(
         "DELETE FROM raw.sales_order_lines WHERE order_id IN "
-        "(SELECT order_id FROM _stage_outcomes WHERE status IN ('ok', 'not_found'))"
+        "(SELECT order_id FROM _stage_outcomes WHERE status IN ('ok', 'deleted'))"
     )
     con.execute(
         "INSERT INTO raw.sales_order_lines BY NAME "  # noqa: S608
@@ -496,7 +532,8 @@ def _apply(con: duckdb.DuckDBPyConnection, run_id: str, staged_at: str) -> None:
         "? AS run_id, extracted_at FROM _stage_lines",
         [run_id],
     )
-    # Quarantine: this run's rows replaced; older rows resolved by a clean read.
+    # Quarantine: this run's rows replaced; older rows resolved by a clean read, or by
+    # a 404 (an order gone has nothing left to repair).
     con.execute("DELETE FROM ops.quarantine WHERE run_id = ?", [run_id])
     con.execute(
         "INSERT INTO ops.quarantine BY NAME "
@@ -508,10 +545,11 @@ def _apply(con: duckdb.DuckDBPyConnection, run_id: str, staged_at: str) -> None:
     con.execute(
         "UPDATE ops.quarantine SET resolved_run_id = ? "
         "WHERE resolved_run_id IS NULL AND run_id <> ? AND order_id IN "
-        "(SELECT order_id FROM _stage_outcomes WHERE status IN ('ok', 'not_found'))",
+        "(SELECT order_id FROM _stage_outcomes WHERE status IN ('ok', 'deleted', 'not_found'))",
         [run_id, run_id],
     )
-    # Failed reads (and orders of corrupt chunks): retried by the next run.
+    # Failed reads (and orders of corrupt chunks): retried by the next run, until a read
+    # settles them: read, quarantined, deleted, or never there (a retry could not help).
     con.execute(
         "INSERT INTO ops.failed_orders BY NAME "
         "SELECT order_id, ? AS run_id, extracted_at AS failed_at, error_type, http_status, "
@@ -532,18 +570,19 @@ def _apply(con: duckdb.DuckDBPyConnection, run_id: str, staged_at: str) -> None:
     )
     con.execute(
         "DELETE FROM ops.failed_orders WHERE order_id IN (SELECT order_id FROM _stage_outcomes "
-        "WHERE status IN ('ok', 'not_found', 'quarantined'))"
+        "WHERE status IN ('ok', 'deleted', 'not_found', 'quarantined'))"
     )
-    # Known orders: first sighting kept; last clean read; deletion.
+    # Known orders: first sighting kept; last clean read; deletion. An order never held
+    # gets no row: a reconciliation would read it again, and nothing refers to it.
     con.execute(
         "INSERT INTO ops.known_orders BY NAME "
         "SELECT o.order_id, ? AS first_seen_run_id, "
         "CASE WHEN o.status = 'ok' THEN ? END AS last_loaded_run_id, "
         "CASE WHEN o.status = 'ok' THEN o.extracted_at END AS last_loaded_at, "
         "h.modified_at, "
-        "CASE WHEN o.status = 'not_found' THEN o.extracted_at END AS deleted_at "
+        "CASE WHEN o.status = 'deleted' THEN o.extracted_at END AS deleted_at "
         "FROM _stage_outcomes o LEFT JOIN _stage_orders h USING (order_id) "
-        "WHERE o.status IN ('ok', 'not_found') "
+        "WHERE o.status IN ('ok', 'deleted') "
         "ON CONFLICT (order_id) DO UPDATE SET "
         "last_loaded_run_id = CASE WHEN excluded.deleted_at IS NULL "
         "THEN excluded.last_loaded_run_id ELSE known_orders.last_loaded_run_id END, "
@@ -709,6 +748,7 @@ def _load(
     _create_stage_tables(con, chunks)
     log.info("staged run %s in %.2fs; applying", run_id, time.monotonic() - clock)
     _quarantine_duplicate_lines(con)
+    _split_not_found(con)
     # The ledger counts what the run read, also for orders a later run already holds.
     statuses = dict(
         con.execute("SELECT status, count(*) FROM _stage_outcomes GROUP BY status").fetchall()
@@ -728,7 +768,8 @@ def _load(
         mode=plan.mode,
         orders_requested=plan.orders_requested,
         orders_ok=statuses.get("ok", 0),
-        orders_deleted=statuses.get("not_found", 0),
+        orders_deleted=statuses.get("deleted", 0),
+        orders_not_found=statuses.get("not_found", 0),
         orders_failed=statuses.get("failed", 0) + corrupt_orders,
         orders_quarantined=statuses.get("quarantined", 0),
         lines_loaded=lines,
@@ -762,6 +803,7 @@ _LEDGER = (
     "orders_requested",
     "orders_ok",
     "orders_deleted",
+    "orders_not_found",
     "orders_failed",
     "orders_quarantined",
     "lines_loaded",

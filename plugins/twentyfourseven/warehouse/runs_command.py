@@ -8,39 +8,50 @@ from pathlib import Path
 import duckdb
 
 LAST_RUNS = """
-select run_id, mode, finished_at, orders_requested, orders_ok, orders_deleted, orders_failed,
-    orders_quarantined, lines_loaded, api_calls, duration_seconds, {note} as watermark_note
+select run_id, mode, finished_at, orders_requested, orders_ok, orders_deleted,
+    {orders_not_found} as orders_not_found, orders_failed, orders_quarantined, lines_loaded,
+    api_calls, duration_seconds, {watermark_note} as watermark_note
 from ops.runs
 order by started_at desc
 limit ?
 """
-HEADER = ("run", "mode", "finished (UTC)", "req", "ok", "del", "FAIL", "QUAR", "lines", "calls")
+LATER_COLUMNS = ("orders_not_found", "watermark_note")
+HEADER = (
+    "run", "mode", "finished (UTC)", "req", "ok", "del", "n/f", "FAIL", "QUAR", "lines", "calls",
+)  # fmt: skip
 
 
 def last_runs(database: Path, limit: int = 10) -> list[dict]:
     with duckdb.connect(str(database), read_only=True) as con:
-        # A file last written before ops.runs had the column lacks it.
-        found = con.execute(
-            "select count(*) from information_schema.columns where table_schema = 'ops'"
-            " and table_name = 'runs' and column_name = 'watermark_note'"
-        ).fetchone()
-        note = "watermark_note" if found and found[0] else "null"
-        cursor = con.execute(LAST_RUNS.format(note=note), [limit])
+        # A file last written before ops.runs had these columns lacks them.
+        present = {
+            name
+            for (name,) in con.execute(
+                "select column_name from information_schema.columns"
+                " where table_schema = 'ops' and table_name = 'runs'"
+            ).fetchall()
+        }
+        optional = {name: name if name in present else "null" for name in LATER_COLUMNS}
+        cursor = con.execute(LAST_RUNS.format(**optional), [limit])
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def format_runs(runs: list[dict]) -> str:
     """A fixed-width table; failed and quarantined counts are what to look at first.
-    Below it, each run's watermark note (held or reset: the API's clock was off)."""
-    counts = ("orders_requested", "orders_ok", "orders_deleted", "orders_failed")
-    counts += ("orders_quarantined", "lines_loaded", "api_calls")
+
+    Below it, each run's watermark note (held or reset: the API's clock was off).
+    ``n/f``: order IDs the API answered 404 that the warehouse never held (a typo
+    in ``order_ids``, say); ``-`` for runs recorded before that was counted.
+    """
+    counts = ("orders_requested", "orders_ok", "orders_deleted", "orders_not_found")
+    counts += ("orders_failed", "orders_quarantined", "lines_loaded", "api_calls")
     rows = [
         (
             str(r["run_id"])[-32:],
             r["mode"],
             r["finished_at"].strftime("%Y-%m-%d %H:%M") if r["finished_at"] else "-",
-            *(str(r[k]) for k in counts),
+            *("-" if r[k] is None else str(r[k]) for k in counts),
             f"{r['duration_seconds']:.1f}" if r["duration_seconds"] is not None else "-",
         )
         for r in runs

@@ -110,6 +110,9 @@ CREATE TABLE IF NOT EXISTS ops.runs (
 -- was taken by the API's clock, and why the watermark was held or reset.
 ALTER TABLE ops.runs ADD COLUMN IF NOT EXISTS listed_at TIMESTAMPTZ;
 ALTER TABLE ops.runs ADD COLUMN IF NOT EXISTS watermark_note VARCHAR;
+-- 404s for orders the warehouse never held (orders_deleted counts the known ones);
+-- added this way so warehouses created before it gain it (NULL for their old runs).
+ALTER TABLE ops.runs ADD COLUMN IF NOT EXISTS orders_not_found INTEGER;
 """
 
 

@@ -7,9 +7,9 @@
   ``run_id`` and ``extracted_at``;
 - ``lines.ndjson``: one typed row per line (``order_id``, ``line_number``,
   ``LINE_COLUMNS``, ``payload``, ``run_id``, ``extracted_at``);
-- ``outcomes.ndjson``: one row per requested order: ``ok``, ``not_found``,
-  ``failed`` (error type, HTTP status, trackingId, X-Trace-Id, message) or
-  ``quarantined``;
+- ``outcomes.ndjson``: one row per requested order: ``ok``, ``not_found`` (a 404;
+  the load tells a deletion from an ID never held), ``failed`` (error type, HTTP
+  status, trackingId, X-Trace-Id, message) or ``quarantined``;
 - ``quarantine.ndjson``: every record that failed validation or is too large to
   stage, with the reason and its raw JSON. An order with any such record is
   loaded not at all (its previous version stays) rather than in part, and is
