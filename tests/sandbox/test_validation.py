@@ -189,3 +189,11 @@ def test_no_write_answers_500(api, order_id, line_id, target, data):
     # What was accepted can be read back.
     for read in (f"/salesorders/{order_id}", f"/salesorders/{order_id}/lines"):
         assert api.get(read).status_code == 200, (body, api.get(read).text[:500])
+
+
+def test_deeply_nested_json_to_the_token_endpoint_is_an_oauth_error(sandbox):
+    body = '{"grant_type": ' + "[" * 10_000 + "]" * 10_000 + "}"
+    response = httpx.post(sandbox.token_url, content=body,
+                          headers={"content-type": "application/json"}, timeout=10)  # fmt: skip
+    assert response.status_code == 400, response.text[:300]
+    assert response.json()["error"] == "invalid_request"
