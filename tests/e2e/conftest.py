@@ -3,10 +3,12 @@ sandbox over loopback, a real DuckDB file, and the sandbox's truth to compare wi
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,6 +61,19 @@ class Pipeline:
         os.environ.update(self.env())
         try:
             return PipelineSettings.load()
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+
+    @contextlib.contextmanager
+    def task_env(self) -> Iterator[PipelineSettings]:
+        """The environment of the DAG's tasks, set in this process (and inherited by its
+        children) to run the pipeline's steps without Airflow; yields their settings."""
+        saved = dict(os.environ)
+        task = ("AIRFLOW_CONN_", "TWENTYFOURSEVEN_")
+        os.environ.update((k, v) for k, v in self.env().items() if k.startswith(task))
+        try:
+            yield PipelineSettings.load()
         finally:
             os.environ.clear()
             os.environ.update(saved)

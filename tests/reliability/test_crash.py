@@ -36,12 +36,9 @@ COMMITTED = {"right after COMMIT"}
 
 
 @pytest.fixture
-def steps_env(pipeline, monkeypatch):
-    """The environment of the DAG's tasks, to run its steps in this process and children."""
-    for name, value in pipeline.env().items():
-        if name.startswith(("AIRFLOW_CONN_", "TWENTYFOURSEVEN_")):
-            monkeypatch.setenv(name, value)
-    return pipeline.settings
+def steps_env(pipeline):
+    with pipeline.task_env() as settings:
+        yield settings
 
 
 def _extract_in_child(run_id, chunk, settings) -> None:
