@@ -2,7 +2,8 @@
 
 The truth is read with a bare ``httpx`` client and the standard library's JSON parser
 (numbers as exact ``Decimal``), not with ``twentyfourseven.api``: a bug in the project's
-client or models would otherwise be on both sides of the comparison and cancel out.
+client or models would otherwise be on both sides of the comparison and cancel out. The
+sandbox's faults are suspended while it is read (and put back), so the truth is the data.
 
 :func:`assert_equals_truth` compares, by count and by content, every column the SQL
 models read from ``raw.sales_orders`` and ``raw.sales_order_lines``, and the line and
@@ -13,11 +14,12 @@ or changed order or line fails it.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import decimal
 import json
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -121,26 +123,56 @@ def _json(response: httpx.Response) -> Any:
     return json.loads(response.content, parse_float=Decimal)
 
 
+@contextlib.contextmanager
+def _faults_off(sandbox: Any) -> Iterator[None]:
+    """The truth is what the API holds, not what a fault makes of it: faults are suspended
+    while it is read, then put back (their random stream restarts)."""
+    saved = sandbox.admin("GET", "/faults")
+    script = saved.pop("script", None)
+    sandbox.clear_faults()
+    try:
+        yield
+    finally:
+        sandbox.replace_faults(**saved)
+        if script:
+            sandbox.admin("POST", "/faults/script", script)
+
+
 def read_truth(sandbox: Any, *, workers: int = 8) -> Truth:
-    """Every live order of the sandbox and its lines, over plain HTTP (faults must be off)."""
-    with httpx.Client(timeout=60) as http:
-        token = _json(
-            http.post(
-                sandbox.token_url,
-                data={
-                    "grant_type": "client_credentials",
-                    "client_id": sandbox.client_id,
-                    "client_secret": sandbox.client_secret,
-                    "audience": sandbox.audience,
-                    "login_organization": sandbox.organization_id,
-                },
-            )
-        )["access_token"]
-        http.headers["Authorization"] = f"Bearer {token}"
+    """Every live order of the sandbox and its lines, over plain HTTP, faults suspended."""
+    with _faults_off(sandbox), httpx.Client(timeout=60) as http:
+        token: list[str] = []
+
+        def authorize() -> None:
+            token[:] = [
+                _json(
+                    http.post(
+                        sandbox.token_url,
+                        data={
+                            "grant_type": "client_credentials",
+                            "client_id": sandbox.client_id,
+                            "client_secret": sandbox.client_secret,
+                            "audience": sandbox.audience,
+                            "login_organization": sandbox.organization_id,
+                        },
+                    )
+                )["access_token"]
+            ]
+
+        def get(url: str) -> httpx.Response:
+            # Tokens may be short-lived (a test's setting): one renewal per request.
+            for _ in range(2):
+                response = http.get(url, headers={"Authorization": f"Bearer {token[0]}"})
+                if response.status_code != 401:
+                    break
+                authorize()
+            return response
+
+        authorize()
         listed: list[int] = []
         url: str | None = f"{sandbox.base_url}/salesorders?limit=1000"
         while url:
-            response = http.get(url)
+            response = get(url)
             listed += [order["id"] for order in _json(response)]
             url = response.links.get("next", {}).get("url")
         repeated = [i for i, n in Counter(listed).items() if n > 1]
@@ -148,7 +180,7 @@ def read_truth(sandbox: Any, *, workers: int = 8) -> Truth:
 
         def read(order_id: int) -> tuple[Any, Any]:
             base = f"{sandbox.base_url}/salesorders/{order_id}"
-            return _json(http.get(base)), _json(http.get(f"{base}/lines"))
+            return _json(get(base)), _json(get(f"{base}/lines"))
 
         with ThreadPoolExecutor(workers) as pool:
             bodies = list(pool.map(read, listed))
