@@ -113,6 +113,18 @@ def test_a_body_just_within_the_bound_is_read(api, order_id):
     assert response.json()["memo"] == memo
 
 
+@pytest.mark.parametrize("terms", ["NumberOfDays", "OutMonthPlusDays"])
+@pytest.mark.parametrize("days", [10**9, 2**31 - 1, 3_000_000])
+def test_a_due_date_past_the_calendar_is_a_validation_error(api, terms, days):
+    created = api.post("/salesorders", json={"customer": CUSTOMER})
+    order = created.json()["id"]
+    assert api.post(f"/salesorders/{order}/lines", json={"product": {"id": 1003}}).is_success
+    invoice = {"paymentTerms": {"type": terms, "value": days}}
+    response = api.patch(f"/salesorders/{order}", json={"status": "Invoice", "invoice": invoice})
+    assert _issues(response) == [{"path": "invoice.paymentTerms.value", "keyword": "maximum"}]
+    assert api.get(f"/salesorders/{order}").json()["status"] == "Draft"  # nothing stored
+
+
 # --- fuzz: whatever the body, never a 500 ------------------------------------------------
 
 numbers = st.one_of(
@@ -150,6 +162,7 @@ ORDER_FIELDS = {
     "invoice": st.fixed_dictionaries({"paymentTerms": st.fixed_dictionaries(
         {"type": st.sampled_from(["NumberOfDays", "OutMonthPlusDays"]),
          "value": usually(st.integers(0, 60))})}),
+    "paymentMethod": st.just({"id": None}) | json_values,
     "memo": st.text(max_size=50), "internalMemo": st.text(max_size=400),
 }  # fmt: skip
 

@@ -200,8 +200,11 @@ def _invoice_now(sandbox: Sandbox, header: dict[str, Any]) -> None:
     invoice.setdefault("number", sandbox.store.new_invoice_number())
     invoice.setdefault("date", today.isoformat())
     terms = invoice.setdefault("paymentTerms", {"type": "NumberOfDays", "value": 14})
-    if terms.get("type") != "FixedDate":
-        invoice.setdefault("dueDate", due_date(today, terms).isoformat())
+    if terms.get("type") != "FixedDate" and "dueDate" not in invoice:
+        try:
+            invoice["dueDate"] = due_date(today, terms).isoformat()
+        except (OverflowError, ValueError):  # past 9999-12-31: the document sets no maximum
+            raise validation_error([("invoice.paymentTerms.value", "maximum")]) from None
     invoice.setdefault("remittanceReference", kid(invoice["number"]))
 
 
