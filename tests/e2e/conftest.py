@@ -3,22 +3,25 @@ sandbox over loopback, a real DuckDB file, and the sandbox's truth to compare wi
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
 
-from twentyfourseven.api import TwentyFourSevenOfficeClient
 from twentyfourseven.demo import DAG_ID, airflow_env
 from twentyfourseven.pipeline.settings import WAREHOUSE_POOL, PipelineSettings
+
+from ..truth import assert_equals_truth as _assert_equals_truth
+from ..truth import read_truth
 
 AIRFLOW = Path(sys.executable).with_name("airflow")
 # Seconds one `airflow dags test` may take; the full reliability form needs hours.
@@ -59,6 +62,19 @@ class Pipeline:
         os.environ.update(self.env())
         try:
             return PipelineSettings.load()
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+
+    @contextlib.contextmanager
+    def task_env(self) -> Iterator[PipelineSettings]:
+        """The environment of the DAG's tasks, set in this process (and inherited by its
+        children) to run the pipeline's steps without Airflow; yields their settings."""
+        saved = dict(os.environ)
+        task = ("AIRFLOW_CONN_", "TWENTYFOURSEVEN_")
+        os.environ.update((k, v) for k, v in self.env().items() if k.startswith(task))
+        try:
+            yield PipelineSettings.load()
         finally:
             os.environ.clear()
             os.environ.update(saved)
@@ -122,74 +138,10 @@ def pipeline(sandbox, airflow_home, tmp_path_factory, request) -> Pipeline:
     )
 
 
-ORDER_FIELDS = ("status", "net_amount", "gross_amount", "tax_amount", "modified_at")
-LINE_FIELDS = (
-    "line_id", "line_type", "description", "quantity", "price", "discount_rate",
-    "tax_id", "tax_number", "tax_rate", "account_id", "account_number", "account_name",
-    "product_id", "product_number",
-)  # fmt: skip
-
-
-def sandbox_truth(sandbox) -> dict[int, tuple[tuple, list[tuple]]]:
-    """Every live order of the sandbox with its lines, read through the API (faults off)."""
-    saved = sandbox.counters()
-    with TwentyFourSevenOfficeClient(
-        **sandbox.client_kwargs(), rate_limit=None, max_concurrency=8
-    ) as client:
-        ids = [order.id for order in client.list_sales_orders(page_size=1000)]
-        truth = {}
-        for outcome in client.read_orders(ids):
-            assert outcome.status.value == "ok", outcome
-            header = outcome.header
-            truth[outcome.order_id] = (
-                (
-                    str(header.status),
-                    header.net_amount,
-                    header.gross_amount,
-                    header.tax_amount,
-                    header.modified_at,
-                ),
-                sorted(_line_fields(line) for line in outcome.lines),
-            )
-    assert saved is not None
-    return truth
-
-
-def _line_fields(line) -> tuple:
-    product = line.product
-    return (
-        line.id, str(line.type), line.description, line.quantity, line.price,
-        line.discount_rate, line.tax.id, line.tax.number, line.tax.rate,
-        line.account.id, line.account.number, line.account.name,
-        product.id if product else None, product.number if product else None,
-    )  # fmt: skip
-
-
-def warehouse_view(pipeline: Pipeline) -> dict[int, tuple[tuple, list[tuple]]]:
-    """What reports see: live orders and their lines, in the truth's shape."""
-    orders = pipeline.query(
-        f"select order_id, {', '.join(ORDER_FIELDS)} from raw.sales_orders where deleted_at is null"
-    )
-    lines = pipeline.query(
-        f"select order_id, {', '.join(LINE_FIELDS)} from raw.sales_order_lines"
-        " where order_id in (select order_id from raw.sales_orders where deleted_at is null)"
-    )
-    view: dict[int, tuple[tuple, list[tuple]]] = {row[0]: (tuple(row[1:]), []) for row in orders}
-    for row in lines:
-        view[row[0]][1].append(tuple(row[1:]))
-    return {k: (header, sorted(found)) for k, (header, found) in view.items()}
-
-
-def assert_equals_truth(pipeline: Pipeline) -> None:
-    truth = sandbox_truth(pipeline.sandbox)
-    view = warehouse_view(pipeline)
-    missing, extra = sorted(set(truth) - set(view)), sorted(set(view) - set(truth))
-    assert not missing, f"orders missing from the warehouse: {missing[:10]}"
-    assert not extra, f"orders in the warehouse the sandbox does not have: {extra[:10]}"
-    for order_id, (header, lines) in truth.items():
-        assert view[order_id][0] == header, f"order {order_id} header differs"
-        assert view[order_id][1] == lines, f"order {order_id} lines differ"
-    assert any(isinstance(h[1], Decimal) for h, _ in view.values())
+def assert_equals_truth(pipeline: Pipeline, *, stale: set[int] | frozenset[int] = frozenset()):
+    """The warehouse equals the sandbox over plain HTTP, raw tables and facts
+    (:func:`tests.truth.assert_equals_truth`); ``pipeline`` needs ``sandbox`` and ``query``."""
+    return _assert_equals_truth(read_truth(pipeline.sandbox), pipeline.query, stale=stale)
 
 
 def table_checksums(path: Path) -> dict[str, str]:

@@ -39,6 +39,7 @@ from .errors import (
     validation_error,
 )
 from .generator import INVOICED, currency_rate, due_date, iso_date, iso_timestamp, kid
+from .limits import line_number_issues, too_deep
 from .money import round2
 from .state import Sandbox
 from .store import NotFound, OrderFilter
@@ -135,18 +136,30 @@ def _plain(value: Any) -> Any:
     return value
 
 
-async def _validated(request: Request, model: type[BaseModel], drop: tuple[str, ...] = ()) -> dict:
-    """The request body checked against ``model``, as a wire-form dict of the fields sent."""
+async def _body_json(request: Request) -> Any:
+    """The request body parsed (numbers exact); 400 if it is not JSON or nests too deep."""
+    body = await request.body()
+    if too_deep(body):
+        raise validation_error([("", "maxDepth")])
     try:
-        data = parse_json(await request.body())
+        return parse_json(body)
     except ValueError:
         raise validation_error([("", "type")]) from None
+
+
+async def _validated(request: Request, model: type[BaseModel], drop: tuple[str, ...] = ()) -> dict:
+    """The request body checked against ``model``, as a wire-form dict of the fields sent."""
+    data = await _body_json(request)
     if isinstance(data, dict):
         data = {k: v for k, v in data.items() if k not in drop}
+    # Bounds the shared models do not carry, reported along with the models' own issues.
+    bounds = line_number_issues(data) if issubclass(model, SalesOrderLineCreate) else []
     try:
         parsed = model.model_validate(data)
     except ValidationError as exc:
-        raise validation_error(issues_from_pydantic(exc.errors())) from None
+        raise validation_error(issues_from_pydantic(exc.errors()) + bounds) from None
+    if bounds:
+        raise validation_error(bounds)
     return _plain(parsed.model_dump(exclude_unset=True, by_alias=True))
 
 
@@ -187,8 +200,11 @@ def _invoice_now(sandbox: Sandbox, header: dict[str, Any]) -> None:
     invoice.setdefault("number", sandbox.store.new_invoice_number())
     invoice.setdefault("date", today.isoformat())
     terms = invoice.setdefault("paymentTerms", {"type": "NumberOfDays", "value": 14})
-    if terms.get("type") != "FixedDate":
-        invoice.setdefault("dueDate", due_date(today, terms).isoformat())
+    if terms.get("type") != "FixedDate" and "dueDate" not in invoice:
+        try:
+            invoice["dueDate"] = due_date(today, terms).isoformat()
+        except (OverflowError, ValueError):  # past 9999-12-31: the document sets no maximum
+            raise validation_error([("invoice.paymentTerms.value", "maximum")]) from None
     invoice.setdefault("remittanceReference", kid(invoice["number"]))
 
 
@@ -410,10 +426,7 @@ async def update_sales_order_line(
     """Change a line (body ``Line``; an ``id`` must match the path)."""
     sandbox = _sandbox(request)
     _check_line_exists(sandbox, id, line_id)
-    try:
-        raw = parse_json(await request.body())
-    except ValueError:
-        raise validation_error([("", "type")]) from None
+    raw = await _body_json(request)
     if isinstance(raw, dict) and "id" in raw and raw["id"] != line_id:
         raise validation_error([("id", "const")])
     changes = await _validated(request, SalesOrderLineCreate, drop=("id",))

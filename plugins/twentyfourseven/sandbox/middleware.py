@@ -23,6 +23,7 @@ from typing import Any
 from twentyfourseven.api.models import dumps_json
 
 from .errors import error_body
+from .limits import MAX_BODY_BYTES
 from .state import Sandbox
 
 Scope = MutableMapping[str, Any]
@@ -89,6 +90,14 @@ class SandboxMiddleware:
             await self.app(scope, receive, send_traced)
             return
         sandbox = self.sandbox
+        if scope["method"] in ("POST", "PUT", "PATCH"):
+            receive = await _bounded_body(scope, receive)
+            if receive is None:
+                try:
+                    await _too_large(send_traced)
+                finally:
+                    sandbox.counters.record(endpoint, status[0])
+                return
         decision = sandbox.faults.decide(endpoint)
         try:
             kind = decision.kind
@@ -110,6 +119,54 @@ class SandboxMiddleware:
                 await self.app(scope, receive, send_traced)
         finally:
             sandbox.counters.record(endpoint, status[0])
+
+
+async def _bounded_body(scope: Scope, receive: Receive) -> Receive | None:
+    """A ``receive`` replaying the request body, or None if it exceeds MAX_BODY_BYTES.
+
+    A declared Content-Length beyond the bound is refused unread; a chunked body is read
+    only until it passes the bound.
+    """
+    headers = dict(scope.get("headers", ()))
+    declared = headers.get(b"content-length", b"").decode("latin-1").strip()
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break  # the client went away; the app sees an empty body
+        chunks.append(message.get("body", b""))
+        size += len(chunks[-1])
+        if size > MAX_BODY_BYTES:
+            return None
+        if not message.get("more_body"):
+            break
+    replay: list[Message] = [{"type": "http.request", "body": b"".join(chunks), "more_body": False}]
+
+    async def replaying() -> Message:
+        return replay.pop() if replay else await receive()
+
+    return replaying
+
+
+async def _too_large(send: Send) -> None:
+    body = dumps_json(
+        error_body("PayloadTooLargeError", f"The request body exceeds {MAX_BODY_BYTES} bytes")
+    )
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 async def _drop_connection(send: Send) -> None:

@@ -10,17 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 from typing import Any
 
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
+# Exact for every line the sandbox accepts (quantity and price within 10^12, four decimals,
+# rates to six): the default 28 digits would round a product of two such numbers.
+EXACT = Context(prec=80, rounding=ROUND_HALF_UP)
 
 
 def round2(value: Decimal) -> Decimal:
     """Round half away from zero to two decimals (ROUND_HALF_UP is symmetric for Decimal)."""
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+    return value.quantize(CENT, rounding=ROUND_HALF_UP, context=EXACT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +41,11 @@ def _dec(value: Any) -> Decimal:
 
 def line_amounts(line: Mapping[str, Any]) -> LineAmounts:
     """Amounts of one line (wire field names), in the order's currency."""
+    with localcontext(EXACT):
+        return _line_amounts(line)
+
+
+def _line_amounts(line: Mapping[str, Any]) -> LineAmounts:
     quantity = _dec(line.get("quantity"))
     price = _dec(line.get("price"))
     discount_rate = _dec(line.get("discountRate"))
@@ -51,10 +59,11 @@ def line_amounts(line: Mapping[str, Any]) -> LineAmounts:
 def order_totals(lines: Iterable[Mapping[str, Any]]) -> dict[str, Decimal]:
     """``netAmount``, ``taxAmount`` and ``grossAmount`` (net + tax) of an order's lines."""
     net = tax = ZERO
-    for line in lines:
-        amounts = line_amounts(line)
-        net += amounts.net
-        tax += amounts.tax
-    # Quantize so an order without lines still serialises as 0.00, like the others.
-    net, tax = net.quantize(CENT), tax.quantize(CENT)
-    return {"netAmount": net, "taxAmount": tax, "grossAmount": net + tax}
+    with localcontext(EXACT):
+        for line in lines:
+            amounts = line_amounts(line)
+            net += amounts.net
+            tax += amounts.tax
+        # Quantize so an order without lines still serialises as 0.00, like the others.
+        net, tax = net.quantize(CENT), tax.quantize(CENT)
+        return {"netAmount": net, "taxAmount": tax, "grossAmount": net + tax}

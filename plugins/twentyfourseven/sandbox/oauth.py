@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl
 from fastapi import APIRouter, Request, Response
 
 from .errors import json_response
+from .limits import too_deep
 from .state import Sandbox
 
 router = APIRouter()
@@ -36,6 +37,8 @@ def _oauth_error(status: int, error: str, description: str) -> Response:
 async def _params(request: Request) -> dict[str, Any] | None:
     body = await request.body()
     if "application/json" in request.headers.get("content-type", ""):
+        if too_deep(body):
+            return None
         try:
             data = json.loads(body or b"null")
         except ValueError:
