@@ -12,7 +12,7 @@ from twentyfourseven.pipeline.steps import extract_step, load_step, plan_step
 from twentyfourseven.warehouse.runplan import PLAN_FILE, RunPlan, read_chunk_ids, run_staging_dir
 from twentyfourseven.warehouse.staging import MAX_RECORD_BYTES
 
-from .conftest import sandbox_truth
+from ..truth import read_truth
 
 SANDBOX_OPTIONS = {"orders": 120, "seed": 13}
 PIPELINE_ENV = {"TWENTYFOURSEVEN_STAGING_RETENTION_DAYS": "1"}  # keep folders to inspect
@@ -34,9 +34,10 @@ def _run(run_id, settings):
 
 def test_an_order_with_a_16_mib_memo_is_quarantined_and_its_chunk_loads(pipeline, settings):
     sandbox = pipeline.sandbox
-    ids = sorted(sandbox_truth(sandbox))
+    ids = sorted(read_truth(sandbox).orders)
     victim = ids[len(ids) // 3]
     memo = "m" * (16 << 20)
+    sandbox.update_settings(max_body_bytes=32 << 20)  # the sandbox's bound is 1 MiB
     response = httpx.patch(
         f"{sandbox.base_url}/salesorders/{victim}",
         json={"memo": memo},

@@ -15,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from twentyfourseven.api.settings import AUDIENCE
 
+from .limits import MAX_BODY_BYTES
+
 # Every endpoint the counters and faults know, by a stable name.
 Endpoint = Literal[
     "token",
@@ -113,6 +115,10 @@ class RuntimeSettings(BaseModel):
     tick: bool = Field(False, description="the sandbox clock follows wall time")
     max_page_size: int = Field(1000, ge=1)
     default_page_size: int = Field(100, ge=1)
+    # Tests raise it to write records as large as a vendor might serve one (a 16 MiB memo).
+    max_body_bytes: int = Field(
+        MAX_BODY_BYTES, ge=1, description="largest request body accepted; beyond it a 413"
+    )
 
 
 class SandboxConfig(BaseModel):

@@ -7,7 +7,8 @@ size or nesting of a body. The sandbox's own choices for those:
 
 - ``quantity`` and ``price`` within ±999999999999.9999, costPrice's bound (which is also
   what the warehouse's DECIMAL(18, 6) columns hold): 400 ``maximum``/``minimum``;
-- a body of at most 1 MiB: 413 ``PayloadTooLargeError``;
+- a body of at most 1 MiB (the runtime setting ``max_body_bytes``): 413
+  ``PayloadTooLargeError``;
 - JSON nested at most 64 arrays/objects deep: 400 ``maxDepth`` on the path ``""``
   (Python's parser would otherwise give up with a RecursionError near 1,000 levels).
 """

@@ -23,7 +23,6 @@ from typing import Any
 from twentyfourseven.api.models import dumps_json
 
 from .errors import error_body
-from .limits import MAX_BODY_BYTES
 from .state import Sandbox
 
 Scope = MutableMapping[str, Any]
@@ -91,10 +90,11 @@ class SandboxMiddleware:
             return
         sandbox = self.sandbox
         if scope["method"] in ("POST", "PUT", "PATCH"):
-            receive = await _bounded_body(scope, receive)
+            limit = sandbox.settings.max_body_bytes
+            receive = await _bounded_body(scope, receive, limit)
             if receive is None:
                 try:
-                    await _too_large(send_traced)
+                    await _too_large(send_traced, limit)
                 finally:
                     sandbox.counters.record(endpoint, status[0])
                 return
@@ -121,15 +121,15 @@ class SandboxMiddleware:
             sandbox.counters.record(endpoint, status[0])
 
 
-async def _bounded_body(scope: Scope, receive: Receive) -> Receive | None:
-    """A ``receive`` replaying the request body, or None if it exceeds MAX_BODY_BYTES.
+async def _bounded_body(scope: Scope, receive: Receive, limit: int) -> Receive | None:
+    """A ``receive`` replaying the request body, or None if it exceeds ``limit`` bytes.
 
     A declared Content-Length beyond the bound is refused unread; a chunked body is read
     only until it passes the bound.
     """
     headers = dict(scope.get("headers", ()))
     declared = headers.get(b"content-length", b"").decode("latin-1").strip()
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+    if declared.isdigit() and int(declared) > limit:
         return None
     chunks: list[bytes] = []
     size = 0
@@ -139,7 +139,7 @@ async def _bounded_body(scope: Scope, receive: Receive) -> Receive | None:
             break  # the client went away; the app sees an empty body
         chunks.append(message.get("body", b""))
         size += len(chunks[-1])
-        if size > MAX_BODY_BYTES:
+        if size > limit:
             return None
         if not message.get("more_body"):
             break
@@ -151,10 +151,8 @@ async def _bounded_body(scope: Scope, receive: Receive) -> Receive | None:
     return replaying
 
 
-async def _too_large(send: Send) -> None:
-    body = dumps_json(
-        error_body("PayloadTooLargeError", f"The request body exceeds {MAX_BODY_BYTES} bytes")
-    )
+async def _too_large(send: Send, limit: int) -> None:
+    body = dumps_json(error_body("PayloadTooLargeError", f"The request body exceeds {limit} bytes"))
     await send(
         {
             "type": "http.response.start",
