@@ -8,7 +8,7 @@ sandbox's faults are suspended while it is read (and put back), so the truth is 
 :func:`assert_equals_truth` compares, by count and by content, every column the SQL
 models read from ``raw.sales_orders`` and ``raw.sales_order_lines``, and the line and
 order amounts of ``marts.fct_sales_order_lines`` / ``marts.fct_sales_orders`` recomputed
-here from the truth with the money rules of ARCHITECTURE.md. A missing, extra, duplicated
+here from the truth with the warehouse's money rules. A missing, extra, duplicated
 or changed order or line fails it.
 """
 
@@ -224,7 +224,7 @@ def _typed(kind: str, value: Any, *, present: bool) -> Any:
     return value
 
 
-# --- the money rules, from ARCHITECTURE.md ---------------------------------------------
+# --- the money rules, stated again independently of the SQL ----------------------------
 
 
 def _or_zero(value: Decimal | None) -> Decimal:
