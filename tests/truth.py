@@ -16,16 +16,17 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import decimal
 import json
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 import httpx
+
+from .models.money import expected_amounts
 
 Query = Callable[[str], list[tuple]]
 
@@ -97,10 +98,6 @@ MART_ORDER_FIELDS = (
     "customer_id", "invoice_number", "status", "currency_code", "exchange_rate", "line_count",
     *LINE_AMOUNTS, *BASE_AMOUNTS, "api_net_amount", "api_tax_amount", "api_gross_amount",
 )  # fmt: skip
-
-CENT = Decimal("0.01")
-# Products of DECIMAL(18, 6) values need up to ~60 digits; the default context has 28.
-EXACT = decimal.Context(prec=120)
 
 
 @dataclass(frozen=True)
@@ -232,33 +229,12 @@ def _or_zero(value: Decimal | None) -> Decimal:
     return Decimal(0) if value is None else value
 
 
-def _cents(value: Decimal) -> Decimal:
-    """Rounded half away from zero to cents (ROUND_HALF_UP is away from zero)."""
-    return value.quantize(CENT, rounding=ROUND_HALF_UP, context=EXACT)
-
-
 def line_amounts(line: dict[str, Any], exchange_rate: Decimal) -> dict[str, Decimal]:
     """The fact's amounts of one line, in the order's and the base currency."""
     quantity, price, discount, tax_rate = (
         _or_zero(line[name]) for name in ("quantity", "price", "discount_rate", "tax_rate")
     )
-    with decimal.localcontext(EXACT):
-        gross = _cents(quantity * price)
-        net = _cents(quantity * price * (100 - discount) / 100)
-        tax = _cents(net * tax_rate / 100)
-        gross_base, net_base, tax_base = (_cents(x * exchange_rate) for x in (gross, net, tax))
-    return {
-        "gross_amount": gross,
-        "discount_amount": gross - net,
-        "net_amount": net,
-        "tax_amount": tax,
-        "total_amount": net + tax,
-        "gross_amount_base": gross_base,
-        "discount_amount_base": gross_base - net_base,
-        "net_amount_base": net_base,
-        "tax_amount_base": tax_base,
-        "total_amount_base": net_base + tax_base,
-    }
+    return expected_amounts(quantity, price, discount, tax_rate, exchange_rate)
 
 
 def expected_facts(truth: Truth) -> tuple[dict, dict]:

@@ -1,4 +1,4 @@
-"""The money rules of ARCHITECTURE.md written with :mod:`decimal`, to check the models against."""
+"""The warehouse's money rules written with :mod:`decimal`, to check the models against."""
 
 from __future__ import annotations
 
