@@ -134,7 +134,7 @@ select
 from range(0, $lines) as t(i)
 """  # noqa: S608
 
-# The API's order amounts: the sums of the lines as ARCHITECTURE.md's rules give them,
+# The API's order amounts: the sums of the lines as docs/architecture.md's rules give them,
 # computed once here (not timed) so that the reconciliation compares real amounts.
 API_AMOUNTS_SQL = """
 update raw.sales_orders as o set

@@ -14,11 +14,12 @@ into the DuckDB warehouse.
 3. **load** (one writer, pool `twentyfourseven_warehouse` with one slot): in one
    transaction, replace each read order's lines, upsert headers, tombstone deleted
    orders, quarantine invalid records, record failures and the run in `ops.runs`.
-4. **transform**: build the SQL models of `sql/` (staging → marts → reports),
-   then run the data tests of `sql/tests`; a failing test fails the task with the
-   rows that broke it.
+4. **transform**: build the SQL models (staging → marts → reports), then run the
+   data tests; a failing test fails the task with the rows that broke it.
 5. **publish**: write the read-only snapshot for analysts and BI tools (a new
    file renamed over the old one) and render the HTML dashboard.
+
+The design, step by step, is in the project's `docs/architecture.md`.
 
 Assets (for downstream DAGs): `twentyfourseven_raw` (load), `twentyfourseven_models`
 (transform), `twentyfourseven_snapshot` (publish).
@@ -28,13 +29,17 @@ in ASCII digits), `reconcile` (re-read every known order), `full_refresh` (list
 everything and re-read every known order). Bad params fail the plan task at once,
 without retries, with an error naming every bad value.
 
-**Settings**: Airflow Variables `twentyfourseven_<name>` or environment variables
-`TWENTYFOURSEVEN_<NAME>`: `warehouse`, `staging`, `conn_id`, `max_chunks`,
-`min_chunk_size`, `overlap_minutes`, `clock_tolerance_minutes`, `reconcile_every_hours`,
-`staging_retention_days`, `load_memory_limit`, `max_order_ids`, `file_mode`;
-`TWENTYFOURSEVEN_SCHEDULE` and `TWENTYFOURSEVEN_PARALLEL_EXTRACTS` (read when the
-DAG is parsed).
-Connection: `twentyfourseven_default` (type `twentyfourseven`).
+**Settings** (where the files go, how a run is cut up): each `name` is read from the
+Airflow Variable `twentyfourseven_<name>`, else the environment variable
+`TWENTYFOURSEVEN_<NAME>`, else its default. Every setting, with its default and
+meaning, is in one place: the **Settings** table of the project's README (section
+"Deploying it on your Airflow"). `TWENTYFOURSEVEN_DATA_DIR` moves the default data
+folder. Read when the DAG is parsed: `TWENTYFOURSEVEN_SCHEDULE` (default `@hourly`)
+and `TWENTYFOURSEVEN_PARALLEL_EXTRACTS` (default 4: extract tasks of one run running
+at once, each with that share of the connection's rate budget).
+
+**Connection**: `twentyfourseven_default` (type `twentyfourseven`; another with the
+`conn_id` setting); its fields are in the README's **Connection** paragraph.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ foreign-currency order with a credit line (negative quantity) and half-cent
 ties in the conversion, a 100 % discount, a pipeline order, an inactive order,
 an order without API amounts or currency, and a deleted order that must never
 count. Every expected value in ``test_golden.py`` was computed by hand from
-ARCHITECTURE.md's rules (rounding half away from zero to cents):
+docs/architecture.md's rules (rounding half away from zero to cents):
 
 ========  ==========  =====  ===================================================
 order     status      month  lines (quantity x price, discount %, tax %)

@@ -1,6 +1,6 @@
 """marts.fct_sales_order_lines against Python's Decimal on a few thousand random lines.
 
-The model computes the money rules of ARCHITECTURE.md in integers (BIGINT where the products
+The model computes the money rules of docs/architecture.md in integers (BIGINT where the products
 fit, HUGEINT where they do not); this checks every amount, to the cent, against the rules
 written with :mod:`decimal` and ROUND_HALF_UP (half away from zero): negative quantities,
 0 and 100 % discounts, 6-decimal prices and rates, exact half-cent ties, 10-decimal exchange

@@ -101,7 +101,7 @@ def test_a_stale_order_must_still_be_live(loaded):
 @pytest.mark.parametrize(
     ("quantity", "price", "discount", "tax", "rate", "expected"),
     [
-        # ARCHITECTURE.md's example line: 99.98 gross, 89.982 net, 22.4955 tax.
+        # docs/architecture.md's example line: 99.98 gross, 89.982 net, 22.4955 tax.
         ("2", "49.99", "10", "25", "1", ("99.98", "10.00", "89.98", "22.50", "112.48")),
         # Credit line: half a cent rounds away from zero, downwards.
         ("-2", "49.99", "10", "25", "1", ("-99.98", "-10.00", "-89.98", "-22.50", "-112.48")),

@@ -1,6 +1,6 @@
 """The generated data set: realistic mix of statuses, customers, currencies, tax
 codes, discounts, text and credit lines, and order amounts that agree with the
-lines under the money rules of ARCHITECTURE.md (recomputed here independently)."""
+lines under the money rules of docs/architecture.md (recomputed here independently)."""
 
 from __future__ import annotations
 
