@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from html import escape
 
+from markupsafe import Markup
+
 from .formatting import format_axis
 
 Number = Decimal | int | float
@@ -88,6 +90,11 @@ def _svg_open(chart_id: str, label: str, width: int, height: int) -> str:
     )
 
 
+def _finished(parts: list[str]) -> Markup:
+    """The chart as markup a template inlines as it is: every text in it went through esc."""
+    return Markup("".join(parts) + "</svg>")  # noqa: S704 (escaped part by part above)
+
+
 def _legend(series: Sequence[Series], x: float, y: float) -> list[str]:
     parts = []
     for item in series:
@@ -120,7 +127,7 @@ def column_chart(
     left_format: Callable[[float], str] = format_axis,
     width: int = 1200,
     height: int = 300,
-) -> str:
+) -> Markup:
     """Grouped columns (``kind="bar"``) and lines (``kind="line"``) over categories."""
     has_right = any(s.axis == "right" for s in series)
     left, right = 78.0, (78.0 if has_right else 24.0)
@@ -214,8 +221,7 @@ def column_chart(
         f'<line class="axis" x1="{_f(left)}" y1="{_f(top)}" x2="{_f(left)}" y2="{_f(bottom)}"/>'
     )
     parts.extend(_legend(series, left, 20.0))
-    parts.append("</svg>")
-    return "".join(parts)
+    return _finished(parts)
 
 
 @dataclass(frozen=True)
@@ -236,7 +242,7 @@ def bar_chart(
     width: int = 600,
     label_width: int = 200,
     row_height: int = 26,
-) -> str:
+) -> Markup:
     """Horizontal bars, one row each, with the label left and the exact value right."""
     top, value_w = 30.0, 150.0
     height = int(top + row_height * max(len(bars), 1) + 30)
@@ -276,5 +282,4 @@ def bar_chart(
             f'<text class="value" x="{_f(max(x, zero) + 6)}" y="{_f(y + row_height / 2 + 4)}">'
             f"{esc(bar.text)}</text>"
         )
-    parts.append("</svg>")
-    return "".join(parts)
+    return _finished(parts)
