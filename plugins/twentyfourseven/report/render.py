@@ -2,14 +2,15 @@
 
 The markup is ``templates/dashboard.html.j2``, its style ``templates/dashboard.css``
 and its two scripts ``templates/errors.js`` and ``templates/selfcheck.js``, inlined
-into the page. The chart sections are the descriptions of :mod:`.sections`; this
-module reads the data into plain values and renders the template.
+into the page (:mod:`.templating`). The chart sections are the descriptions of
+:mod:`.sections`; this module reads the data into plain values and renders the
+template.
 
 The page loads nothing from anywhere: a Content-Security-Policy meta tag allows
 only its own inline style and script (by hash), so it opens offline and an
 injected tag could not run even if escaping failed. Every string from the data
-is escaped as the template writes it (autoescape on), by the one escape function
-the charts use too (:func:`twentyfourseven.report.svg.esc`).
+is escaped as the template writes it, by the one escape function the charts use
+too (:func:`twentyfourseven.report.svg.esc`).
 """
 
 from __future__ import annotations
@@ -22,12 +23,8 @@ import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
 from pathlib import Path
 from typing import Any
-
-import jinja2
-from markupsafe import Markup
 
 from .data import PERIOD_MONTHS, DashboardData, Row, load_dashboard_data
 from .formatting import (
@@ -41,34 +38,7 @@ from .formatting import (
     format_timestamp,
 )
 from .sections import SECTIONS, Cell, Column, Table, section_view, table
-from .svg import esc
-
-TEMPLATES = Path(__file__).with_name("templates")
-
-
-@cache
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        autoescape=True,
-        # Values are escaped by svg.esc before autoescape sees them, so text in the
-        # template and text in the charts are escaped alike (markup passes untouched).
-        finalize=lambda value: value if hasattr(value, "__html__") else _trusted(esc(value)),
-        trim_blocks=True,
-        lstrip_blocks=True,
-        undefined=jinja2.StrictUndefined,
-    )
-
-
-def _trusted(text: str) -> Markup:
-    """Text the template inlines as it is: the page's own files, or text esc escaped."""
-    return Markup(text)  # noqa: S704 (never called on text from the data unescaped)
-
-
-@cache
-def _asset(name: str) -> str:
-    """A CSS or JavaScript file of ``templates/``, inlined into the page as it is."""
-    return (TEMPLATES / name).read_text(encoding="utf-8")
+from .templating import asset, render, trusted
 
 
 def _hash(source: str) -> str:
@@ -79,8 +49,8 @@ def _hash(source: str) -> str:
 def content_security_policy() -> str:
     return (
         "default-src 'none'; "
-        f"script-src {_hash(_asset('errors.js'))} {_hash(_asset('selfcheck.js'))}; "
-        f"style-src {_hash(_asset('dashboard.css'))}; img-src data:; base-uri 'none'; "
+        f"script-src {_hash(asset('errors.js'))} {_hash(asset('selfcheck.js'))}; "
+        f"style-src {_hash(asset('dashboard.css'))}; img-src data:; base-uri 'none'; "
         "form-action 'none'"
     )
 
@@ -230,25 +200,22 @@ def _operations(data: DashboardData) -> dict[str, Any]:
 def render_html(data: DashboardData) -> str:
     """The whole page as a string."""
     period = _period_text(data)
-    return (
-        _environment()
-        .get_template("dashboard.html.j2")
-        .render(
-            csp=content_security_policy(),
-            css=_trusted(_asset("dashboard.css")),
-            errors_js=_trusted(_asset("errors.js")),
-            selfcheck_js=_trusted(_asset("selfcheck.js")),
-            currency=CURRENCY,
-            freshness=format_timestamp(data.last_finished_at),
-            generated=format_timestamp(data.generated_at),
-            database=data.database.name,
-            missing=data.missing,
-            kpis=_kpis(data),
-            sections=[[section_view(s, data, period) for s in row] for row in SECTIONS],
-            operations=_operations(data),
-            period=period,
-            period_months=PERIOD_MONTHS,
-        )
+    return render(
+        "dashboard.html.j2",
+        csp=content_security_policy(),
+        css=trusted(asset("dashboard.css")),
+        errors_js=trusted(asset("errors.js")),
+        selfcheck_js=trusted(asset("selfcheck.js")),
+        currency=CURRENCY,
+        freshness=format_timestamp(data.last_finished_at),
+        generated=format_timestamp(data.generated_at),
+        database=data.database.name,
+        missing=data.missing,
+        kpis=_kpis(data),
+        sections=[[section_view(s, data, period) for s in row] for row in SECTIONS],
+        operations=_operations(data),
+        period=period,
+        period_months=PERIOD_MONTHS,
     )
 
 
