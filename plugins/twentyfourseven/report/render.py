@@ -10,7 +10,7 @@ The page loads nothing from anywhere: a Content-Security-Policy meta tag allows
 only its own inline style and script (by hash), so it opens offline and an
 injected tag could not run even if escaping failed. Every string from the data
 is escaped as the template writes it, by the one escape function the charts use
-too (:func:`twentyfourseven.report.svg.esc`).
+too (:func:`twentyfourseven.report.templating.esc`).
 """
 
 from __future__ import annotations

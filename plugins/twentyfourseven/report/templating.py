@@ -1,23 +1,27 @@
 """The Jinja environment of the report's pages (``templates/``, shipped as package data).
 
-Autoescape is on, and every value a template writes goes through
-:func:`.svg.esc` (the environment's ``finalize``), so text in the templates and
-text in the SVG charts are escaped by the same function; what is markup already
-(the charts, the page's own CSS and scripts) passes as it is.
+Autoescape is on, and every value a template writes goes through :func:`esc`
+(the environment's ``finalize``); what is markup already (a chart drawn by
+``charts.svg.j2``, the page's own CSS and scripts) passes as it is.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
+from html import escape
 from pathlib import Path
 from typing import Any
 
 import jinja2
 from markupsafe import Markup
 
-from .svg import esc
-
 TEMPLATES = Path(__file__).with_name("templates")
+
+
+def esc(value: object) -> str:
+    """Text or attribute value, escaped for HTML and inline SVG (quotes included)."""
+    return escape(str(value), quote=True)
 
 
 def trusted(text: str) -> Markup:
@@ -43,6 +47,11 @@ def environment() -> jinja2.Environment:
 
 def render(template: str, **values: Any) -> str:
     return environment().get_template(template).render(**values)
+
+
+def macro(template: str, name: str) -> Callable[..., Markup]:
+    """A macro of ``template``, to call from Python: it returns markup."""
+    return getattr(environment().get_template(template).module, name)
 
 
 @cache
