@@ -30,6 +30,9 @@ def trusted(text: str) -> Markup:
 
 
 def _escaped(value: Any) -> Any:
+    # esc rather than autoescape's own markupsafe.escape: the pages have always escaped
+    # quotes as html.escape does (&quot;, &#x27;), and one function for every page and
+    # chart keeps them so.
     return value if hasattr(value, "__html__") else trusted(esc(value))
 
 
