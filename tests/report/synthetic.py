@@ -1,9 +1,14 @@
 """A tiny hand-made warehouse for the dashboard's unit tests.
 
-The ``ops`` tables come from the loader's own DDL; the report views are stand-in
-tables with the documented columns (docs/data_dictionary.md) holding a few rows
-chosen to catch mistakes: hostile strings in every text column the page shows,
-and amounts whose exact sums a float cannot represent.
+The ``raw`` and ``ops`` tables come from the loader's own DDL and the models are
+built over them by the real runner, so every relation has the columns and types
+production has. The six report views the page reads are then swapped for tables
+of the very same columns and types (:func:`_stand_in`) holding a few rows chosen
+to catch mistakes, which no raw data could produce through the models: hostile
+strings in every text column the page shows (a discount band's label included),
+and amounts whose exact sums a float cannot represent. A row naming a column the
+model no longer has fails to insert; a column the page reads but the model lacks
+is missing here as in production.
 """
 
 from __future__ import annotations
@@ -11,9 +16,11 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
+from twentyfourseven.warehouse.models import build_models
 from twentyfourseven.warehouse.schema import create_schema
 
 EVIL = "<script>window.pwned=1</script><img src=x onerror=\"document.title='pwned'\">&amp;\"'"
@@ -25,46 +32,19 @@ BIG_A = Decimal("4999999999999999.99")
 BIG_B = Decimal("5000000000000000.00")
 BIG_SUM_TEXT = "9,999,999,999,999,999.99"
 
-REPORT_TABLES = """
-create schema if not exists reports;
-create table reports.rpt_revenue_by_month (
-    month date, booked_order_count bigint, booked_net_amount decimal(18,2),
-    booked_tax_amount decimal(18,2), booked_total_amount decimal(18,2),
-    pipeline_order_count bigint, pipeline_net_amount decimal(18,2));
-create table reports.rpt_revenue_by_customer (
-    month date, customer_id bigint, customer_name varchar, country_code varchar,
-    booked_line_count bigint, booked_net_amount decimal(18,2),
-    booked_tax_amount decimal(18,2), booked_total_amount decimal(18,2));
-create table reports.rpt_revenue_by_product (
-    month date, product_id bigint, product_number varchar, product_name varchar,
-    booked_quantity decimal(18,6), booked_line_count bigint, booked_net_amount decimal(18,2));
-create table reports.rpt_discounts_by_month (
-    month date, line_count bigint, discounted_line_count bigint,
-    discounted_line_share_pct decimal(18,2), gross_amount decimal(18,2),
-    discount_amount decimal(18,2), net_amount decimal(18,2),
-    effective_discount_rate_pct decimal(18,2));
-create table reports.rpt_discount_bands (
-    discount_band_order integer, discount_band varchar, line_count bigint,
-    share_of_lines_pct decimal(18,2), gross_amount decimal(18,2),
-    discount_amount decimal(18,2), net_amount decimal(18,2),
-    share_of_discount_pct decimal(18,2));
-create table reports.rpt_revenue_by_tax_code (
-    month date, tax_id bigint, tax_number bigint, tax_rate decimal(9,6),
-    booked_line_count bigint, booked_net_amount decimal(18,2),
-    booked_tax_amount decimal(18,2), booked_total_amount decimal(18,2));
-"""
-
 JAN, FEB = dt.date(2025, 1, 1), dt.date(2025, 2, 1)
 NOW = dt.datetime(2025, 2, 20, 12, 0, tzinfo=dt.UTC)
 FINISHED = dt.datetime(2025, 2, 20, 10, 30, tzinfo=dt.UTC)
 
 
 def build_synthetic(path: Path, *, reports: bool = True) -> Path:
+    """The warehouse file at ``path``; without ``reports`` no model is built."""
     con = duckdb.connect(str(path))
     try:
         con.execute("set TimeZone = 'UTC'")
         create_schema(con)
         if reports:
+            build_models(con)
             _reports(con)
         _ops(con)
     finally:
@@ -72,56 +52,92 @@ def build_synthetic(path: Path, *, reports: bool = True) -> Path:
     return path
 
 
+def _stand_in(con: duckdb.DuckDBPyConnection, relation: str, rows: list[dict[str, Any]]) -> None:
+    """Replace the model ``relation`` by a table of its columns and types holding ``rows``
+    (a column a row leaves out is null)."""
+    columns = con.execute(f"describe {relation}").fetchall()
+    kind = con.execute(
+        "select table_type from information_schema.tables"
+        " where table_schema || '.' || table_name = ?",
+        [relation],
+    ).fetchone()
+    assert kind, f"the models did not create {relation}"
+    con.execute(f"drop {'view' if kind[0] == 'VIEW' else 'table'} {relation}")
+    con.execute(f"create table {relation} ({', '.join(f'{c[0]} {c[1]}' for c in columns)})")
+    for row in rows:
+        names = ", ".join(row)
+        marks = ", ".join("?" for _ in row)
+        con.execute(f"insert into {relation} ({names}) values ({marks})", list(row.values()))
+
+
+def _rows(names: str, *values: tuple[Any, ...]) -> list[dict[str, Any]]:
+    """Rows as dicts from a list of column names and a tuple of values a row."""
+    columns = names.split()
+    return [dict(zip(columns, row, strict=True)) for row in values]
+
+
 def _reports(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(REPORT_TABLES)
-    con.executemany(
-        "insert into reports.rpt_revenue_by_month values (?, ?, ?, 0, 0, ?, ?)",
-        [[JAN, 3, BIG_A, 1, Decimal("100.10")], [FEB, 4, BIG_B, 2, Decimal("200.20")]],
+    _stand_in(
+        con,
+        "reports.rpt_revenue_by_month",
+        _rows(
+            "month booked_order_count booked_net_amount booked_tax_amount booked_total_amount"
+            " pipeline_order_count pipeline_net_amount",
+            (JAN, 3, BIG_A, 0, 0, 1, Decimal("100.10")),
+            (FEB, 4, BIG_B, 0, 0, 2, Decimal("200.20")),
+        ),
     )
-    con.executemany(
-        "insert into reports.rpt_revenue_by_customer values (?, ?, ?, ?, 1, ?, 0, ?)",
-        [
-            [JAN, 1, EVIL_CUSTOMER, "NO", Decimal("1000.05"), Decimal("1250.06")],
-            [FEB, 1, EVIL_CUSTOMER, "NO", Decimal("2000.10"), Decimal("2500.13")],
-            [FEB, 2, "Fjord & Fjell AS", "NO", Decimal("999.99"), Decimal("1249.99")],
-            [FEB, 3, "Credit Only AS", "SE", Decimal("-50.00"), Decimal("-62.50")],
-        ],
+    _stand_in(
+        con,
+        "reports.rpt_revenue_by_customer",
+        _rows(
+            "month customer_id customer_name country_code booked_line_count booked_net_amount"
+            " booked_tax_amount booked_total_amount",
+            (JAN, 1, EVIL_CUSTOMER, "NO", 1, Decimal("1000.05"), 0, Decimal("1250.06")),
+            (FEB, 1, EVIL_CUSTOMER, "NO", 1, Decimal("2000.10"), 0, Decimal("2500.13")),
+            (FEB, 2, "Fjord & Fjell AS", "NO", 1, Decimal("999.99"), 0, Decimal("1249.99")),
+            (FEB, 3, "Credit Only AS", "SE", 1, Decimal("-50.00"), 0, Decimal("-62.50")),
+        ),
     )
-    con.executemany(
-        "insert into reports.rpt_revenue_by_product values (?, ?, ?, ?, 1, 1, ?)",
-        [
-            [JAN, 10, "P-1", EVIL_PRODUCT, Decimal("123.45")],
-            [FEB, None, None, "(no product)", Decimal("10.00")],
-        ],
+    _stand_in(
+        con,
+        "reports.rpt_revenue_by_product",
+        _rows(
+            "month product_id product_number product_name booked_quantity booked_line_count"
+            " booked_net_amount",
+            (JAN, 10, "P-1", EVIL_PRODUCT, 1, 1, Decimal("123.45")),
+            (FEB, None, None, "(no product)", 1, 1, Decimal("10.00")),
+        ),
     )
-    con.executemany(
-        "insert into reports.rpt_discounts_by_month values (?, 10, 2, 20, ?, ?, ?, ?)",
-        [
-            [JAN, Decimal("1000.00"), Decimal("50.00"), Decimal("950.00"), Decimal("5.00")],
-            [FEB, Decimal("3000.00"), Decimal("300.01"), Decimal("2699.99"), Decimal("10.00")],
-        ],
+    _stand_in(
+        con,
+        "reports.rpt_discounts_by_month",
+        _rows(
+            "month line_count discounted_line_count discounted_line_share_pct gross_amount"
+            " discount_amount net_amount effective_discount_rate_pct",
+            (JAN, 10, 2, 20, Decimal("1000.00"), Decimal("50.00"), Decimal("950.00"), 5),
+            (FEB, 10, 2, 20, Decimal("3000.00"), Decimal("300.01"), Decimal("2699.99"), 10),
+        ),
     )
-    con.executemany(
-        "insert into reports.rpt_discount_bands values (?, ?, ?, ?, 0, ?, 0, ?)",
-        [
-            [0, "0 %", 16, Decimal("80.00"), Decimal("0.00"), Decimal("0.00")],
-            [1, f"band {EVIL}", 4, Decimal("20.00"), Decimal("350.01"), Decimal("100.00")],
-        ],
+    _stand_in(
+        con,
+        "reports.rpt_discount_bands",
+        _rows(
+            "discount_band_order discount_band line_count share_of_lines_pct gross_amount"
+            " discount_amount net_amount share_of_discount_pct",
+            (0, "0 %", 16, Decimal("80.00"), 0, Decimal("0.00"), 0, Decimal("0.00")),
+            (1, f"band {EVIL}", 4, Decimal("20.00"), 0, Decimal("350.01"), 0, Decimal("100.00")),
+        ),
     )
-    con.executemany(
-        "insert into reports.rpt_revenue_by_tax_code values (?, ?, ?, ?, 2, ?, ?, ?)",
-        [
-            [
-                FEB,
-                1,
-                3,
-                Decimal("25.000000"),
-                Decimal("800.00"),
-                Decimal("200.00"),
-                Decimal("1000.00"),
-            ],
-            [FEB, 2, 5, Decimal("0.000000"), Decimal("100.00"), Decimal("0.00"), Decimal("100.00")],
-        ],
+    _stand_in(
+        con,
+        "reports.rpt_revenue_by_tax_code",
+        _rows(
+            "month tax_id tax_number tax_rate booked_line_count booked_net_amount"
+            " booked_tax_amount booked_total_amount",
+            (FEB, 1, 3, Decimal("25.000000"), 2, Decimal("800.00"), Decimal("200.00"), 1000),
+            (FEB, 2, 5, Decimal("0.000000"), 2, Decimal("100.00"), Decimal("0.00"), 100),
+        ),
     )
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from twentyfourseven.report import render_dashboard
+from twentyfourseven.report import render, render_dashboard, sections
 from twentyfourseven.report.command import register
 from twentyfourseven.report.formatting import (
     format_amount,
@@ -162,6 +162,38 @@ def test_operations_show_freshness_runs_and_open_problems(page_html):
         ["10", "10", "0", "\u2013", "0", "0"],  # a run from before the not-found count
     ]
     assert '<td class="num">1</td><td class="num bad">2</td><td class="num bad">1</td>' in runs[1]
+
+
+def test_the_chart_sections_are_the_described_ones(synthetic, tmp_path, monkeypatch):
+    """One renderer draws every chart section: a description is all a section needs."""
+    bands = sections.Section(
+        key="discount_bands",
+        card_id="bands-only",
+        title="Bands",
+        note="Lines in {count} bands, amounts in {currency}.",
+        chart=sections.Columns(
+            "Lines by band",
+            lambda row: row["discount_band"],
+            (sections.Measure("Lines", "line_count", "#000000", text=str),),
+        ),
+        columns=(
+            sections.Column("Band", lambda row: row["discount_band"], numeric=False),
+            sections.amount("Discount", "discount_amount"),
+        ),
+        folded="Band figures",
+    )
+    monkeypatch.setattr(render, "SECTIONS", ((bands,),))
+    html_text = render_dashboard(synthetic, tmp_path / "one.html", now=NOW).read_text()
+    page = parse_page(html_text)
+    assert page.marks == {"discount-bands": 2}  # one column a band, nothing else drawn
+    cards = re.findall(r'<section class="card" id="([^"]+)"><h2>([^<]*)</h2>', html_text)
+    assert cards == [("bands-only", "Bands"), ("operations", "Pipeline operations")]
+    assert "Lines in 2 bands, amounts in NOK." in _text(html_text)
+    figures = re.search(r"<details><summary>Band figures</summary>(.*?)</details>", html_text, re.S)
+    assert figures
+    assert '<th>Band</th><th class="num">Discount (NOK)</th>' in figures.group(1)
+    assert f"<td>band {html.escape(EVIL, quote=True)}</td>" in figures.group(1)
+    assert '<td class="num">350.01</td>' in figures.group(1)
 
 
 def test_a_warehouse_without_models_renders_with_a_note(tmp_path):
