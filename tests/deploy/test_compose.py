@@ -31,7 +31,7 @@ from twentyfourseven.api import settings as api_settings
 from twentyfourseven.cli import build_parser
 from twentyfourseven.pipeline import settings as pipeline_settings
 from twentyfourseven.sandbox.command import PUBLIC_CLIENT_SECRET, config_from_args
-from twentyfourseven.warehouse import models
+from twentyfourseven.warehouse import model_runner
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"
@@ -273,9 +273,9 @@ def test_airflow_services_mount_dags_plugins_sql_and_data_where_airflow_looks():
         assert mounted.get(dags) == "./dags", name
         assert mounted.get(plugins) == "./plugins", name
         assert mounted.get(data) == "twentyfourseven-data", name
-        # The package finds the SQL models where models.SQL_DIR says, relative to the
+        # The package finds the SQL models where model_runner.SQL_DIR says, relative to the
         # project root, i.e. plugins/'s parent, in the repository and in the image.
-        sql = str(PurePosixPath(plugins).parent / models.SQL_DIR.relative_to(ROOT).as_posix())
+        sql = str(PurePosixPath(plugins).parent / model_runner.SQL_DIR.relative_to(ROOT).as_posix())
         assert mounted.get(sql) == "./sql", name
         for source in ("dags", "plugins", "sql"):
             assert (ROOT / source).is_dir()

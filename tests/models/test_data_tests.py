@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from twentyfourseven.warehouse.models import (
+from twentyfourseven.warehouse.model_runner import (
     DataTestError,
     build_models,
     run_data_tests,
@@ -65,7 +65,7 @@ CORRUPTIONS = {
 
 
 def test_every_data_test_has_a_corruption_case():
-    from twentyfourseven.warehouse.models import SQL_DIR, data_test_files
+    from twentyfourseven.warehouse.model_runner import SQL_DIR, data_test_files
 
     assert sorted(path.stem for path in data_test_files(SQL_DIR)) == sorted(CORRUPTIONS)
 

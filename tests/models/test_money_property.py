@@ -18,7 +18,7 @@ from decimal import Decimal, localcontext
 import duckdb
 import pytest
 
-from twentyfourseven.warehouse.models import build_models, run_data_tests
+from twentyfourseven.warehouse.model_runner import build_models, run_data_tests
 from twentyfourseven.warehouse.records import AMOUNT_LIMIT
 from twentyfourseven.warehouse.schema import create_schema
 

@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from twentyfourseven.warehouse import transform_command
-from twentyfourseven.warehouse.models import (
+from twentyfourseven.warehouse.model_runner import (
     DICTIONARY,
     SQL_DIR,
     DataTestError,

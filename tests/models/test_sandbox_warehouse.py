@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from twentyfourseven.warehouse.models import SQL_DIR, data_test_files, model_files
+from twentyfourseven.warehouse.model_runner import SQL_DIR, data_test_files, model_files
 
 QUERIES = sorted((Path(__file__).resolve().parents[2] / "docs" / "queries").glob("*.sql"))
 
