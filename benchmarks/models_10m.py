@@ -1,4 +1,4 @@
-"""Time the SQL models (``sql/``) on N synthetic lines: build every model, run every data test.
+"""Time the SQL models (the package's ``sql/``) on N synthetic lines: build them, run the tests.
 
 Generates N sales order lines (5 per order) and their orders straight into ``raw.*`` of a
 temporary DuckDB file with SQL (deterministic: hashes of the row number, no Python loop),

@@ -1,6 +1,6 @@
 """The SQL model runner (the DAG's step 4, "transform") and the data dictionary.
 
-:func:`run_models` runs the ``.sql`` files of ``sql/staging``, ``sql/marts`` and
+:func:`run_models` runs the ``.sql`` files of the package's ``sql/staging``, ``sql/marts`` and
 ``sql/reports``, in that order and by file name within a folder, then every
 query of ``sql/tests``, each of which must return zero rows.
 
@@ -38,12 +38,13 @@ from typing import Any
 
 import duckdb
 
+from ..locations import default_docs_dir
 from .snapshot import MATERIALIZED_SCHEMAS, OPS_TABLES, WITHHELD_COLUMNS
 
 log = logging.getLogger(__name__)
 
-SQL_DIR = Path(__file__).resolve().parents[3] / "sql"
-DICTIONARY = Path(__file__).resolve().parents[3] / "docs" / "data_dictionary.md"
+SQL_DIR = Path(__file__).resolve().parents[1] / "sql"
+DICTIONARY = default_docs_dir() / "data_dictionary.md"
 LAYERS = ("staging", "marts", "reports")
 TESTS = "tests"
 SHOWN_ROWS = 10
