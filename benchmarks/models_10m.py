@@ -209,7 +209,7 @@ def main() -> int:
                 return 1
             runs.append(
                 summary.as_dict()
-                | {"test_seconds_each": {t.path.stem: t.seconds for t in summary.tests}}
+                | {"test_seconds_each": {t.name: t.seconds for t in summary.tests}}
             )
         con.close()
 

@@ -137,3 +137,13 @@ def test_a_reference_to_no_keyed_model_is_refused_naming_the_file(raw, sql_dir):
     with pytest.raises(ModelError, match=r"marts\.no_such_model") as raised:
         run_models(raw, sql_dir)
     assert raised.value.path == path
+
+
+def test_views_of_other_models_leave_their_references_to_those_models():
+    (reference,) = [test.sql for test in data_tests() if test.name == "keys_reference"]
+    # Tables and the staging views over raw data are checked...
+    assert "from marts.fct_sales_order_lines as m" in reference
+    assert "from staging.stg_sales_order_lines as m" in reference
+    # ...reports and base views, computed from those, are not computed again for it.
+    assert "from reports.rpt_revenue_by_customer as m" not in reference
+    assert "from marts.base_sales_order_lines as m" not in reference

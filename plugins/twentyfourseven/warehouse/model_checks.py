@@ -12,7 +12,10 @@ of orders without a date). A ``(→ schema.name)`` column holds the key of that 
 returning the rows that break it, like the data tests of ``sql/tests``: ``keys_unique``
 (no key twice), ``keys_not_null`` (no ``(key)`` column null) and ``keys_reference``
 (every non-null reference found in its model). Annotating a column is all it takes
-to have it checked.
+to have it checked, with one exception: a view computed from other models (a
+``base_`` view of the marts, a report) holds only keys those models hold, so its
+references are checked where they come from, not computed again (its annotations
+must still name a model with a single key column).
 """
 
 from __future__ import annotations
@@ -42,9 +45,12 @@ class Annotated:
     keys: tuple[str, ...]  # the (key) and (unique) columns
     not_null: tuple[str, ...]  # the (key) columns
     references: tuple[tuple[str, str], ...]  # (column, the model whose key it holds)
+    view_of_models: bool = False  # its references are checked in the models it reads
 
     @classmethod
-    def from_columns(cls, relation: str, columns: Iterable[tuple[str, str]]) -> Annotated:
+    def from_columns(
+        cls, relation: str, columns: Iterable[tuple[str, str]], *, view_of_models: bool = False
+    ) -> Annotated:
         columns = list(columns)
         return cls(
             relation,
@@ -55,6 +61,7 @@ class Annotated:
                 for name, text in columns
                 if (match := _REFERENCE.search(text))
             ),
+            view_of_models,
         )
 
 
@@ -93,6 +100,7 @@ def derived_tests(models: Sequence[Annotated]) -> list[DerivedTest]:
         f"from {model.relation} as m anti join {target} as t on m.{column} = t.{key}\n"
         f"where m.{column} is not null"
         for model, column, target, key in references
+        if not model.view_of_models
     ]
     tests = [
         _derived(

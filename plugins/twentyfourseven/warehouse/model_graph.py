@@ -17,6 +17,9 @@ _NOT_CODE = re.compile(r"--[^\n]*|/\*.*?\*/|'(?:[^']|'')*'", re.DOTALL)
 _QUALIFIED = re.compile(r'"?\b([A-Za-z_][A-Za-z0-9_]*)"?\s*\.\s*"?([A-Za-z_][A-Za-z0-9_]*)\b"?')
 
 
+_CREATES_VIEW = re.compile(r"\bcreate\s+(?:or\s+replace\s+)?view\b", re.IGNORECASE)
+
+
 class ModelCycleError(ValueError):
     """Models read each other in a circle, so no order builds them all."""
 
@@ -31,6 +34,11 @@ def relations_read(sql: str, models: Iterable[str]) -> set[str]:
     code = _NOT_CODE.sub(" ", sql)
     named = {f"{schema}.{name}".lower() for schema, name in _QUALIFIED.findall(code)}
     return named & known
+
+
+def creates_view(sql: str) -> bool:
+    """Whether the model is a view (computed when read) rather than a table."""
+    return bool(_CREATES_VIEW.search(_NOT_CODE.sub(" ", sql)))
 
 
 def build_order(reads: Mapping[str, set[str]], rank: Mapping[str, object]) -> list[str]:

@@ -45,7 +45,7 @@ import duckdb
 
 from ..locations import default_docs_dir
 from .model_checks import Annotated, AnnotationError, derived_tests
-from .model_graph import ModelCycleError, build_order, relations_read
+from .model_graph import ModelCycleError, build_order, creates_view, relations_read
 from .snapshot import MATERIALIZED_SCHEMAS, OPS_TABLES, WITHHELD_COLUMNS
 
 log = logging.getLogger(__name__)
@@ -231,16 +231,22 @@ def parse_doc(path: Path) -> ModelDoc:
 def model_files(sql_dir: Path = SQL_DIR) -> list[Path]:
     """The model files in the order they build: each after the models it reads, else
     by layer and name. Raises :class:`ModelError` on models that read each other."""
-    paths = {_relation(path): path for path in _documented_order(sql_dir)}
-    reads = {
-        relation: relations_read(path.read_text(encoding="utf-8"), paths)
-        for relation, path in paths.items()
-    }
+    paths, reads = _model_reads(sql_dir)
     rank = {relation: LAYERS.index(path.parent.name) for relation, path in paths.items()}
     try:
         return [paths[relation] for relation in build_order(reads, rank)]
     except ModelCycleError as error:
         raise ModelError(paths[error.cycle[0]], str(error)) from error
+
+
+def _model_reads(sql_dir: Path) -> tuple[dict[str, Path], dict[str, set[str]]]:
+    """Each model's file, and the models it reads, by relation."""
+    paths = {_relation(path): path for path in _documented_order(sql_dir)}
+    reads = {
+        relation: relations_read(path.read_text(encoding="utf-8"), paths) - {relation}
+        for relation, path in paths.items()
+    }
+    return paths, reads
 
 
 def _documented_order(sql_dir: Path) -> list[Path]:
@@ -263,9 +269,19 @@ def data_tests(sql_dir: Path = SQL_DIR) -> list[DataTest]:
         DataTest(path.stem, _shown(path), parse_doc(path).test, path.read_text(encoding="utf-8"))
         for path in data_test_files(sql_dir)
     ]
-    docs = [parse_doc(path) for path in _documented_order(sql_dir)]
+    paths, reads = _model_reads(sql_dir)
+    docs = [parse_doc(path) for path in paths.values()]
+    annotated = [
+        Annotated.from_columns(
+            d.relation,
+            d.columns,
+            view_of_models=bool(reads[_relation(d.path)])
+            and creates_view(d.path.read_text(encoding="utf-8")),
+        )
+        for d in docs
+    ]
     try:
-        derived = derived_tests([Annotated.from_columns(d.relation, d.columns) for d in docs])
+        derived = derived_tests(annotated)
     except AnnotationError as error:
         path = next(d.path for d in docs if d.relation == error.relation)
         raise ModelError(path, str(error)) from error
