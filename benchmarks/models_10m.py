@@ -1,8 +1,8 @@
-"""Time the SQL models (``sql/``) on N synthetic lines: build every model, run every data test.
+"""Time the SQL models (the package's ``sql/``) on N synthetic lines: build them, run the tests.
 
 Generates N sales order lines (5 per order) and their orders straight into ``raw.*`` of a
 temporary DuckDB file with SQL (deterministic: hashes of the row number, no Python loop),
-then runs :func:`twentyfourseven.warehouse.models.run_models` ``--runs`` times on it and
+then runs :func:`twentyfourseven.warehouse.model_runner.run_models` ``--runs`` times on it and
 prints the per-model and per-test timings (median over the runs). The data covers what the
 models must handle: foreign currencies with 4-decimal rates, credit lines, text lines,
 fractional quantities, 6-decimal prices, 100 % discounts, every status, deleted orders and
@@ -32,7 +32,7 @@ import duckdb
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "plugins"))
 
-from twentyfourseven.warehouse.models import SQL_DIR, run_models  # noqa: E402
+from twentyfourseven.warehouse.model_runner import SQL_DIR, run_models  # noqa: E402
 from twentyfourseven.warehouse.schema import create_schema  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results"
@@ -209,7 +209,7 @@ def main() -> int:
                 return 1
             runs.append(
                 summary.as_dict()
-                | {"test_seconds_each": {t.path.stem: t.seconds for t in summary.tests}}
+                | {"test_seconds_each": {t.name: t.seconds for t in summary.tests}}
             )
         con.close()
 

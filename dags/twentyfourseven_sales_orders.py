@@ -14,8 +14,10 @@ into the DuckDB warehouse.
 3. **load** (one writer, pool `twentyfourseven_warehouse` with one slot): in one
    transaction, replace each read order's lines, upsert headers, tombstone deleted
    orders, quarantine invalid records, record failures and the run in `ops.runs`.
-4. **transform**: build the SQL models (staging → marts → reports), then run the
-   data tests; a failing test fails the task with the rows that broke it.
+4. **transform**: build the SQL models of the package's `sql/` (staging → marts →
+   reports, each after the models it reads), then run the data tests (those of
+   `sql/tests` and the key and reference tests derived from the models' column
+   annotations); a failing test fails the task with the rows that broke it.
 5. **publish**: write the read-only snapshot for analysts and BI tools (a new
    file renamed over the old one) and render the HTML dashboard.
 

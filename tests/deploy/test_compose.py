@@ -31,7 +31,6 @@ from twentyfourseven.api import settings as api_settings
 from twentyfourseven.cli import build_parser
 from twentyfourseven.pipeline import settings as pipeline_settings
 from twentyfourseven.sandbox.command import PUBLIC_CLIENT_SECRET, config_from_args
-from twentyfourseven.warehouse import models
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"
@@ -265,20 +264,17 @@ def test_airflow_services_run_the_project_image():
     assert (services()[SANDBOX]["image"], services()[SANDBOX]["build"]) == (image, ".")
 
 
-def test_airflow_services_mount_dags_plugins_sql_and_data_where_airflow_looks():
+def test_airflow_services_mount_dags_and_data_where_airflow_looks():
     for name, service in airflow_services().items():
         env, mounted = service["environment"], mounts(service)
         dags, plugins = env["AIRFLOW__CORE__DAGS_FOLDER"], env["AIRFLOW__CORE__PLUGINS_FOLDER"]
         data = env["TWENTYFOURSEVEN_DATA_DIR"]
         assert mounted.get(dags) == "./dags", name
-        assert mounted.get(plugins) == "./plugins", name
         assert mounted.get(data) == "twentyfourseven-data", name
-        # The package finds the SQL models where models.SQL_DIR says, relative to the
-        # project root, i.e. plugins/'s parent, in the repository and in the image.
-        sql = str(PurePosixPath(plugins).parent / models.SQL_DIR.relative_to(ROOT).as_posix())
-        assert mounted.get(sql) == "./sql", name
-        for source in ("dags", "plugins", "sql"):
-            assert (ROOT / source).is_dir()
+        # The package is installed in the image: a mounted source tree would only shadow
+        # part of it (the plugins folder is on sys.path) and go stale against it.
+        assert plugins not in mounted, name
+        assert not any(source.startswith("./plugins") for source in mounted.values()), name
     paths = {
         (*sorted(mounts(s).items()), s["environment"]["TWENTYFOURSEVEN_DATA_DIR"])
         for s in airflow_services().values()
@@ -592,23 +588,27 @@ def test_dockerfile_builds_on_the_locked_airflow_version():
     assert f'"apache-airflow=={match[1]}"' in runs
 
 
-def test_dockerfile_installs_the_project_editable_where_compose_mounts_it():
+def test_dockerfile_installs_the_package_not_editable_and_copies_dags_and_the_plugin():
     instructions = dockerfile_instructions()
-    workdir = None
-    for keyword, rest in instructions:
-        if keyword == "WORKDIR":
-            workdir = rest
-        if keyword == "RUN" and "--no-deps -e ." in rest:
-            break
-    else:
-        pytest.fail("the Dockerfile does not `pip install --no-deps -e .`")
-    plugins = airflow_services()["airflow-worker"]["environment"]["AIRFLOW__CORE__PLUGINS_FOLDER"]
-    assert workdir == str(PurePosixPath(plugins).parent)
-    copied = {rest.split()[-1].rstrip("/") for keyword, rest in instructions if keyword == "COPY"}
-    assert set(mounts(airflow_services()["airflow-worker"])) >= copied - {workdir}
+    runs = [rest for keyword, rest in instructions if keyword == "RUN"]
+    installs = [r for r in runs if "pip install --no-cache-dir --no-deps " in r]
+    assert installs, "the Dockerfile installs the package without dependencies"
+    assert " -e " not in installs[0]
+    assert "--editable" not in installs[0]
+    source = installs[0].split("--no-deps ", 1)[1].split()[0]
+    copied = {
+        rest.split()[-1].rstrip("/"): rest.split()[1:-1]
+        for keyword, rest in instructions
+        if keyword == "COPY"
+    }
+    # The install reads pyproject.toml and the package (SQL models inside) from one folder.
+    assert "pyproject.toml" in copied[source]
+    assert copied[f"{source}/plugins/twentyfourseven"] == ["plugins/twentyfourseven/"]
+    env = airflow_services()["airflow-worker"]["environment"]
+    assert copied[env["AIRFLOW__CORE__DAGS_FOLDER"]] == ["dags/"]
+    assert "plugins/twentyfourseven_plugin.py" in copied[env["AIRFLOW__CORE__PLUGINS_FOLDER"]]
     # Dependencies installed from the lock are pinned there.
-    runs = " ".join(rest for keyword, rest in instructions if keyword == "RUN")
-    picked = re.search(r"grep -E '\^\(([^)]*)\)==' requirements\.lock", runs)
+    picked = re.search(r"grep -E '\^\(([^)]*)\)==' \S*requirements\.lock", " ".join(runs))
     assert picked, "non-Airflow dependencies come from requirements.lock"
     for package in picked[1].split("|"):
         locked_version(package)

@@ -19,7 +19,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from twentyfourseven.warehouse.models import ModelRunSummary, build_models, run_models
+from twentyfourseven.warehouse.model_runner import ModelRunSummary, build_models, run_models
 
 from .golden import load_golden
 

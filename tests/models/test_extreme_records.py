@@ -25,7 +25,7 @@ import pytest
 
 from twentyfourseven.api.models import dumps_json, parse_json
 from twentyfourseven.warehouse.load import load_run
-from twentyfourseven.warehouse.models import run_models
+from twentyfourseven.warehouse.model_runner import run_models
 from twentyfourseven.warehouse.schema import create_schema
 
 from ..builders import line_body, ok, order_body

@@ -18,7 +18,7 @@ from decimal import Decimal, localcontext
 import duckdb
 import pytest
 
-from twentyfourseven.warehouse.models import build_models, run_data_tests
+from twentyfourseven.warehouse.model_runner import build_models, run_data_tests
 from twentyfourseven.warehouse.records import AMOUNT_LIMIT
 from twentyfourseven.warehouse.schema import create_schema
 
@@ -158,5 +158,5 @@ def test_the_line_data_tests_catch_a_tie_rounded_to_even(fresh_golden):
         "update marts.fct_sales_order_lines set tax_amount = 6.37, total_amount = 48.87 "
         "where order_id = 1003 and line_id = 2"
     )
-    failed = [r.path.stem for r in run_data_tests(fresh_golden) if not r.passed]
+    failed = [r.name for r in run_data_tests(fresh_golden) if not r.passed]
     assert failed == ["line_net_plus_tax_equals_total"]

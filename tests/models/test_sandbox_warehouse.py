@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from twentyfourseven.warehouse.models import SQL_DIR, data_test_files, model_files
+from twentyfourseven.warehouse.model_runner import SQL_DIR, data_tests, model_files
 
 QUERIES = sorted((Path(__file__).resolve().parents[2] / "docs" / "queries").glob("*.sql"))
 
@@ -24,7 +24,7 @@ def warehouse(sandbox_warehouse) -> duckdb.DuckDBPyConnection:
 def test_all_models_build_and_all_data_tests_pass(sandbox_warehouse):
     _, summary = sandbox_warehouse
     assert [m.path for m in summary.models] == model_files(SQL_DIR)
-    assert [t.path for t in summary.tests] == data_test_files(SQL_DIR)
+    assert [t.test for t in summary.tests] == data_tests(SQL_DIR)
     assert [t.describe() for t in summary.failed_tests] == []
     assert summary.build_seconds < 10
     print(f"\n{summary.describe()}")

@@ -28,7 +28,7 @@ from twentyfourseven.api import OrderOutcome, OutcomeStatus
 from twentyfourseven.api.bulk import _validate_header, _validate_lines
 from twentyfourseven.api.models import SalesOrderExtended, SalesOrderLine, parse_json
 from twentyfourseven.warehouse.load import load_run
-from twentyfourseven.warehouse.models import run_models
+from twentyfourseven.warehouse.model_runner import run_models
 from twentyfourseven.warehouse.records import LINE_COLUMNS, ORDER_COLUMNS
 from twentyfourseven.warehouse.runplan import RunPlan, utc_now, write_chunk_ids
 from twentyfourseven.warehouse.staging import ChunkWriter, chunk_dir
@@ -354,7 +354,7 @@ def build_and_test_models(warehouse: Path) -> None:
     broken = [
         test.describe()
         for test in summary.tests
-        if test.error or (not test.passed and test.path.stem not in ABOUT_THE_DATA)
+        if test.error or (not test.passed and test.name not in ABOUT_THE_DATA)
     ]
     assert not broken, "\n".join(broken)
     with duckdb.connect(str(warehouse), read_only=True) as con:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from twentyfourseven.pipeline.settings import PipelineSettings
@@ -13,6 +15,13 @@ def test_defaults_bound_chunks_and_the_loads_memory(monkeypatch, tmp_path):
     assert settings.warehouse == tmp_path / "warehouse.duckdb"
     assert (settings.max_chunks, settings.min_chunk_size) == (16, 500)
     assert settings.load_memory_limit == "512MB"
+
+
+def test_in_a_checkout_the_data_folder_defaults_to_its_data(monkeypatch):
+    # Installed from the wheel it is $AIRFLOW_HOME/data instead: tests/wheel shows it.
+    monkeypatch.setenv("TWENTYFOURSEVEN_DATA_DIR", "")
+    checkout = Path(__file__).resolve().parents[2]
+    assert PipelineSettings.load().warehouse == checkout / "data" / "warehouse.duckdb"
 
 
 def test_a_variable_wins_over_the_environment(monkeypatch):

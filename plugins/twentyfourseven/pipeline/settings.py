@@ -3,7 +3,8 @@
 Each setting ``name`` is read from the Airflow Variable ``twentyfourseven_<name>``,
 else from the environment variable ``TWENTYFOURSEVEN_<NAME>``, else the default.
 Data lives under ``TWENTYFOURSEVEN_DATA_DIR`` (default: the git-ignored ``data/``
-folder of the project).
+folder of the project in a checkout, ``$AIRFLOW_HOME/data`` for an installed
+package; see :mod:`twentyfourseven.locations`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from twentyfourseven.connection import DEFAULT_CONN_ID
+from twentyfourseven.locations import default_data_dir
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 WAREHOUSE_POOL = "twentyfourseven_warehouse"
@@ -22,7 +24,7 @@ _TEXT_SETTINGS = ("conn_id", "load_memory_limit")
 
 
 def data_dir() -> Path:
-    return Path(os.environ.get("TWENTYFOURSEVEN_DATA_DIR", PROJECT_ROOT / "data"))
+    return Path(os.environ.get("TWENTYFOURSEVEN_DATA_DIR") or default_data_dir())
 
 
 @dataclass(frozen=True)

@@ -108,7 +108,7 @@ def load_step(run_id: str, settings: PipelineSettings | None = None) -> dict[str
 
 def transform_step(settings: PipelineSettings | None = None) -> dict[str, Any]:
     """Build the SQL models in ``sql/`` and run the data tests; a failing test fails the task."""
-    from twentyfourseven.warehouse.models import run_models
+    from twentyfourseven.warehouse.model_runner import run_models
 
     settings = _settings(settings)
     with _creating_files(settings):

@@ -1,7 +1,7 @@
 """The warehouse's loader-owned tables: ``raw`` (current records as received) and ``ops``.
 
 ``staging``, ``marts`` and ``reports`` are built from these by the SQL models in
-``sql/``. The ``raw`` tables' typed columns come from ``records`` (one list for
+the package's ``sql/``. The ``raw`` tables' typed columns come from ``records`` (one list for
 files, tables and reads); ``payload`` is the record's JSON as the API sent it.
 """
 

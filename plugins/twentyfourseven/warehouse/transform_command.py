@@ -1,6 +1,6 @@
 """``twentyfourseven transform``: build the SQL models and run the data tests.
 
-The same as the DAG's transform step (:func:`twentyfourseven.warehouse.models.run_models`)
+The same as the DAG's transform step (:func:`twentyfourseven.warehouse.model_runner.run_models`)
 on a warehouse file, from the command line. ``--data-dictionary`` writes
 ``docs/data_dictionary.md`` from the models' headers instead.
 """
@@ -12,11 +12,11 @@ import logging
 import sys
 from pathlib import Path
 
-from .models import DICTIONARY, SQL_DIR, DataTestError, ModelError
+from .model_runner import DICTIONARY, SQL_DIR, DataTestError, ModelError
 
 
 def transform(warehouse: Path, sql_dir: Path, tests: bool) -> int:
-    from .models import run_models
+    from .model_runner import run_models
 
     try:
         summary = run_models(warehouse, sql_dir, tests=tests, raise_on_failure=False)
@@ -31,7 +31,7 @@ def transform(warehouse: Path, sql_dir: Path, tests: bool) -> int:
 
 
 def data_dictionary(sql_dir: Path, path: Path) -> int:
-    from .models import write_data_dictionary
+    from .model_runner import write_data_dictionary
 
     try:
         written = write_data_dictionary(sql_dir, path)

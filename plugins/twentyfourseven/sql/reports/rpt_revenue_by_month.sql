@@ -6,7 +6,7 @@
 --   deleted orders never count. Changes in percent are relative to the earlier month's amount
 --   (null where that is 0 or absent), rounded to 2 decimals (half to even).
 --
--- column: month — first day of the month
+-- column: month — first day of the month (key)
 -- column: booked_order_count — invoiced and confirmed orders dated in the month
 -- column: booked_net_amount — booked revenue excluding tax; base currency
 -- column: booked_tax_amount — tax on booked revenue; base currency

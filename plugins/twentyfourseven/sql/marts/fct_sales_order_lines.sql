@@ -8,8 +8,8 @@
 --   integers of cents and smaller units (see the SQL); tests/models/test_money_property.py checks
 --   the results against Python's Decimal.
 --
--- column: order_id — the order (→ marts.fct_sales_orders)
--- column: line_id — the line's ID in 24SevenOffice; unique within its order
+-- column: order_id — the order (key) (→ marts.fct_sales_orders)
+-- column: line_id — the line's ID in 24SevenOffice; unique within its order (key)
 -- column: line_number — the line's position in the order
 -- column: customer_id — the order's customer (→ marts.dim_customers)
 -- column: product_id — the product (→ marts.dim_products; null on text lines)

@@ -4,7 +4,7 @@
 --   currency. Rates are in percent, rounded to 2 decimals (half to even); over several rows,
 --   recompute them from the sums (sum(discount_amount) × 100 / sum(gross_amount)).
 --
--- column: month — first day of the order month
+-- column: month — first day of the order month (unique; null for orders without a date)
 -- column: line_count — booked lines
 -- column: discounted_line_count — booked lines with a discount rate above 0
 -- column: discounted_line_share_pct — discounted_line_count in percent of line_count

@@ -2,8 +2,8 @@
 -- description: The lines of raw.sales_order_lines, typed, with the nested product, tax and
 --   account objects as columns. Money rules are applied in marts.fct_sales_order_lines.
 --
--- column: order_id — the order the line belongs to (→ staging.stg_sales_orders)
--- column: line_id — the line's ID in 24SevenOffice; unique within its order
+-- column: order_id — the order the line belongs to (key) (→ staging.stg_sales_orders)
+-- column: line_id — the line's ID in 24SevenOffice; unique within its order (key)
 -- column: line_number — the line's position in the order (1, 2, …)
 -- column: product_id — the product's ID (null on text lines) (→ marts.dim_products)
 -- column: tax_id — the tax code's ID (→ marts.dim_tax_codes)

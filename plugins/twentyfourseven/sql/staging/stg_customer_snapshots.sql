@@ -2,7 +2,7 @@
 -- description: Customers exist in this warehouse only as snapshots on the orders;
 --   marts.dim_customers keeps the latest snapshot of each customer.
 --
--- column: order_id — the order the snapshot comes from
+-- column: order_id — the order the snapshot comes from (key)
 -- column: customer_id — the customer's ID in 24SevenOffice
 -- column: is_deleted — true when the order has been deleted upstream
 -- column: order_date — the order's date

@@ -1,22 +1,27 @@
 """The SQL model runner (the DAG's step 4, "transform") and the data dictionary.
 
-:func:`run_models` runs the ``.sql`` files of ``sql/staging``, ``sql/marts`` and
-``sql/reports``, in that order and by file name within a folder, then every
-query of ``sql/tests``, each of which must return zero rows.
+:func:`run_models` runs the ``.sql`` files of the package's ``sql/staging``,
+``sql/marts`` and ``sql/reports``, each after the models it reads
+(:mod:`.model_graph`), then every data test, each of which must return zero rows:
+the queries of ``sql/tests`` and the key and reference tests derived from the
+models' column annotations (:mod:`.model_checks`).
 
 A model file creates or replaces one view or table named after the file, in the
 schema named after its folder (``sql/marts/dim_products.sql`` creates
-``marts.dim_products``); so a model may use the models of earlier folders and
-those of its own folder whose names sort before its own. Its header comment
-states the grain and documents every column::
+``marts.dim_products``), and reads other models by their qualified names
+(``from marts.dim_products``). Its header comment states the grain and documents
+every column, with ``(key)`` on the columns that identify a row (``(unique)`` where
+such a column may be null) and ``(→ schema.model)`` on those holding another model's
+key::
 
     -- grain: one row per …
     -- description: what the model is for (optional; may go on over
     --   further comment lines indented by two spaces or more)
-    -- column: order_id — the order's ID in 24SevenOffice
+    -- column: order_id — the order's ID in 24SevenOffice (key)
+    -- column: customer_id — the customer (→ marts.dim_customers)
 
 The runner checks that the object exists and that its columns are exactly the
-documented ones, in the documented order. A data test starts with
+documented ones, in the documented order. A data test file starts with
 ``-- test: what it checks``.
 
 The runner writes no SQL of its own except ``CREATE SCHEMA IF NOT EXISTS`` for
@@ -38,12 +43,15 @@ from typing import Any
 
 import duckdb
 
+from ..locations import default_docs_dir
+from .model_checks import Annotated, AnnotationError, derived_tests
+from .model_graph import ModelCycleError, build_order, creates_view, relations_read
 from .snapshot import MATERIALIZED_SCHEMAS, OPS_TABLES, WITHHELD_COLUMNS
 
 log = logging.getLogger(__name__)
 
-SQL_DIR = Path(__file__).resolve().parents[3] / "sql"
-DICTIONARY = Path(__file__).resolve().parents[3] / "docs" / "data_dictionary.md"
+SQL_DIR = Path(__file__).resolve().parents[1] / "sql"
+DICTIONARY = default_docs_dir() / "data_dictionary.md"
 LAYERS = ("staging", "marts", "reports")
 TESTS = "tests"
 SHOWN_ROWS = 10
@@ -74,9 +82,18 @@ class ModelResult:
 
 
 @dataclass(frozen=True)
-class DataTestResult:
-    path: Path
+class DataTest:
+    """A query that must return no rows: a file of ``sql/tests``, or derived."""
+
+    name: str  # the file's stem, or the derived test's name
+    shown: str  # where it comes from, as logs and errors name it
     description: str
+    sql: str
+
+
+@dataclass(frozen=True)
+class DataTestResult:
+    test: DataTest
     rows: int  # offending rows (0: passed)
     columns: tuple[str, ...] = ()
     sample: tuple[tuple[Any, ...], ...] = ()  # up to SHOWN_ROWS of them
@@ -84,16 +101,20 @@ class DataTestResult:
     seconds: float = 0.0
 
     @property
+    def name(self) -> str:
+        return self.test.name
+
+    @property
     def passed(self) -> bool:
         return self.rows == 0 and self.error is None
 
     def describe(self) -> str:
-        name = _shown(self.path)
+        name = self.test.shown
         if self.error:
             return f"{name}: the query failed: {self.error}"
         if self.passed:
             return f"{name}: ok"
-        lines = [f"{name}: {self.rows} offending row(s) — {self.description}"]
+        lines = [f"{name}: {self.rows} offending row(s) — {self.test.description}"]
         lines.append("  " + " | ".join(self.columns))
         lines += ["  " + " | ".join(_cell(v) for v in row) for row in self.sample]
         if self.rows > len(self.sample):
@@ -106,7 +127,7 @@ class DataTestError(AssertionError):
 
     def __init__(self, failures: list[DataTestResult]) -> None:
         self.failures = failures
-        names = ", ".join(_shown(f.path) for f in failures)
+        names = ", ".join(f.test.shown for f in failures)
         details = "\n".join(f.describe() for f in failures)
         super().__init__(f"{len(failures)} data test(s) failed: {names}\n{details}")
 
@@ -131,7 +152,7 @@ class ModelRunSummary:
             "tests_failed": len(self.failed_tests),
             "test_seconds": round(self.test_seconds, 3),
             "model_seconds": {m.relation: round(m.seconds, 3) for m in self.models},
-            "test_rows": {_shown(t.path): t.rows for t in self.tests},
+            "test_rows": {t.test.shown: t.rows for t in self.tests},
         }
 
     def describe(self) -> str:
@@ -144,7 +165,7 @@ class ModelRunSummary:
             f"  {m.relation:<52} {m.kind.lower():<10} {m.seconds:7.3f} s" for m in self.models
         ]
         lines += [
-            f"  {_shown(t.path):<52} {'ok' if t.passed else 'FAILED':<10} {t.seconds:7.3f} s"
+            f"  {t.test.shown:<52} {'ok' if t.passed else 'FAILED':<10} {t.seconds:7.3f} s"
             for t in self.tests
         ]
         return "\n".join(lines)
@@ -208,12 +229,72 @@ def parse_doc(path: Path) -> ModelDoc:
 
 
 def model_files(sql_dir: Path = SQL_DIR) -> list[Path]:
-    """The model files in the order they run."""
+    """The model files in the order they build: each after the models it reads, else
+    by layer and name. Raises :class:`ModelError` on models that read each other."""
+    paths, reads = _model_reads(sql_dir)
+    rank = {relation: LAYERS.index(path.parent.name) for relation, path in paths.items()}
+    try:
+        return [paths[relation] for relation in build_order(reads, rank)]
+    except ModelCycleError as error:
+        raise ModelError(paths[error.cycle[0]], str(error)) from error
+
+
+def _model_reads(sql_dir: Path) -> tuple[dict[str, Path], dict[str, set[str]]]:
+    """Each model's file, and the models it reads, by relation."""
+    paths = {_relation(path): path for path in _documented_order(sql_dir)}
+    reads = {
+        relation: relations_read(path.read_text(encoding="utf-8"), paths) - {relation}
+        for relation, path in paths.items()
+    }
+    return paths, reads
+
+
+def _documented_order(sql_dir: Path) -> list[Path]:
+    """The model files by layer, then by name: the data dictionary's order."""
     return [path for layer in LAYERS for path in sorted((sql_dir / layer).glob("*.sql"))]
+
+
+def _relation(path: Path) -> str:
+    return f"{path.parent.name}.{path.stem}".lower()
 
 
 def data_test_files(sql_dir: Path) -> list[Path]:
     return sorted((sql_dir / TESTS).glob("*.sql"))
+
+
+def data_tests(sql_dir: Path = SQL_DIR) -> list[DataTest]:
+    """Every data test by name: the files of ``sql/tests`` and those derived from the
+    models' ``(key)`` and ``(→ …)`` annotations."""
+    tests = [
+        DataTest(path.stem, _shown(path), parse_doc(path).test, path.read_text(encoding="utf-8"))
+        for path in data_test_files(sql_dir)
+    ]
+    paths, reads = _model_reads(sql_dir)
+    docs = [parse_doc(path) for path in paths.values()]
+    annotated = [
+        Annotated.from_columns(
+            d.relation,
+            d.columns,
+            view_of_models=bool(reads[_relation(d.path)])
+            and creates_view(d.path.read_text(encoding="utf-8")),
+        )
+        for d in docs
+    ]
+    try:
+        derived = derived_tests(annotated)
+    except AnnotationError as error:
+        path = next(d.path for d in docs if d.relation == error.relation)
+        raise ModelError(path, str(error)) from error
+    tests += [
+        DataTest(t.name, f"{t.name} (derived from the column annotations)", t.description, t.sql)
+        for t in derived
+    ]
+    names = [test.name for test in tests]
+    if len(set(names)) != len(names):
+        clash = sorted({name for name in names if names.count(name) > 1})
+        raise ModelError(sql_dir / TESTS, f"data tests named alike: {clash} (a file "
+                         "in sql/tests takes the name of a derived test)")  # fmt: skip
+    return sorted(tests, key=lambda test: test.name)
 
 
 # --- running ----------------------------------------------------------------------
@@ -336,15 +417,14 @@ def _build(con: duckdb.DuckDBPyConnection, path: Path) -> ModelResult:
 def run_data_tests(
     con: duckdb.DuckDBPyConnection, sql_dir: str | Path = SQL_DIR, *, shown_rows: int = SHOWN_ROWS
 ) -> list[DataTestResult]:
-    """Run every query of ``sql/tests``; a test passes when it returns no rows."""
-    return [_test(con, path, shown_rows) for path in data_test_files(Path(sql_dir))]
+    """Run every data test (:func:`data_tests`); a test passes when it returns no rows."""
+    return [_test(con, test, shown_rows) for test in data_tests(Path(sql_dir))]
 
 
-def _test(con: duckdb.DuckDBPyConnection, path: Path, shown_rows: int) -> DataTestResult:
-    description = parse_doc(path).test
+def _test(con: duckdb.DuckDBPyConnection, test: DataTest, shown_rows: int) -> DataTestResult:
     started = time.perf_counter()
     try:
-        cursor = con.execute(path.read_text(encoding="utf-8"))
+        cursor = con.execute(test.sql)
         columns = tuple(d[0] for d in cursor.description or ())
         sample = cursor.fetchmany(shown_rows)
         rows = len(sample)
@@ -352,12 +432,9 @@ def _test(con: duckdb.DuckDBPyConnection, path: Path, shown_rows: int) -> DataTe
             while batch := cursor.fetchmany(10_000):
                 rows += len(batch)
     except duckdb.Error as error:
-        return DataTestResult(
-            path, description, 0, error=str(error), seconds=time.perf_counter() - started
-        )
+        return DataTestResult(test, 0, error=str(error), seconds=time.perf_counter() - started)
     result = DataTestResult(
-        path,
-        description,
+        test,
         rows,
         columns=columns,
         sample=tuple(tuple(r) for r in sample),
@@ -392,7 +469,7 @@ def render_data_dictionary(sql_dir: str | Path = SQL_DIR) -> str:
                     strict=True,
                 )
             )
-            for doc in map(parse_doc, model_files(sql_dir))
+            for doc in map(parse_doc, _documented_order(sql_dir))
         }
         kinds = dict(
             con.execute(
@@ -408,10 +485,10 @@ def render_data_dictionary(sql_dir: str | Path = SQL_DIR) -> str:
 def _dictionary_lines(
     sql_dir: Path, types: dict[str, dict[str, str]], kinds: dict[str, str]
 ) -> Iterator[str]:
-    docs = [parse_doc(path) for path in model_files(sql_dir)]
+    docs = [parse_doc(path) for path in _documented_order(sql_dir)]
     yield "# Data dictionary"
     yield ""
-    yield "<!-- Generated from the headers of sql/**/*.sql by"
+    yield "<!-- Generated from the headers of plugins/twentyfourseven/sql/**/*.sql by"
     yield "     `twentyfourseven transform --data-dictionary`; do not edit by hand. -->"
     yield ""
     yield (
@@ -458,12 +535,16 @@ def _dictionary_lines(
     yield ""
     yield "## Data tests"
     yield ""
-    yield "Each query in `sql/tests` must return zero rows; the transform fails otherwise."
+    yield (
+        "Each query in `sql/tests`, and each test derived from the column annotations "
+        "`(key)`, `(unique)` and `(→ schema.model)` above, must return zero rows; the "
+        "transform fails otherwise."
+    )
     yield ""
     yield "| test | checks |"
     yield "| --- | --- |"
-    for path in data_test_files(sql_dir):
-        yield f"| `{path.name}` | {_escape(parse_doc(path).test)} |"
+    for test in data_tests(sql_dir):
+        yield f"| `{test.shown}` | {_escape(test.description)} |"
 
 
 def write_data_dictionary(sql_dir: str | Path = SQL_DIR, path: str | Path = DICTIONARY) -> Path:
