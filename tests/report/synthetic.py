@@ -20,7 +20,7 @@ from typing import Any
 
 import duckdb
 
-from twentyfourseven.warehouse.models import build_models
+from twentyfourseven.warehouse.model_runner import build_models
 from twentyfourseven.warehouse.schema import create_schema
 
 EVIL = "<script>window.pwned=1</script><img src=x onerror=\"document.title='pwned'\">&amp;\"'"
