@@ -36,7 +36,7 @@ RUN_ID = "bench__full"
 
 
 def _settings(data: Path, **overrides: Any):
-    from twentyfourseven.pipeline.settings import PipelineSettings
+    from twentyfourseven.deployment import PipelineSettings
 
     values = {
         "warehouse": data / "warehouse.duckdb",
@@ -240,7 +240,7 @@ class _Phases(logging.Handler):
 
 
 def load(args: argparse.Namespace) -> dict[str, Any]:
-    from twentyfourseven.pipeline.settings import PipelineSettings
+    from twentyfourseven.deployment import PipelineSettings
     from twentyfourseven.warehouse.load import load_run
 
     run_dir = Path(args.run_dir)

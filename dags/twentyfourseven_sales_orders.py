@@ -45,7 +45,7 @@ import os
 from airflow.sdk import Param, dag, get_current_context, task
 
 from twentyfourseven import assets
-from twentyfourseven.pipeline.settings import WAREHOUSE_POOL
+from twentyfourseven.deployment import WAREHOUSE_POOL
 
 # Extract tasks of one run that may read at once; each gets an equal share of the
 # connection's rate budget, so together they never exceed it.

@@ -13,7 +13,7 @@ import pytest
 from twentyfourseven.api import OrderOutcome, OutcomeStatus
 from twentyfourseven.api.models import SalesOrderExtended, SalesOrderLine, dumps_json, parse_json
 from twentyfourseven.demo import airflow_env
-from twentyfourseven.pipeline.settings import PipelineSettings
+from twentyfourseven.deployment import PipelineSettings
 
 
 def order_body(order_id: int, **fields: Any) -> dict[str, Any]:

@@ -22,8 +22,8 @@ from typing import Any
 
 import duckdb
 
+from .deployment import PROJECT_ROOT, WAREHOUSE_POOL, PipelineSettings
 from .pipeline.progress import bar
-from .pipeline.settings import PROJECT_ROOT, WAREHOUSE_POOL, PipelineSettings
 
 DAG_ID = "twentyfourseven_sales_orders"
 CHANGES_PER_RUN = {

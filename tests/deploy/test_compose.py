@@ -25,11 +25,10 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from twentyfourseven import compose_env, connection
+from twentyfourseven import compose_env, connection, deployment
 from twentyfourseven.api import ConfigurationError
 from twentyfourseven.api import settings as api_settings
 from twentyfourseven.cli import build_parser
-from twentyfourseven.pipeline import settings as pipeline_settings
 from twentyfourseven.sandbox.command import PUBLIC_CLIENT_SECRET, config_from_args
 from twentyfourseven.warehouse import models
 
@@ -300,7 +299,7 @@ def test_data_volume_is_a_declared_named_volume_holding_every_pipeline_file(monk
         if name.startswith("TWENTYFOURSEVEN_"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("TWENTYFOURSEVEN_DATA_DIR", data)
-    loaded = pipeline_settings.PipelineSettings.load()
+    loaded = deployment.PipelineSettings.load()
     paths = [value for value in vars(loaded).values() if isinstance(value, Path)]
     assert paths, "PipelineSettings has path settings"
     for path in paths:
@@ -329,7 +328,7 @@ def test_dag_environment_defaults_match_the_dag_file():
 def test_init_creates_the_warehouse_pool_with_one_slot():
     script = "\n".join(services()["airflow-init"]["command"])
     pools = re.findall(r"airflow pools set (\S+) (\d+)", script)
-    assert pools == [(pipeline_settings.WAREHOUSE_POOL, "1")]
+    assert pools == [(deployment.WAREHOUSE_POOL, "1")]
     assert services()["airflow-init"]["environment"]["_AIRFLOW_DB_MIGRATE"] == "true"
 
 

@@ -18,7 +18,7 @@ import duckdb
 import pytest
 
 from twentyfourseven.demo import DAG_ID, airflow_env
-from twentyfourseven.pipeline.settings import WAREHOUSE_POOL, PipelineSettings
+from twentyfourseven.deployment import WAREHOUSE_POOL, PipelineSettings
 
 from ..truth import assert_equals_truth as _assert_equals_truth
 from ..truth import read_truth

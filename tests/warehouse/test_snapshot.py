@@ -20,7 +20,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from twentyfourseven.pipeline.settings import PipelineSettings
+from twentyfourseven.deployment import PipelineSettings
 from twentyfourseven.pipeline.steps import publish_step, transform_step
 from twentyfourseven.report.data import load_dashboard_data
 from twentyfourseven.warehouse.query_command import run_query

@@ -40,6 +40,7 @@ from twentyfourseven.api import (
 )
 from twentyfourseven.api.bulk import validate_order_ids
 from twentyfourseven.api.models import SalesOrder, dumps_json
+from twentyfourseven.deployment import PipelineSettings
 from twentyfourseven.warehouse.runplan import RunPlan, chunk_ids_entry, chunk_ids_path, utc_now
 from twentyfourseven.warehouse.state import (
     WarehouseState,
@@ -48,8 +49,6 @@ from twentyfourseven.warehouse.state import (
     read_only,
     read_state,
 )
-
-from .settings import PipelineSettings
 
 log = logging.getLogger(__name__)
 

@@ -10,12 +10,12 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
+from twentyfourseven.deployment import PipelineSettings, airflow_variable
 from twentyfourseven.hooks import TwentyFourSevenOfficeHook
 from twentyfourseven.warehouse.runplan import RunPlan, run_staging_dir
 
 from .extract import extract_chunk
 from .plan import RunRequest, plan_run
-from .settings import PipelineSettings, airflow_variable
 
 log = logging.getLogger(__name__)
 

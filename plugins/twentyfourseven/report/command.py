@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from twentyfourseven.pipeline.settings import PipelineSettings
+from twentyfourseven.deployment import PipelineSettings
 
 from .paths import default_database, default_output
 

@@ -75,7 +75,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from twentyfourseven.pipeline.settings import PipelineSettings
+    from twentyfourseven.deployment import PipelineSettings
 
     database = args.database or PipelineSettings.load().database_for_readers
     if not database.exists():

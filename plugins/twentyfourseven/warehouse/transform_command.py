@@ -48,7 +48,7 @@ def _run(args: argparse.Namespace) -> int:
         return data_dictionary(args.sql_dir, args.data_dictionary)
     warehouse = args.warehouse
     if warehouse is None:
-        from twentyfourseven.pipeline.settings import data_dir
+        from twentyfourseven.deployment import data_dir
 
         warehouse = data_dir() / "warehouse.duckdb"
     return transform(warehouse, args.sql_dir, tests=not args.skip_tests)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from twentyfourseven.pipeline.settings import PipelineSettings
+from twentyfourseven.deployment import PipelineSettings
 
 
 def test_defaults_bound_chunks_and_the_loads_memory(monkeypatch, tmp_path):

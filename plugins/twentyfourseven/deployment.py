@@ -16,7 +16,7 @@ from pathlib import Path
 
 from twentyfourseven.connection import DEFAULT_CONN_ID
 
-PROJECT_ROOT = Path(__file__).resolve().parents[3]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 WAREHOUSE_POOL = "twentyfourseven_warehouse"
 _TEXT_SETTINGS = ("conn_id", "load_memory_limit")
 
