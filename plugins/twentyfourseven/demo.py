@@ -22,10 +22,9 @@ from typing import Any
 
 import duckdb
 
-from .deployment import PROJECT_ROOT, WAREHOUSE_POOL, PipelineSettings
+from .deployment import DAG_ID, PROJECT_ROOT, WAREHOUSE_POOL, PipelineSettings
 from .pipeline.progress import bar
 
-DAG_ID = "twentyfourseven_sales_orders"
 CHANGES_PER_RUN = {
     "advance_seconds": 3600,
     "edit_orders": 0.02,
