@@ -12,7 +12,7 @@ import pytest
 
 from twentyfourseven.api import OrderOutcome, OutcomeStatus
 from twentyfourseven.api.models import SalesOrderExtended, SalesOrderLine, dumps_json, parse_json
-from twentyfourseven.demo import airflow_env
+from twentyfourseven.commands.demo import airflow_env
 from twentyfourseven.deployment import PipelineSettings
 
 

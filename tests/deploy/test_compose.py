@@ -25,11 +25,12 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from twentyfourseven import compose_env, connection, deployment
+from twentyfourseven import connection, deployment
 from twentyfourseven.api import ConfigurationError
 from twentyfourseven.api import settings as api_settings
 from twentyfourseven.cli import build_parser
-from twentyfourseven.sandbox.command import PUBLIC_CLIENT_SECRET, config_from_args
+from twentyfourseven.commands import secrets as compose_env
+from twentyfourseven.commands.sandbox import PUBLIC_CLIENT_SECRET, config_from_args
 from twentyfourseven.warehouse import models
 
 ROOT = Path(__file__).resolve().parents[2]

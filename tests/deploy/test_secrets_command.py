@@ -15,8 +15,8 @@ import sys
 import pytest
 from cryptography.fernet import Fernet
 
-from twentyfourseven import compose_env
 from twentyfourseven.cli import main
+from twentyfourseven.commands import secrets as compose_env
 
 from .test_compose import SECRETS_AND_READERS, env_example
 

@@ -17,7 +17,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from twentyfourseven.demo import DAG_ID, airflow_env
+from twentyfourseven.commands.demo import DAG_ID, airflow_env
 from twentyfourseven.deployment import WAREHOUSE_POOL, PipelineSettings
 
 from ..truth import assert_equals_truth as _assert_equals_truth

@@ -20,11 +20,11 @@ from typing import Any
 import duckdb
 import pytest
 
+from twentyfourseven.commands.query import run_query
+from twentyfourseven.commands.runs import last_runs
 from twentyfourseven.deployment import PipelineSettings
 from twentyfourseven.pipeline.steps import publish_step, transform_step
 from twentyfourseven.report.data import load_dashboard_data
-from twentyfourseven.warehouse.query_command import run_query
-from twentyfourseven.warehouse.runs_command import last_runs
 
 from ..builders import run_steps, sandbox_connection
 

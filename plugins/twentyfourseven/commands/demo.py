@@ -22,8 +22,8 @@ from typing import Any
 
 import duckdb
 
-from .deployment import DAG_ID, PROJECT_ROOT, WAREHOUSE_POOL, PipelineSettings
-from .pipeline.progress import bar
+from twentyfourseven.deployment import DAG_ID, PROJECT_ROOT, WAREHOUSE_POOL, PipelineSettings
+from twentyfourseven.pipeline.progress import bar
 
 CHANGES_PER_RUN = {
     "advance_seconds": 3600,
@@ -117,7 +117,7 @@ def last_run(warehouse: Path) -> dict[str, Any]:
 
 
 def run_demo(orders: int, seed: int, rate: float) -> int:
-    from .sandbox import SandboxConfig, start_sandbox
+    from twentyfourseven.sandbox import SandboxConfig, start_sandbox
 
     data_dir = Path(os.environ.get("TWENTYFOURSEVEN_DATA_DIR", PROJECT_ROOT / "data"))
     airflow_home = Path(os.environ.get("AIRFLOW_HOME", PROJECT_ROOT / ".airflow"))

@@ -12,11 +12,11 @@ import logging
 import sys
 from pathlib import Path
 
-from .models import DICTIONARY, SQL_DIR, DataTestError, ModelError
+from twentyfourseven.warehouse.models import DICTIONARY, SQL_DIR, DataTestError, ModelError
 
 
 def transform(warehouse: Path, sql_dir: Path, tests: bool) -> int:
-    from .models import run_models
+    from twentyfourseven.warehouse.models import run_models
 
     try:
         summary = run_models(warehouse, sql_dir, tests=tests, raise_on_failure=False)
@@ -31,7 +31,7 @@ def transform(warehouse: Path, sql_dir: Path, tests: bool) -> int:
 
 
 def data_dictionary(sql_dir: Path, path: Path) -> int:
-    from .models import write_data_dictionary
+    from twentyfourseven.warehouse.models import write_data_dictionary
 
     try:
         written = write_data_dictionary(sql_dir, path)
