@@ -22,6 +22,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from . import settings
 from .auth import AccessToken, TokenCache
+from .bulk import OrderOutcome, read_orders
 from .errors import (
     AuthenticationError,
     ConfigurationError,
@@ -251,10 +252,8 @@ class TwentyFourSevenOfficeClient:
 
     def read_orders(
         self, order_ids: Iterable[int | str], *, header: bool = True, lines: bool = True
-    ) -> Iterator[Any]:
+    ) -> Iterator[OrderOutcome]:
         """Bulk-read many orders; see :func:`twentyfourseven.api.bulk.read_orders`."""
-        from .bulk import read_orders
-
         return read_orders(self, order_ids, header=header, lines=lines)
 
     def get_json(self, path: str) -> Any:
