@@ -54,8 +54,8 @@ def load_from_sandbox(sandbox: Any, warehouse: Path, staging: Path, run_id: str,
     from twentyfourseven.api import TwentyFourSevenOfficeClient
     from twentyfourseven.deployment import PipelineSettings
     from twentyfourseven.pipeline.extract import extract_chunk
+    from twentyfourseven.pipeline.load import load_run
     from twentyfourseven.pipeline.plan import RunRequest, plan_run
-    from twentyfourseven.warehouse.load import load_run
 
     settings = PipelineSettings(
         warehouse=warehouse,

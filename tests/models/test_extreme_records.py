@@ -24,7 +24,7 @@ import httpx
 import pytest
 
 from twentyfourseven.api.models import dumps_json, parse_json
-from twentyfourseven.warehouse.load import load_run
+from twentyfourseven.pipeline.load import load_run
 from twentyfourseven.warehouse.models import run_models
 from twentyfourseven.warehouse.schema import create_schema
 

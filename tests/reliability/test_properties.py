@@ -27,11 +27,11 @@ from pydantic import ValidationError
 from twentyfourseven.api import OrderOutcome, OutcomeStatus
 from twentyfourseven.api.bulk import _validate_header, _validate_lines
 from twentyfourseven.api.models import SalesOrderExtended, SalesOrderLine, parse_json
-from twentyfourseven.warehouse.load import load_run
+from twentyfourseven.pipeline.load import load_run
+from twentyfourseven.pipeline.runfiles.runplan import RunPlan, utc_now, write_chunk_ids
+from twentyfourseven.pipeline.runfiles.staging import ChunkWriter, chunk_dir
 from twentyfourseven.warehouse.models import run_models
 from twentyfourseven.warehouse.records import LINE_COLUMNS, ORDER_COLUMNS
-from twentyfourseven.warehouse.runplan import RunPlan, utc_now, write_chunk_ids
-from twentyfourseven.warehouse.staging import ChunkWriter, chunk_dir
 
 SETTINGS = settings(
     max_examples=200,

@@ -14,8 +14,13 @@ import pytest
 from twentyfourseven.api import NotFoundError, OrderOutcome, OutcomeStatus, ServerError
 from twentyfourseven.api.bulk import InvalidRecord
 from twentyfourseven.api.models import SalesOrderExtended, SalesOrderLine
-from twentyfourseven.warehouse.runplan import RunPlan, run_folder_name, utc_now, write_chunk_ids
-from twentyfourseven.warehouse.staging import ChunkWriter, chunk_dir
+from twentyfourseven.pipeline.runfiles.runplan import (
+    RunPlan,
+    run_folder_name,
+    utc_now,
+    write_chunk_ids,
+)
+from twentyfourseven.pipeline.runfiles.staging import ChunkWriter, chunk_dir
 
 from .. import builders
 from ..builders import exact as _exact

@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from twentyfourseven.warehouse.load import load_run
-from twentyfourseven.warehouse.runplan import RunPlan, write_chunk_ids
-from twentyfourseven.warehouse.staging import ChunkWriter, chunk_dir
+from twentyfourseven.pipeline.load import load_run
+from twentyfourseven.pipeline.runfiles.runplan import RunPlan, write_chunk_ids
+from twentyfourseven.pipeline.runfiles.staging import ChunkWriter, chunk_dir
 
 from .conftest import checksums, line_body, ok, query, reseal, stage_run
 
@@ -136,7 +136,7 @@ class _QueueHandler(logging.Handler):
 
 def _load_in_child(warehouse: str, run_dir: str, queue: Any) -> None:
     """The load as the Airflow task runs it, in its own process; reports its log lines."""
-    logger = logging.getLogger("twentyfourseven.warehouse.load")
+    logger = logging.getLogger("twentyfourseven.pipeline.load")
     logger.setLevel(logging.INFO)
     logger.addHandler(_QueueHandler(queue))
     load_run(Path(warehouse), Path(run_dir))

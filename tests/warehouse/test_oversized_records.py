@@ -8,10 +8,10 @@ import json
 import re
 
 from twentyfourseven.api.models import dumps_json
-from twentyfourseven.warehouse import staging as staging_files
-from twentyfourseven.warehouse.load import load_run
-from twentyfourseven.warehouse.runplan import read_chunk_ids, write_chunk_ids
-from twentyfourseven.warehouse.staging import chunk_dir
+from twentyfourseven.pipeline.load import load_run
+from twentyfourseven.pipeline.runfiles import staging as staging_files
+from twentyfourseven.pipeline.runfiles.runplan import read_chunk_ids, write_chunk_ids
+from twentyfourseven.pipeline.runfiles.staging import chunk_dir
 
 from ..builders import exact, line_body
 from .conftest import ok, order_body, query, stage_run

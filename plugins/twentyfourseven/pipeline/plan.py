@@ -41,7 +41,12 @@ from twentyfourseven.api import (
 from twentyfourseven.api.bulk import validate_order_ids
 from twentyfourseven.api.models import SalesOrder, dumps_json
 from twentyfourseven.deployment import PipelineSettings
-from twentyfourseven.warehouse.runplan import RunPlan, chunk_ids_entry, chunk_ids_path, utc_now
+from twentyfourseven.pipeline.runfiles.runplan import (
+    RunPlan,
+    chunk_ids_entry,
+    chunk_ids_path,
+    utc_now,
+)
 from twentyfourseven.warehouse.state import (
     WarehouseState,
     known_live_ids,

@@ -46,8 +46,7 @@ from pydantic import ValidationError
 
 from twentyfourseven.api import OrderOutcome, OutcomeStatus
 from twentyfourseven.api.models import SalesOrder, describe_validation_error, dumps_json
-
-from .records import DoesNotFit, currency_rate, line_row, order_row
+from twentyfourseven.warehouse.records import DoesNotFit, currency_rate, line_row, order_row
 
 log = logging.getLogger(__name__)
 

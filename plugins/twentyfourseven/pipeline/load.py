@@ -52,10 +52,12 @@ from typing import Any
 
 import duckdb
 
-from .records import LINE_COLUMNS, ORDER_COLUMNS, Column
-from .runplan import PLAN_FILE, RunPlan, chunk_ids_path, run_folder_name
-from .schema import create_schema, read_json_columns
-from .staging import (
+from twentyfourseven.warehouse.records import LINE_COLUMNS, ORDER_COLUMNS, Column
+from twentyfourseven.warehouse.schema import create_schema, read_json_columns
+from twentyfourseven.warehouse.state import WATERMARK, current_watermark
+
+from .runfiles.runplan import PLAN_FILE, RunPlan, chunk_ids_path, run_folder_name
+from .runfiles.staging import (
     MANIFEST,
     READ_JSON_MAX_OBJECT_BYTES,
     CorruptChunkError,
@@ -63,7 +65,6 @@ from .staging import (
     chunk_dir,
     verify_chunk,
 )
-from .state import WATERMARK, current_watermark
 
 log = logging.getLogger(__name__)
 
