@@ -52,6 +52,7 @@ from typing import Any
 
 import duckdb
 
+from twentyfourseven.atomic import write_atomically
 from twentyfourseven.warehouse.records import LINE_COLUMNS, ORDER_COLUMNS, Column
 from twentyfourseven.warehouse.schema import create_schema, read_json_columns
 from twentyfourseven.warehouse.state import WATERMARK, current_watermark
@@ -291,9 +292,7 @@ def _mark_loaded(run_dir: Path, summary: LoadSummary) -> None:
         "lines_loaded": summary.lines_loaded,
     }
     try:
-        partial = run_dir / (LOADED_MARKER + ".partial")
-        partial.write_text(json.dumps(marker, indent=2))
-        partial.replace(run_dir / LOADED_MARKER)
+        write_atomically(run_dir / LOADED_MARKER, json.dumps(marker, indent=2))
     except OSError:
         log.warning(
             "could not write %s in %s; pruning will treat it as unloaded", LOADED_MARKER, run_dir

@@ -36,6 +36,8 @@ from pathlib import Path
 
 import duckdb
 
+from twentyfourseven.atomic import replace_synced
+
 log = logging.getLogger(__name__)
 
 MODEL_SCHEMAS = ("staging", "marts", "reports")
@@ -85,14 +87,12 @@ def publish_snapshot(warehouse: Path, snapshot: Path, *, mode: int = 0o640) -> S
             leftover.unlink(missing_ok=True)
         _build(warehouse, building)
         os.chmod(building, mode & ~0o222)
-        with building.open("rb") as handle:
-            os.fsync(handle.fileno())
         orders, lines = _check(building)
         stale = _wal_of(snapshot)
         if stale.exists():
             log.warning("Removing %s: a tool opened the snapshot read-write", stale)
             stale.unlink(missing_ok=True)
-        os.replace(building, snapshot)
+        replace_synced(building, snapshot)
     finally:
         for leftover in leftovers:
             leftover.unlink(missing_ok=True)
