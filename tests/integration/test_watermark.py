@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from twentyfourseven.pipeline.load import LoadSummary, open_warehouse
+from twentyfourseven.pipeline.load import LoadSummary
+from twentyfourseven.warehouse.schema import open_warehouse
 from twentyfourseven.warehouse.state import WATERMARK
 
 from ..models.conftest import load_from_sandbox

@@ -16,13 +16,13 @@ from twentyfourseven.pipeline.load import (
     CORRUPT_CHUNK_ERROR,
     LOADED_MARKER,
     load_run,
-    open_warehouse,
     prune_staging,
     remove_staging,
 )
 from twentyfourseven.pipeline.runfiles.runplan import chunk_ids_path
 from twentyfourseven.pipeline.runfiles.staging import chunk_dir
 from twentyfourseven.warehouse.records import LINE_COLUMNS, ORDER_COLUMNS
+from twentyfourseven.warehouse.schema import open_warehouse
 from twentyfourseven.warehouse.state import (
     current_watermark,
     known_live_order_ids,

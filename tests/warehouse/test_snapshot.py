@@ -227,7 +227,7 @@ def test_the_file_mode_is_a_setting(settings, tmp_path):
 
 
 def test_a_model_reading_raw_fails_the_publish_and_withheld_columns_are_left_out(tmp_path):
-    from twentyfourseven.pipeline.load import open_warehouse
+    from twentyfourseven.warehouse.schema import open_warehouse
     from twentyfourseven.warehouse.snapshot import publish_snapshot
 
     warehouse, snapshot = tmp_path / "warehouse.duckdb", tmp_path / "snapshot.duckdb"

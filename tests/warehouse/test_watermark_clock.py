@@ -7,8 +7,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from twentyfourseven.pipeline.load import load_run, open_warehouse
+from twentyfourseven.pipeline.load import load_run
 from twentyfourseven.pipeline.runfiles.staging import chunk_dir
+from twentyfourseven.warehouse.schema import open_warehouse
 from twentyfourseven.warehouse.state import read_state
 
 from .conftest import checksums, line_body, ok, query, stage_run

@@ -20,9 +20,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
 from twentyfourseven.deployment import DAG_ID, PROJECT_ROOT, WAREHOUSE_POOL, PipelineSettings
+from twentyfourseven.duckdb_session import open_duckdb
 from twentyfourseven.pipeline.progress import bar
 
 CHANGES_PER_RUN = {
@@ -104,12 +103,12 @@ def _airflow(*args: str, env: dict[str, str], log: Path, show: bool = False) -> 
 def previous_runs(warehouse: Path) -> int:
     if not warehouse.exists():
         return 0
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with open_duckdb(warehouse, read_only=True) as con:
         return con.execute("select count(*) from ops.runs").fetchone()[0]
 
 
 def last_run(warehouse: Path) -> dict[str, Any]:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with open_duckdb(warehouse, read_only=True) as con:
         cursor = con.execute("select * from ops.runs order by started_at desc limit 1")
         names = [d[0] for d in cursor.description]
         row = cursor.fetchone()

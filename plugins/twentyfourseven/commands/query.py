@@ -12,10 +12,12 @@ from pathlib import Path
 
 import duckdb
 
+from twentyfourseven.duckdb_session import open_duckdb
+
 
 def run_query(database: Path, sql: str, *, max_rows: int = 40) -> str:
     """The result of ``sql`` as a printable table."""
-    with duckdb.connect(str(database), read_only=True) as con:
+    with open_duckdb(database, read_only=True) as con:
         relation = con.sql(sql)
         if relation is None:
             return "(no result)"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import duckdb
+from twentyfourseven.duckdb_session import open_duckdb
 
 LAST_RUNS = """
 select run_id, mode, finished_at, orders_requested, orders_ok, orders_deleted,
@@ -22,7 +22,7 @@ HEADER = (
 
 
 def last_runs(database: Path, limit: int = 10) -> list[dict]:
-    with duckdb.connect(str(database), read_only=True) as con:
+    with open_duckdb(database, read_only=True) as con:
         # A file last written before ops.runs had these columns lacks them.
         present = {
             name

@@ -54,7 +54,7 @@ import duckdb
 
 from twentyfourseven.atomic import write_atomically
 from twentyfourseven.warehouse.records import LINE_COLUMNS, ORDER_COLUMNS, Column
-from twentyfourseven.warehouse.schema import create_schema, read_json_columns
+from twentyfourseven.warehouse.schema import open_warehouse, read_json_columns
 from twentyfourseven.warehouse.state import WATERMARK, current_watermark
 
 from .runfiles.runplan import PLAN_FILE, RunPlan, chunk_ids_path, run_folder_name
@@ -168,43 +168,6 @@ class LoadSummary:
                 "(a bug: every requested order must end in one)"
             )
         return lines
-
-
-# --- connections and state the plan task reads -----------------------------------------
-
-
-def open_warehouse(
-    path: Path, *, read_only: bool = False, memory_limit: str | None = None
-) -> duckdb.DuckDBPyConnection:
-    """A connection to the warehouse file, created with its ``raw``/``ops`` schema if new.
-
-    Sessions use UTC, so ``TIMESTAMPTZ`` values come back in UTC. ``memory_limit``
-    (DuckDB's syntax, e.g. ``"1GB"``) caps DuckDB's buffers; beyond it DuckDB
-    spills to ``<warehouse>.tmp/`` instead of growing with the data.
-    """
-    path = Path(path)
-    if read_only and not path.exists():
-        open_warehouse(path).close()
-    if not read_only:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
-    try:
-        con.execute("SET TimeZone = 'UTC'")
-        if memory_limit:
-            try:
-                con.execute("SET memory_limit = ?", [memory_limit])
-            except duckdb.Error as exc:
-                raise ValueError(
-                    f"load_memory_limit must be a size such as '1GB', got {memory_limit!r}"
-                ) from exc
-            # Rows need no particular order, and keeping it costs memory.
-            con.execute("SET preserve_insertion_order = false")
-        if not read_only:
-            create_schema(con)
-    except BaseException:
-        con.close()
-        raise
-    return con
 
 
 # --- staging retention -------------------------------------------------------------------

@@ -38,6 +38,8 @@ from typing import Any
 
 import duckdb
 
+from twentyfourseven.duckdb_session import open_duckdb
+
 from .snapshot import MATERIALIZED_SCHEMAS, OPS_TABLES, WITHHELD_COLUMNS
 
 log = logging.getLogger(__name__)
@@ -271,7 +273,7 @@ class _connection:
         path = Path(self.given)
         if not path.exists():
             raise FileNotFoundError(f"no warehouse at {path}")
-        self.con = duckdb.connect(str(path))
+        self.con = open_duckdb(path)
         return self.con
 
     def __exit__(self, *exc: object) -> None:
@@ -380,7 +382,7 @@ def render_data_dictionary(sql_dir: str | Path = SQL_DIR) -> str:
     from .schema import create_schema
 
     sql_dir = Path(sql_dir)
-    con = duckdb.connect()
+    con = open_duckdb()
     try:
         create_schema(con)
         build_models(con, sql_dir)
