@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from twentyfourseven.api import OrderOutcome, OutcomeStatus
-from twentyfourseven.api.models import SalesOrderExtended, SalesOrderLine, dumps_json, parse_json
+from twentyfourseven.api.payloads import SalesOrderExtended, SalesOrderLine, dumps_json, parse_json
 from twentyfourseven.commands.demo import airflow_env
 from twentyfourseven.deployment import PipelineSettings
 from twentyfourseven.pipeline.runfiles.runplan import chunk_ids_entry, write_chunk_ids

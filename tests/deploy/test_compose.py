@@ -27,7 +27,7 @@ import yaml
 
 from twentyfourseven import connection, deployment
 from twentyfourseven.api import ConfigurationError
-from twentyfourseven.api import settings as api_settings
+from twentyfourseven.api import constants as api_constants
 from twentyfourseven.cli import build_parser
 from twentyfourseven.commands import secrets as compose_env
 from twentyfourseven.commands.sandbox import PUBLIC_CLIENT_SECRET, config_from_args
@@ -361,8 +361,8 @@ def test_connection_defaults_to_the_sandbox_service(monkeypatch):
     )
     # The sandbox serves the real API's paths, on its service name and --port.
     for key, real in (
-        ("api_base_url", api_settings.API_BASE_URL),
-        ("token_url", api_settings.TOKEN_URL),
+        ("api_base_url", api_constants.API_BASE_URL),
+        ("token_url", api_constants.TOKEN_URL),
     ):
         url = urlsplit(conn["extra"][key])
         assert (url.scheme, url.hostname, url.port) == ("http", SANDBOX, args.port), key
@@ -399,16 +399,16 @@ def test_env_example_switches_the_connection_to_the_real_api(monkeypatch):
     env = {**GENERATED, **{k: v for k, v in env_example(uncomment=True).items() if v}}
     conn = connection_json(env)
     assert conn["conn_type"] == connection.CONN_TYPE
-    assert conn["extra"]["api_base_url"] == api_settings.API_BASE_URL
-    assert conn["extra"]["token_url"] == api_settings.TOKEN_URL
+    assert conn["extra"]["api_base_url"] == api_constants.API_BASE_URL
+    assert conn["extra"]["token_url"] == api_constants.TOKEN_URL
     assert conn["login"] == env["TWENTYFOURSEVEN_CLIENT_ID"]
     assert conn["password"] == env["TWENTYFOURSEVEN_CLIENT_SECRET"]
     assert conn["extra"]["organization_id"] == env["TWENTYFOURSEVEN_ORGANIZATION_ID"]
     assert conn["extra"]["allow_insecure_http"] is False
     client = built_client(monkeypatch, env)
     assert (client.base_url, client.token_url) == (
-        api_settings.API_BASE_URL,
-        api_settings.TOKEN_URL,
+        api_constants.API_BASE_URL,
+        api_constants.TOKEN_URL,
     )
     # A secret with JSON-special characters, escaped as documented, survives.
     tricky = {**env, "TWENTYFOURSEVEN_CLIENT_SECRET": r"a\"b\\c"}

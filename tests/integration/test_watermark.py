@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from twentyfourseven.pipeline.load import LoadSummary
+from twentyfourseven.warehouse.ops_state import WATERMARK
 from twentyfourseven.warehouse.schema import open_warehouse
-from twentyfourseven.warehouse.state import WATERMARK
 
 from ..models.conftest import load_from_sandbox
 from ..warehouse.conftest import query

@@ -26,7 +26,7 @@ from pydantic import ValidationError
 
 from twentyfourseven.api import OrderOutcome, OutcomeStatus
 from twentyfourseven.api.bulk import _validate_header, _validate_lines
-from twentyfourseven.api.models import SalesOrderExtended, SalesOrderLine, parse_json
+from twentyfourseven.api.payloads import SalesOrderExtended, SalesOrderLine, parse_json
 from twentyfourseven.pipeline.load import load_run
 from twentyfourseven.pipeline.runfiles.runplan import RunPlan, utc_now
 from twentyfourseven.pipeline.runfiles.staging import ChunkWriter, chunk_dir

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from twentyfourseven.api.models import SalesOrderExtended, SalesOrderLine, parse_json
+from twentyfourseven.api.payloads import SalesOrderExtended, SalesOrderLine, parse_json
 
 SANDBOX_OPTIONS = {"orders": 300, "seed": 9}
 ORDER = "/salesorders/100005"

@@ -10,7 +10,7 @@ import pytest
 
 from twentyfourseven.api import NotFoundError, OrderOutcome, OutcomeStatus, ServerError
 from twentyfourseven.api.bulk import InvalidRecord
-from twentyfourseven.api.models import SalesOrderExtended, parse_json
+from twentyfourseven.api.payloads import SalesOrderExtended, parse_json
 from twentyfourseven.pipeline.runfiles.staging import ChunkWriter, CorruptChunkError, verify_chunk
 from twentyfourseven.warehouse.schema import read_json_columns
 

@@ -13,7 +13,7 @@ import pytest
 
 from twentyfourseven.api import NotFoundError, OrderOutcome, OutcomeStatus, ServerError
 from twentyfourseven.api.bulk import InvalidRecord
-from twentyfourseven.api.models import SalesOrderExtended, SalesOrderLine
+from twentyfourseven.api.payloads import SalesOrderExtended, SalesOrderLine
 from twentyfourseven.pipeline.runfiles.runplan import (
     RunPlan,
     run_folder_name,

@@ -21,13 +21,13 @@ from twentyfourseven.pipeline.load import (
 )
 from twentyfourseven.pipeline.runfiles.runplan import chunk_ids_path
 from twentyfourseven.pipeline.runfiles.staging import chunk_dir
-from twentyfourseven.warehouse.records import LINE_COLUMNS, ORDER_COLUMNS
-from twentyfourseven.warehouse.schema import open_warehouse
-from twentyfourseven.warehouse.state import (
+from twentyfourseven.warehouse.ops_state import (
     current_watermark,
     known_live_order_ids,
     order_ids_to_retry,
 )
+from twentyfourseven.warehouse.records import LINE_COLUMNS, ORDER_COLUMNS
+from twentyfourseven.warehouse.schema import open_warehouse
 
 from .conftest import (
     checksums,

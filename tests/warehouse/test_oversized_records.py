@@ -7,7 +7,7 @@ import hashlib
 import json
 import re
 
-from twentyfourseven.api.models import dumps_json
+from twentyfourseven.api.payloads import dumps_json
 from twentyfourseven.pipeline.load import load_run
 from twentyfourseven.pipeline.runfiles import staging as staging_files
 from twentyfourseven.pipeline.runfiles.runplan import (

@@ -9,8 +9,8 @@ import logging
 
 from twentyfourseven.pipeline.load import load_run
 from twentyfourseven.pipeline.runfiles.staging import chunk_dir
+from twentyfourseven.warehouse.ops_state import read_state
 from twentyfourseven.warehouse.schema import open_warehouse
-from twentyfourseven.warehouse.state import read_state
 
 from .conftest import checksums, line_body, ok, query, stage_run
 

@@ -18,10 +18,10 @@ from typing import Any, Protocol
 from pydantic import TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 
-from . import settings
+from . import constants
 from .errors import ApiError, NotFoundError, ResponseFormatError
 from .ids import check_order_id
-from .models import SalesOrderExtended, SalesOrderLine, describe_validation_error
+from .payloads import SalesOrderExtended, SalesOrderLine, describe_validation_error
 
 
 class JsonReader(Protocol):
@@ -136,7 +136,7 @@ def read_orders(
 
 
 def _read_one(client: JsonReader, order_id: int, header: bool, lines: bool) -> OrderOutcome:
-    path = f"{settings.SALES_ORDERS_PATH}/{order_id}"
+    path = f"{constants.SALES_ORDERS_PATH}/{order_id}"
     try:
         raw_header = client.get_json(path) if header else None
         raw_lines = client.get_json(f"{path}/lines") if lines else None

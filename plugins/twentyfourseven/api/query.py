@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, fields
 from typing import Any
 
-from .models import SalesOrderStatus
+from .payloads import SalesOrderStatus
 
 
 def format_timestamp(value: dt.datetime | dt.date | str) -> str:

@@ -53,9 +53,9 @@ from typing import Any
 import duckdb
 
 from twentyfourseven.atomic import write_atomically
+from twentyfourseven.warehouse.ops_state import WATERMARK, current_watermark
 from twentyfourseven.warehouse.records import LINE_COLUMNS, ORDER_COLUMNS, Column
 from twentyfourseven.warehouse.schema import open_warehouse, read_json_columns
-from twentyfourseven.warehouse.state import WATERMARK, current_watermark
 
 from .runfiles.runplan import PLAN_FILE, RunPlan, chunk_ids_path, run_folder_name
 from .runfiles.staging import (

@@ -40,7 +40,7 @@ from twentyfourseven.api import (
     check_order_id,
 )
 from twentyfourseven.api.bulk import validate_order_ids
-from twentyfourseven.api.models import SalesOrder, dumps_json
+from twentyfourseven.api.payloads import SalesOrder, dumps_json
 from twentyfourseven.deployment import PipelineSettings
 from twentyfourseven.pipeline.runfiles.runplan import (
     RunPlan,
@@ -48,7 +48,7 @@ from twentyfourseven.pipeline.runfiles.runplan import (
     utc_now,
     write_chunk_ids,
 )
-from twentyfourseven.warehouse.state import (
+from twentyfourseven.warehouse.ops_state import (
     WarehouseState,
     known_live_ids,
     loaded_versions,

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from twentyfourseven.api.models import dumps_json, parse_json
+from twentyfourseven.api.payloads import dumps_json, parse_json
 from twentyfourseven.atomic import atomic_file, write_atomically
 
 from .staging import MAX_RECORD_BYTES

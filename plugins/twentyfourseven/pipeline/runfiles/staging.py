@@ -45,7 +45,7 @@ from typing import Any, BinaryIO
 from pydantic import ValidationError
 
 from twentyfourseven.api import OrderOutcome, OutcomeStatus
-from twentyfourseven.api.models import SalesOrder, describe_validation_error, dumps_json
+from twentyfourseven.api.payloads import SalesOrder, describe_validation_error, dumps_json
 from twentyfourseven.atomic import write_atomically
 from twentyfourseven.warehouse.records import DoesNotFit, currency_rate, line_row, order_row
 
