@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from twentyfourseven.pipeline.load import LoadSummary
+from twentyfourseven.pipeline.load_summary import LoadSummary
 from twentyfourseven.warehouse.ops_state import WATERMARK
 from twentyfourseven.warehouse.schema import open_warehouse
 

@@ -12,13 +12,9 @@ from decimal import Decimal
 
 import pytest
 
-from twentyfourseven.pipeline.load import (
-    CORRUPT_CHUNK_ERROR,
-    LOADED_MARKER,
-    load_run,
-    prune_staging,
-    remove_staging,
-)
+from twentyfourseven.pipeline.load import load_run
+from twentyfourseven.pipeline.load_apply import CORRUPT_CHUNK_ERROR
+from twentyfourseven.pipeline.runfiles.retention import LOADED_MARKER, prune_staging, remove_staging
 from twentyfourseven.pipeline.runfiles.runplan import chunk_ids_path
 from twentyfourseven.pipeline.runfiles.staging import chunk_dir
 from twentyfourseven.warehouse.ops_state import (

@@ -78,7 +78,8 @@ def extract_step(
 
 def load_step(run_id: str, settings: PipelineSettings | None = None) -> dict[str, Any]:
     """Load the run's staging files, then apply the staging retention."""
-    from twentyfourseven.pipeline.load import load_run, prune_staging, remove_staging
+    from twentyfourseven.pipeline.load import load_run
+    from twentyfourseven.pipeline.runfiles.retention import prune_staging, remove_staging
 
     settings = _settings(settings)
     run_dir = run_staging_dir(settings.staging, run_id)
