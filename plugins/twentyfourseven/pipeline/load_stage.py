@@ -31,6 +31,47 @@ log = logging.getLogger(__name__)
 
 KINDS = ("outcomes", "orders", "lines", "quarantine")
 
+# The statements that set staged rows apart or settle their status.
+FIND_DUPLICATE_LINES = (
+    "CREATE OR REPLACE TEMP TABLE _dup_lines AS SELECT order_id, line_id "
+    "FROM _stage_lines GROUP BY ALL HAVING count(*) > 1"
+)
+QUARANTINE_DUPLICATE_LINES = (
+    "INSERT INTO _stage_quarantine BY NAME "
+    "SELECT l.order_id, 'line' AS kind, l.line_id AS record_id, "
+    "'line id ' || l.line_id || ' appears more than once in the order' AS reason, "
+    "l.payload, l.run_id, l.extracted_at, l.chunk "
+    "FROM _stage_lines l SEMI JOIN _dup_lines d USING (order_id, line_id)"
+)
+MARK_DUPLICATES_QUARANTINED = (
+    "UPDATE _stage_outcomes SET status = 'quarantined', lines = 0, "
+    "message = 'duplicate line ids in the order' "
+    "WHERE order_id IN (SELECT order_id FROM _dup_lines)"
+)
+FIND_STALE = (
+    "CREATE OR REPLACE TEMP TABLE _stale AS "
+    "WITH later AS ("
+    " SELECT order_id, greatest(last_loaded_at, deleted_at) AS read_at FROM ops.known_orders"
+    " UNION ALL SELECT order_id, failed_at FROM ops.failed_orders WHERE run_id <> ?"
+    " UNION ALL SELECT order_id, quarantined_at FROM ops.quarantine WHERE run_id <> ?) "
+    "SELECT DISTINCT o.order_id FROM _stage_outcomes o JOIN later l USING (order_id) "
+    "WHERE l.read_at > o.extracted_at"
+)
+READ_CORRUPT_CHUNK_IDS = (
+    "INSERT INTO _corrupt_all SELECT order_id, ? FROM read_json(?, "
+    "columns = {'order_id': 'BIGINT'}, format = 'newline_delimited', "
+    "maximum_object_size = ?)"
+)
+KEEP_UNSTAGED_CORRUPT = (
+    "CREATE OR REPLACE TEMP TABLE _corrupt AS SELECT * FROM _corrupt_all "
+    "WHERE order_id IS NOT NULL AND order_id NOT IN (SELECT order_id FROM _stage_outcomes) "
+    "QUALIFY row_number() OVER (PARTITION BY order_id ORDER BY reason) = 1"
+)
+DELETED_IF_KNOWN = (
+    "UPDATE _stage_outcomes SET status = 'deleted' WHERE status = 'not_found' "
+    "AND order_id IN (SELECT order_id FROM ops.known_orders)"
+)
+
 
 @dataclass(frozen=True)
 class Chunks:
@@ -126,25 +167,12 @@ def create_stage_tables(con: duckdb.DuckDBPyConnection, chunks: Chunks) -> None:
 
 def quarantine_duplicate_lines(con: duckdb.DuckDBPyConnection) -> int:
     """Orders whose lines repeat a line ID cannot be stored: quarantine them whole."""
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _dup_lines AS SELECT order_id, line_id "
-        "FROM _stage_lines GROUP BY ALL HAVING count(*) > 1"
-    )
+    con.execute(FIND_DUPLICATE_LINES)
     dup_orders = con.execute("SELECT count(DISTINCT order_id) FROM _dup_lines").fetchone()[0]
     if not dup_orders:
         return 0
-    con.execute(
-        "INSERT INTO _stage_quarantine BY NAME "
-        "SELECT l.order_id, 'line' AS kind, l.line_id AS record_id, "
-        "'line id ' || l.line_id || ' appears more than once in the order' AS reason, "
-        "l.payload, l.run_id, l.extracted_at, l.chunk "
-        "FROM _stage_lines l SEMI JOIN _dup_lines d USING (order_id, line_id)"
-    )
-    con.execute(
-        "UPDATE _stage_outcomes SET status = 'quarantined', lines = 0, "
-        "message = 'duplicate line ids in the order' "
-        "WHERE order_id IN (SELECT order_id FROM _dup_lines)"
-    )
+    con.execute(QUARANTINE_DUPLICATE_LINES)
+    con.execute(MARK_DUPLICATES_QUARANTINED)
     for kind in ("orders", "lines"):
         con.execute(
             f"DELETE FROM _stage_{kind} WHERE order_id IN (SELECT order_id FROM _dup_lines)"  # noqa: S608
@@ -156,16 +184,7 @@ def quarantine_duplicate_lines(con: duckdb.DuckDBPyConnection) -> int:
 def drop_stale(con: duckdb.DuckDBPyConnection, run_id: str) -> int:
     """Leave alone orders the warehouse holds a later read of (loaded, deleted, failed or
     quarantined by a later run): re-loading an old run never overwrites newer data."""
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _stale AS "
-        "WITH later AS ("
-        " SELECT order_id, greatest(last_loaded_at, deleted_at) AS read_at FROM ops.known_orders"
-        " UNION ALL SELECT order_id, failed_at FROM ops.failed_orders WHERE run_id <> ?"
-        " UNION ALL SELECT order_id, quarantined_at FROM ops.quarantine WHERE run_id <> ?) "
-        "SELECT DISTINCT o.order_id FROM _stage_outcomes o JOIN later l USING (order_id) "
-        "WHERE l.read_at > o.extracted_at",
-        [run_id, run_id],
-    )
+    con.execute(FIND_STALE, [run_id, run_id])
     stale = con.execute("SELECT count(*) FROM _stale").fetchone()[0]
     if stale:
         for kind in KINDS:
@@ -188,18 +207,9 @@ def stage_corrupt(
             log.error("%s: no order ID file %s; its orders cannot be queued", name, ids.name)
             reported.append((chunk, name, f"{reason}; order ID file {ids.name} missing"))
             continue
-        con.execute(
-            "INSERT INTO _corrupt_all SELECT order_id, ? FROM read_json(?, "
-            "columns = {'order_id': 'BIGINT'}, format = 'newline_delimited', "
-            "maximum_object_size = ?)",
-            [reason, str(ids), READ_JSON_MAX_OBJECT_BYTES],
-        )
+        con.execute(READ_CORRUPT_CHUNK_IDS, [reason, str(ids), READ_JSON_MAX_OBJECT_BYTES])
         reported.append((chunk, name, reason))
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _corrupt AS SELECT * FROM _corrupt_all "
-        "WHERE order_id IS NOT NULL AND order_id NOT IN (SELECT order_id FROM _stage_outcomes) "
-        "QUALIFY row_number() OVER (PARTITION BY order_id ORDER BY reason) = 1"
-    )
+    con.execute(KEEP_UNSTAGED_CORRUPT)
     con.execute("DROP TABLE _corrupt_all")
     return reported
 
@@ -211,7 +221,4 @@ def split_not_found(con: duckdb.DuckDBPyConnection) -> None:
     Decided against ``ops.known_orders`` before this load changes it, so loading the
     same run again decides the same way.
     """
-    con.execute(
-        "UPDATE _stage_outcomes SET status = 'deleted' WHERE status = 'not_found' "
-        "AND order_id IN (SELECT order_id FROM ops.known_orders)"
-    )
+    con.execute(DELETED_IF_KNOWN)
