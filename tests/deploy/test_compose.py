@@ -29,7 +29,7 @@ from twentyfourseven import connection, deployment
 from twentyfourseven.api import ConfigurationError
 from twentyfourseven.api import constants as api_constants
 from twentyfourseven.cli import build_parser
-from twentyfourseven.commands import secrets as compose_env
+from twentyfourseven.commands import secrets as secrets_command
 from twentyfourseven.commands.sandbox import PUBLIC_CLIENT_SECRET, config_from_args
 from twentyfourseven.warehouse import models
 
@@ -55,7 +55,7 @@ RUNNING_AIRFLOW_SERVICES = OFFICIAL_SERVICES - {"postgres", "redis", "airflow-in
 SANDBOX = "sandbox"
 CONN_ENV = "AIRFLOW_CONN_TWENTYFOURSEVEN_DEFAULT"
 # What `twentyfourseven secrets` writes into a fresh .env.
-GENERATED = compose_env.generate({})
+GENERATED = secrets_command.generate({})
 
 # ---------------------------------------------------------------------------------
 # Compose variable substitution (the subset of the compose spec the file may use)

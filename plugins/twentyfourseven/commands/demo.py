@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from twentyfourseven.deployment import DAG_ID, PROJECT_ROOT, WAREHOUSE_POOL, PipelineSettings
+from twentyfourseven.deployment import data_dir as deployment_data_dir
 from twentyfourseven.duckdb_session import open_duckdb
 from twentyfourseven.pipeline.progress import bar
 
@@ -118,7 +119,7 @@ def last_run(warehouse: Path) -> dict[str, Any]:
 def run_demo(orders: int, seed: int, rate: float) -> int:
     from twentyfourseven.sandbox import SandboxConfig, start_sandbox
 
-    data_dir = Path(os.environ.get("TWENTYFOURSEVEN_DATA_DIR", PROJECT_ROOT / "data"))
+    data_dir = deployment_data_dir()
     airflow_home = Path(os.environ.get("AIRFLOW_HOME", PROJECT_ROOT / ".airflow"))
     data_dir.mkdir(parents=True, exist_ok=True)
     airflow_home.mkdir(parents=True, exist_ok=True)
