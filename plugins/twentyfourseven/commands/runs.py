@@ -7,6 +7,8 @@ from pathlib import Path
 
 from twentyfourseven.duckdb_session import open_duckdb
 
+from . import database_to_read
+
 LAST_RUNS = """
 select run_id, mode, finished_at, orders_requested, orders_ok, orders_deleted,
     {orders_not_found} as orders_not_found, orders_failed, orders_quarantined, lines_loaded,
@@ -75,11 +77,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from twentyfourseven.deployment import PipelineSettings
-
-    database = args.database or PipelineSettings.load().database_for_readers
-    if not database.exists():
-        print(f"No warehouse at {database} yet: run the DAG (or `make demo`) first.")
+    database = database_to_read(args.database)
+    if database is None:
         return 1
     runs = last_runs(database, args.limit)
     print(f"{database}:\n{format_runs(runs)}" if runs else f"{database}: no runs recorded yet")
