@@ -572,8 +572,8 @@ def load_rss(load: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def section_e2e(cfg: dict[str, Any], tmp: Path) -> dict[str, Any]:
-    from twentyfourseven.demo import DAG_ID, airflow_env
-    from twentyfourseven.pipeline.settings import WAREHOUSE_POOL
+    from twentyfourseven.commands.demo import DAG_ID, airflow_env
+    from twentyfourseven.deployment import WAREHOUSE_POOL
 
     airflow = str(Path(PYTHON).with_name("airflow"))
     home = tmp / "airflow-home"

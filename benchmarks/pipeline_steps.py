@@ -36,7 +36,7 @@ RUN_ID = "bench__full"
 
 
 def _settings(data: Path, **overrides: Any):
-    from twentyfourseven.pipeline.settings import PipelineSettings
+    from twentyfourseven.deployment import PipelineSettings
 
     values = {
         "warehouse": data / "warehouse.duckdb",
@@ -65,7 +65,7 @@ def _client(args: argparse.Namespace):
 def _plan_and_extract(args, settings, run_id: str, request=None) -> dict[str, Any]:
     from twentyfourseven.pipeline.extract import extract_chunk
     from twentyfourseven.pipeline.plan import RunRequest, plan_run
-    from twentyfourseven.warehouse.runplan import run_folder_name
+    from twentyfourseven.pipeline.runfiles.runplan import run_folder_name
 
     run_dir = settings.staging / run_folder_name(run_id)
     started = time.perf_counter()
@@ -104,7 +104,7 @@ def plan(args: argparse.Namespace) -> dict[str, Any]:
     """A full-refresh plan, cut as the DAG cuts it (``--chunking dag``: the default
     settings, 16 chunks at most) or into one chunk of every order (``--chunking one``)."""
     from twentyfourseven.pipeline.plan import RunRequest, plan_run
-    from twentyfourseven.warehouse.runplan import run_folder_name
+    from twentyfourseven.pipeline.runfiles.runplan import run_folder_name
 
     settings = _extract_settings(args)
     run_dir = settings.staging / run_folder_name(RUN_ID)
@@ -131,7 +131,7 @@ def extract(args: argparse.Namespace) -> dict[str, Any]:
     """``extract_chunk`` of chunk 0 of the plan made by ``plan``, alone in this process:
     the peak RSS of one extract task."""
     from twentyfourseven.pipeline.extract import extract_chunk
-    from twentyfourseven.warehouse.runplan import RunPlan, read_chunk_ids, run_folder_name
+    from twentyfourseven.pipeline.runfiles.runplan import RunPlan, read_chunk_ids, run_folder_name
 
     run_dir = _extract_settings(args).staging / run_folder_name(RUN_ID)
     plan_made = RunPlan.read(run_dir)
@@ -159,8 +159,8 @@ def replicate(args: argparse.Namespace) -> dict[str, Any]:
     (line IDs by 100 times that), re-hashing the files and rewriting the manifests."""
     import orjson
 
-    from twentyfourseven.warehouse.runplan import RunPlan
-    from twentyfourseven.warehouse.staging import FILES, MANIFEST, chunk_dir
+    from twentyfourseven.pipeline.runfiles.runplan import RunPlan
+    from twentyfourseven.pipeline.runfiles.staging import FILES, MANIFEST, chunk_dir
 
     source, target = Path(args.source), Path(args.target)
     plan = RunPlan.read(source)
@@ -240,13 +240,13 @@ class _Phases(logging.Handler):
 
 
 def load(args: argparse.Namespace) -> dict[str, Any]:
-    from twentyfourseven.pipeline.settings import PipelineSettings
-    from twentyfourseven.warehouse.load import load_run
+    from twentyfourseven.deployment import PipelineSettings
+    from twentyfourseven.pipeline.load import load_run
 
     run_dir = Path(args.run_dir)
     lines = _count_lines(_lines_files(run_dir))
     phases = _Phases()
-    logger = logging.getLogger("twentyfourseven.warehouse.load")
+    logger = logging.getLogger("twentyfourseven.pipeline.load")
     logger.addHandler(phases)
     logger.setLevel(logging.INFO)
     with tempfile.TemporaryDirectory(prefix="bench-load-", dir=args.tmp) as folder:
@@ -281,8 +281,8 @@ def ceiling(args: argparse.Namespace) -> dict[str, Any]:
     (``ceiling_all``: orders, lines, outcomes, quarantine)."""
     import duckdb
 
+    from twentyfourseven.pipeline.runfiles.staging import FILES
     from twentyfourseven.warehouse.schema import read_json_columns
-    from twentyfourseven.warehouse.staging import FILES
 
     run_dir = Path(args.run_dir)
     kinds = FILES if args.command == "ceiling_all" else ("lines",)
@@ -355,7 +355,7 @@ def calls(args: argparse.Namespace) -> dict[str, Any]:
     each after the sandbox changed K orders, counted by the sandbox per endpoint."""
     import httpx
 
-    from twentyfourseven.warehouse.load import load_run
+    from twentyfourseven.pipeline.load import load_run
 
     admin = httpx.Client(base_url=args.base_url.removesuffix("/v1") + "/_sandbox", timeout=60)
     data = Path(args.data)

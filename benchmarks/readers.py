@@ -133,7 +133,7 @@ def ours_asyncio(args: argparse.Namespace) -> dict[str, Any]:
     import httpx
     from pydantic import TypeAdapter
 
-    from twentyfourseven.api.models import SalesOrderLine, parse_json
+    from twentyfourseven.api.payloads import SalesOrderLine, parse_json
 
     lines_adapter = TypeAdapter(list[SalesOrderLine])
     limiter = AsyncRateLimiter(args.rate, burst=args.burst)

@@ -300,7 +300,7 @@ process used: the rate one worker sustains on a core of its own, independent of
 whatever else shares the machine. *median req/s* is what it achieved here.
 
 The pipeline's default budget is 5 requests/s per organization
-(`api.settings.DEFAULT_RATE_LIMIT`). The per-order endpoints the extract spends
+(`api.constants.DEFAULT_RATE_LIMIT`). The per-order endpoints the extract spends
 that budget on run about 200 times faster than that, and list pages of 100
 orders about 10 to 30 times faster: benchmarks of the pipeline measure the
 pipeline, not the emulator.

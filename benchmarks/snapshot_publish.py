@@ -29,7 +29,7 @@ from _harness import SandboxProcess, emit, summary
 
 
 def _warehouse(folder: Path, orders: int, times: int) -> Path:
-    from twentyfourseven.warehouse.load import load_run
+    from twentyfourseven.pipeline.load import load_run
     from twentyfourseven.warehouse.model_runner import run_models
 
     with SandboxProcess(orders) as sandbox:

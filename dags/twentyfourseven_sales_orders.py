@@ -52,7 +52,7 @@ import os
 from airflow.sdk import Param, dag, get_current_context, task
 
 from twentyfourseven import assets
-from twentyfourseven.pipeline.settings import WAREHOUSE_POOL
+from twentyfourseven.deployment import DAG_ID, WAREHOUSE_POOL
 
 # Extract tasks of one run that may read at once; each gets an equal share of the
 # connection's rate budget, so together they never exceed it.
@@ -60,7 +60,7 @@ PARALLEL_EXTRACTS = int(os.environ.get("TWENTYFOURSEVEN_PARALLEL_EXTRACTS", "4")
 
 
 @dag(
-    dag_id="twentyfourseven_sales_orders",
+    dag_id=DAG_ID,
     schedule=os.environ.get("TWENTYFOURSEVEN_SCHEDULE", "@hourly"),
     start_date=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
     catchup=False,

@@ -32,7 +32,7 @@ def twentyfourseven_snapshot_consumer():
 
         import duckdb
 
-        from twentyfourseven.pipeline.settings import PipelineSettings, airflow_variable
+        from twentyfourseven.deployment import PipelineSettings, airflow_variable
 
         settings = PipelineSettings.load(airflow_variable)
         with duckdb.connect(str(settings.snapshot), read_only=True) as con:

@@ -41,7 +41,7 @@ async def require_airflow_user(request: Request) -> None:
 
 
 def _dashboard_path():
-    from twentyfourseven.pipeline.settings import PipelineSettings
+    from twentyfourseven.deployment import PipelineSettings
 
     return PipelineSettings.load().dashboard
 

@@ -11,9 +11,16 @@ from typing import Any
 import pytest
 
 from twentyfourseven.api import OrderOutcome, OutcomeStatus
-from twentyfourseven.api.models import SalesOrderExtended, SalesOrderLine, dumps_json, parse_json
-from twentyfourseven.demo import airflow_env
-from twentyfourseven.pipeline.settings import PipelineSettings
+from twentyfourseven.api.payloads import SalesOrderExtended, SalesOrderLine, dumps_json, parse_json
+from twentyfourseven.commands.demo import airflow_env
+from twentyfourseven.deployment import PipelineSettings
+from twentyfourseven.pipeline.runfiles.runplan import chunk_ids_entry, write_chunk_ids
+
+
+def write_ids(run_dir: Path, chunks: list[list[OrderOutcome]]) -> None:
+    """The run's chunk ID files as the plan writes them: each chunk's orders, no headers."""
+    entries = ((n, chunk_ids_entry(o.order_id, None)) for n, out in enumerate(chunks) for o in out)
+    write_chunk_ids(run_dir, len(chunks), entries)
 
 
 def order_body(order_id: int, **fields: Any) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """The ``twentyfourseven`` command line.
 
-Each subcommand lives with the code it drives and contributes a
+Each subcommand is a module of :mod:`twentyfourseven.commands` with a
 ``register(subparsers)`` that adds its parser and sets ``func``; add new ones to
 ``_COMMANDS``.
 """
@@ -14,13 +14,13 @@ from collections.abc import Sequence
 
 # module paths of subcommands, each with register(subparsers)
 _COMMANDS = (
-    "twentyfourseven.sandbox.command",
-    "twentyfourseven.demo",
-    "twentyfourseven.warehouse.transform_command",
-    "twentyfourseven.warehouse.runs_command",
-    "twentyfourseven.report.command",
-    "twentyfourseven.warehouse.query_command",
-    "twentyfourseven.compose_env",
+    "twentyfourseven.commands.sandbox",
+    "twentyfourseven.commands.demo",
+    "twentyfourseven.commands.transform",
+    "twentyfourseven.commands.runs",
+    "twentyfourseven.commands.report",
+    "twentyfourseven.commands.query",
+    "twentyfourseven.commands.secrets",
 )
 
 

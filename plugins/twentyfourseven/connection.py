@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .api import settings
+from .api import constants
 
 CONN_TYPE = "twentyfourseven"
 DEFAULT_CONN_ID = "twentyfourseven_default"
@@ -23,33 +23,33 @@ EXTRA_FIELDS: dict[str, tuple[str, str, Any, str]] = {
         None,
         "The organization's ID (sent as login_organization); one token per organization.",
     ),
-    "api_base_url": ("API base URL", "string", settings.API_BASE_URL, "REST API root."),
-    "token_url": ("Token URL", "string", settings.TOKEN_URL, "OAuth2 token endpoint."),
-    "audience": ("Audience", "string", settings.AUDIENCE, "OAuth2 audience."),
+    "api_base_url": ("API base URL", "string", constants.API_BASE_URL, "REST API root."),
+    "token_url": ("Token URL", "string", constants.TOKEN_URL, "OAuth2 token endpoint."),
+    "audience": ("Audience", "string", constants.AUDIENCE, "OAuth2 audience."),
     "rate_limit": (
         "Rate budget (requests/s)",
         "number",
-        settings.DEFAULT_RATE_LIMIT,
+        constants.DEFAULT_RATE_LIMIT,
         "Requests per second for this organization, shared by all concurrent reads.",
     ),
     "rate_burst": (
         "Rate burst (requests)",
         "integer",
-        settings.DEFAULT_RATE_BURST,
+        constants.DEFAULT_RATE_BURST,
         "Missed request slots made up at once (1: none). Raise only as far as the API's "
         "limiter admits bursts; each parallel extract task may burst this much.",
     ),
     "max_concurrency": (
         "Max concurrent requests",
         "integer",
-        settings.DEFAULT_MAX_CONCURRENCY,
+        constants.DEFAULT_MAX_CONCURRENCY,
         "Orders read in parallel by the bulk reader.",
     ),
-    "timeout": ("Timeout (s)", "number", settings.DEFAULT_TIMEOUT, "Per-request timeout."),
+    "timeout": ("Timeout (s)", "number", constants.DEFAULT_TIMEOUT, "Per-request timeout."),
     "max_attempts": (
         "Attempts per request",
         "integer",
-        settings.DEFAULT_MAX_ATTEMPTS,
+        constants.DEFAULT_MAX_ATTEMPTS,
         "Tries of a failing request (with backoff) before the order is recorded as failed.",
     ),
     "verify_tls": (

@@ -25,12 +25,12 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from twentyfourseven import compose_env, connection
+from twentyfourseven import connection, deployment
 from twentyfourseven.api import ConfigurationError
-from twentyfourseven.api import settings as api_settings
+from twentyfourseven.api import constants as api_constants
 from twentyfourseven.cli import build_parser
-from twentyfourseven.pipeline import settings as pipeline_settings
-from twentyfourseven.sandbox.command import PUBLIC_CLIENT_SECRET, config_from_args
+from twentyfourseven.commands import secrets as secrets_command
+from twentyfourseven.commands.sandbox import PUBLIC_CLIENT_SECRET, config_from_args
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"
@@ -54,7 +54,7 @@ RUNNING_AIRFLOW_SERVICES = OFFICIAL_SERVICES - {"postgres", "redis", "airflow-in
 SANDBOX = "sandbox"
 CONN_ENV = "AIRFLOW_CONN_TWENTYFOURSEVEN_DEFAULT"
 # What `twentyfourseven secrets` writes into a fresh .env.
-GENERATED = compose_env.generate({})
+GENERATED = secrets_command.generate({})
 
 # ---------------------------------------------------------------------------------
 # Compose variable substitution (the subset of the compose spec the file may use)
@@ -296,7 +296,7 @@ def test_data_volume_is_a_declared_named_volume_holding_every_pipeline_file(monk
         if name.startswith("TWENTYFOURSEVEN_"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("TWENTYFOURSEVEN_DATA_DIR", data)
-    loaded = pipeline_settings.PipelineSettings.load()
+    loaded = deployment.PipelineSettings.load()
     paths = [value for value in vars(loaded).values() if isinstance(value, Path)]
     assert paths, "PipelineSettings has path settings"
     for path in paths:
@@ -325,7 +325,7 @@ def test_dag_environment_defaults_match_the_dag_file():
 def test_init_creates_the_warehouse_pool_with_one_slot():
     script = "\n".join(services()["airflow-init"]["command"])
     pools = re.findall(r"airflow pools set (\S+) (\d+)", script)
-    assert pools == [(pipeline_settings.WAREHOUSE_POOL, "1")]
+    assert pools == [(deployment.WAREHOUSE_POOL, "1")]
     assert services()["airflow-init"]["environment"]["_AIRFLOW_DB_MIGRATE"] == "true"
 
 
@@ -357,8 +357,8 @@ def test_connection_defaults_to_the_sandbox_service(monkeypatch):
     )
     # The sandbox serves the real API's paths, on its service name and --port.
     for key, real in (
-        ("api_base_url", api_settings.API_BASE_URL),
-        ("token_url", api_settings.TOKEN_URL),
+        ("api_base_url", api_constants.API_BASE_URL),
+        ("token_url", api_constants.TOKEN_URL),
     ):
         url = urlsplit(conn["extra"][key])
         assert (url.scheme, url.hostname, url.port) == ("http", SANDBOX, args.port), key
@@ -395,16 +395,16 @@ def test_env_example_switches_the_connection_to_the_real_api(monkeypatch):
     env = {**GENERATED, **{k: v for k, v in env_example(uncomment=True).items() if v}}
     conn = connection_json(env)
     assert conn["conn_type"] == connection.CONN_TYPE
-    assert conn["extra"]["api_base_url"] == api_settings.API_BASE_URL
-    assert conn["extra"]["token_url"] == api_settings.TOKEN_URL
+    assert conn["extra"]["api_base_url"] == api_constants.API_BASE_URL
+    assert conn["extra"]["token_url"] == api_constants.TOKEN_URL
     assert conn["login"] == env["TWENTYFOURSEVEN_CLIENT_ID"]
     assert conn["password"] == env["TWENTYFOURSEVEN_CLIENT_SECRET"]
     assert conn["extra"]["organization_id"] == env["TWENTYFOURSEVEN_ORGANIZATION_ID"]
     assert conn["extra"]["allow_insecure_http"] is False
     client = built_client(monkeypatch, env)
     assert (client.base_url, client.token_url) == (
-        api_settings.API_BASE_URL,
-        api_settings.TOKEN_URL,
+        api_constants.API_BASE_URL,
+        api_constants.TOKEN_URL,
     )
     # A secret with JSON-special characters, escaped as documented, survives.
     tricky = {**env, "TWENTYFOURSEVEN_CLIENT_SECRET": r"a\"b\\c"}

@@ -15,8 +15,8 @@ import sys
 import pytest
 from cryptography.fernet import Fernet
 
-from twentyfourseven import compose_env
 from twentyfourseven.cli import main
+from twentyfourseven.commands import secrets as secrets_command
 
 from .test_compose import SECRETS_AND_READERS, env_example
 
@@ -29,7 +29,7 @@ def test_a_fresh_env_file_holds_every_secret_readable_by_its_owner_only(tmp_path
     assert run(tmp_path) == 0
     path = tmp_path / ".env"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    values = compose_env.read_env_file(path)
+    values = secrets_command.read_env_file(path)
     assert set(values) >= set(SECRETS_AND_READERS)
     assert all(values[name] for name in SECRETS_AND_READERS)
     Fernet(values["FERNET_KEY"])  # a valid key, not merely a random string
@@ -51,7 +51,7 @@ def test_a_fresh_env_file_holds_every_secret_readable_by_its_owner_only(tmp_path
 
 
 def test_every_run_generates_new_values():
-    first, second = compose_env.generate({}), compose_env.generate({})
+    first, second = secrets_command.generate({}), secrets_command.generate({})
     secret_names = set(SECRETS_AND_READERS) - {"TWENTYFOURSEVEN_CLIENT_SECRET"}
     assert all(first[name] != second[name] for name in secret_names)
     assert len({first[name] for name in secret_names}) == len(secret_names), "no value reused"
@@ -86,7 +86,7 @@ def test_asked_it_fills_only_what_is_missing_and_keeps_every_line(tmp_path, monk
     text = path.read_text()
     assert text.startswith("# mine\nAIRFLOW_UID=1000\n")
     assert len(re.findall(r"^FERNET_KEY=", text, re.MULTILINE)) == 1, "filled in place"
-    values = compose_env.read_env_file(path)
+    values = secrets_command.read_env_file(path)
     Fernet(values["FERNET_KEY"])
     assert values["TWENTYFOURSEVEN_CLIENT_SECRET"] == "real secret"
     assert "TWENTYFOURSEVEN_ALLOW_INSECURE_HTTP" not in values, "not the sandbox connection"
@@ -103,7 +103,7 @@ def test_nothing_missing_changes_nothing(tmp_path):
 
 def test_env_example_lists_what_the_generator_writes():
     documented = set(env_example(uncomment=True))
-    assert set(compose_env.generate({})) <= documented
+    assert set(secrets_command.generate({})) <= documented
 
 
 def test_the_sandbox_takes_its_secret_from_the_environment_and_does_not_print_it(
@@ -112,7 +112,7 @@ def test_the_sandbox_takes_its_secret_from_the_environment_and_does_not_print_it
     from twentyfourseven.sandbox import server
 
     # The variable docker-compose.yml sets on the sandbox service.
-    secret = compose_env.generate({})["TWENTYFOURSEVEN_SANDBOX_CLIENT_SECRET"]
+    secret = secrets_command.generate({})["TWENTYFOURSEVEN_SANDBOX_CLIENT_SECRET"]
     monkeypatch.setenv("TWENTYFOURSEVEN_SANDBOX_CLIENT_SECRET", secret)
     served = []
 

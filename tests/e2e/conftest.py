@@ -17,8 +17,8 @@ from typing import Any
 import duckdb
 import pytest
 
-from twentyfourseven.demo import DAG_ID, airflow_env
-from twentyfourseven.pipeline.settings import WAREHOUSE_POOL, PipelineSettings
+from twentyfourseven.commands.demo import DAG_ID, airflow_env
+from twentyfourseven.deployment import WAREHOUSE_POOL, PipelineSettings
 
 from ..truth import assert_equals_truth as _assert_equals_truth
 from ..truth import read_truth

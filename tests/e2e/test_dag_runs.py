@@ -143,7 +143,7 @@ def _load_in_child(run_id: str, settings, queue) -> None:
         def emit(self, record: logging.LogRecord) -> None:
             queue.put(record.getMessage())
 
-    logger = logging.getLogger("twentyfourseven.warehouse.load")
+    logger = logging.getLogger("twentyfourseven.pipeline.load")
     logger.setLevel(logging.INFO)
     logger.addHandler(ToQueue())
     load_step(run_id, settings)

@@ -8,9 +8,14 @@ from dataclasses import replace
 import httpx
 import pytest
 
+from twentyfourseven.pipeline.runfiles.runplan import (
+    PLAN_FILE,
+    RunPlan,
+    read_chunk_ids,
+    run_staging_dir,
+)
+from twentyfourseven.pipeline.runfiles.staging import MAX_RECORD_BYTES
 from twentyfourseven.pipeline.steps import extract_step, load_step, plan_step
-from twentyfourseven.warehouse.runplan import PLAN_FILE, RunPlan, read_chunk_ids, run_staging_dir
-from twentyfourseven.warehouse.staging import MAX_RECORD_BYTES
 
 from ..truth import read_truth
 

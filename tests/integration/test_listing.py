@@ -15,7 +15,7 @@ from twentyfourseven.api import (
     OutcomeStatus,
     SalesOrderQuery,
 )
-from twentyfourseven.api.models import SalesOrderStatus
+from twentyfourseven.api.payloads import SalesOrderStatus
 
 from .conftest import live_orders
 

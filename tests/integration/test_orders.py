@@ -20,7 +20,7 @@ from twentyfourseven.api import (
     RequestValidationError,
     ValidationIssue,
 )
-from twentyfourseven.api.models import (
+from twentyfourseven.api.payloads import (
     Currency,
     CustomerRequired,
     LineType,

@@ -23,7 +23,7 @@ from twentyfourseven.api import (
     ServerError,
     TransportError,
 )
-from twentyfourseven.api.models import CustomerRequired, SalesOrderCreate
+from twentyfourseven.api.payloads import CustomerRequired, SalesOrderCreate
 
 SECRET = "integration-S3cret/with+odd=chars&more"
 WRONG_SECRET = "wrong-S3cret-that-is-also-private"

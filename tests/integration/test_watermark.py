@@ -13,8 +13,9 @@ from typing import Any
 
 import pytest
 
-from twentyfourseven.warehouse.load import LoadSummary, open_warehouse
-from twentyfourseven.warehouse.state import WATERMARK
+from twentyfourseven.pipeline.load_summary import LoadSummary
+from twentyfourseven.warehouse.ops_state import WATERMARK
+from twentyfourseven.warehouse.schema import open_warehouse
 
 from ..models.conftest import load_from_sandbox
 from ..warehouse.conftest import query

@@ -52,10 +52,10 @@ def fresh_golden() -> Iterator[duckdb.DuckDBPyConnection]:
 def load_from_sandbox(sandbox: Any, warehouse: Path, staging: Path, run_id: str, **params: Any):
     """One pipeline run (plan, extract each chunk, load) against ``sandbox``."""
     from twentyfourseven.api import TwentyFourSevenOfficeClient
+    from twentyfourseven.deployment import PipelineSettings
     from twentyfourseven.pipeline.extract import extract_chunk
+    from twentyfourseven.pipeline.load import load_run
     from twentyfourseven.pipeline.plan import RunRequest, plan_run
-    from twentyfourseven.pipeline.settings import PipelineSettings
-    from twentyfourseven.warehouse.load import load_run
 
     settings = PipelineSettings(
         warehouse=warehouse,

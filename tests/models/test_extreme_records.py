@@ -23,8 +23,8 @@ import duckdb
 import httpx
 import pytest
 
-from twentyfourseven.api.models import dumps_json, parse_json
-from twentyfourseven.warehouse.load import load_run
+from twentyfourseven.api.payloads import dumps_json, parse_json
+from twentyfourseven.pipeline.load import load_run
 from twentyfourseven.warehouse.model_runner import run_models
 from twentyfourseven.warehouse.schema import create_schema
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from twentyfourseven.warehouse import transform_command
+from twentyfourseven.commands import transform as transform_command
 from twentyfourseven.warehouse.model_runner import (
     DICTIONARY,
     SQL_DIR,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from twentyfourseven.warehouse import load
+from twentyfourseven.pipeline import load
 
 
 class PausingConnection:

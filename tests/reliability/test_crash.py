@@ -13,9 +13,9 @@ import time
 
 import pytest
 
+from twentyfourseven.pipeline.runfiles.runplan import read_chunk_ids, run_folder_name
+from twentyfourseven.pipeline.runfiles.staging import MANIFEST, chunk_dir
 from twentyfourseven.pipeline.steps import extract_step, load_step, plan_step, transform_step
-from twentyfourseven.warehouse.runplan import read_chunk_ids, run_folder_name
-from twentyfourseven.warehouse.staging import MANIFEST, chunk_dir
 
 from ..builders import SOAK_CHANGES
 from ..e2e.conftest import assert_equals_truth, table_checksums

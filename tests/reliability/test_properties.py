@@ -26,12 +26,14 @@ from pydantic import ValidationError
 
 from twentyfourseven.api import OrderOutcome, OutcomeStatus
 from twentyfourseven.api.bulk import _validate_header, _validate_lines
-from twentyfourseven.api.models import SalesOrderExtended, SalesOrderLine, parse_json
-from twentyfourseven.warehouse.load import load_run
+from twentyfourseven.api.payloads import SalesOrderExtended, SalesOrderLine, parse_json
+from twentyfourseven.pipeline.load import load_run
+from twentyfourseven.pipeline.runfiles.runplan import RunPlan, utc_now
+from twentyfourseven.pipeline.runfiles.staging import ChunkWriter, chunk_dir
 from twentyfourseven.warehouse.model_runner import run_models
 from twentyfourseven.warehouse.records import LINE_COLUMNS, ORDER_COLUMNS
-from twentyfourseven.warehouse.runplan import RunPlan, utc_now, write_chunk_ids
-from twentyfourseven.warehouse.staging import ChunkWriter, chunk_dir
+
+from ..builders import write_ids
 
 SETTINGS = settings(
     max_examples=200,
@@ -327,8 +329,8 @@ def stage_and_load(tmp: Path, chunks: list[list[OrderOutcome]]) -> Path:
     run_id = "manual__2024-05-01T10:00:00+00:00"
     run_dir = tmp / "staging" / "run"
     run_dir.mkdir(parents=True)
+    write_ids(run_dir, chunks)
     for number, outcomes in enumerate(chunks):
-        write_chunk_ids(run_dir, number, [(o.order_id, None) for o in outcomes])
         statuses = write_chunk(chunk_dir(run_dir, number), run_id, number, outcomes)
         check_chunk(chunk_dir(run_dir, number), outcomes, statuses)
     count = sum(len(c) for c in chunks)

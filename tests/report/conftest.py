@@ -30,7 +30,7 @@ from typing import Any
 
 import pytest
 
-from twentyfourseven.pipeline.settings import PipelineSettings
+from twentyfourseven.deployment import PipelineSettings
 
 from ..builders import run_steps, sandbox_connection
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from twentyfourseven.commands.report import register
 from twentyfourseven.report import render, render_dashboard, sections
-from twentyfourseven.report.command import register
 from twentyfourseven.report.formatting import (
     format_amount,
     format_axis,

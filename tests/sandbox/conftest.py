@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from twentyfourseven.api.models import parse_json
+from twentyfourseven.api.payloads import parse_json
 
 
 @pytest.fixture(scope="module")

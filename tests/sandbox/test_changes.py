@@ -4,7 +4,7 @@ modifiedAt only when the switch says so; batches are reproducible."""
 
 from __future__ import annotations
 
-from twentyfourseven.api.models import parse_json
+from twentyfourseven.api.payloads import parse_json
 
 SANDBOX_OPTIONS = {"orders": 400, "seed": 21}
 HOUR = 3600

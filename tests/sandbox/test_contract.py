@@ -9,7 +9,7 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from twentyfourseven.api.models import (
+from twentyfourseven.api.payloads import (
     ErrorBody,
     SalesOrder,
     SalesOrderExtended,

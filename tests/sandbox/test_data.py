@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
-from twentyfourseven.api.models import parse_json
+from twentyfourseven.api.payloads import parse_json
 
 SANDBOX_OPTIONS = {"orders": 1000, "seed": 7}
 

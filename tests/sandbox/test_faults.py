@@ -10,7 +10,7 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from twentyfourseven.api.models import SalesOrderExtended, SalesOrderLine, parse_json
+from twentyfourseven.api.payloads import SalesOrderExtended, SalesOrderLine, parse_json
 
 SANDBOX_OPTIONS = {"orders": 300, "seed": 9}
 ORDER = "/salesorders/100005"
@@ -230,7 +230,7 @@ def test_faults_configured_at_start(sandbox_factory):
 
 def test_cli_flags_map_onto_the_configuration():
     from twentyfourseven.cli import build_parser
-    from twentyfourseven.sandbox.command import config_from_args
+    from twentyfourseven.commands.sandbox import config_from_args
 
     args = build_parser().parse_args(
         [

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from twentyfourseven.api.models import parse_json
+from twentyfourseven.api.payloads import parse_json
 
 SANDBOX_OPTIONS = {"orders": 450, "seed": 11}
 

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from twentyfourseven.api.models import parse_json
+from twentyfourseven.api.payloads import parse_json
 from twentyfourseven.sandbox.limits import MAX_BODY_BYTES, MAX_JSON_DEPTH, MAX_NUMBER
 
 SANDBOX_OPTIONS = {"orders": 5, "seed": 3}

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from twentyfourseven.api.models import parse_json
+from twentyfourseven.api.payloads import parse_json
 
 SANDBOX_OPTIONS = {"orders": 50, "seed": 3}
 

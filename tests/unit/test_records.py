@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from twentyfourseven.api.models import SalesOrder, SalesOrderLine
+from twentyfourseven.api.payloads import SalesOrder, SalesOrderLine
 from twentyfourseven.warehouse.records import DoesNotFit, currency_rate, line_row, order_row
 
 from ..builders import line_body, order_body

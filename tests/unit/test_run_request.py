@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from twentyfourseven.deployment import PipelineSettings
 from twentyfourseven.pipeline.plan import InvalidRunRequestError, RunRequest
-from twentyfourseven.pipeline.settings import PipelineSettings
 
 FULLWIDTH_123 = "\uff11\uff12\uff13"
 

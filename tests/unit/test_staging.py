@@ -10,9 +10,9 @@ import pytest
 
 from twentyfourseven.api import NotFoundError, OrderOutcome, OutcomeStatus, ServerError
 from twentyfourseven.api.bulk import InvalidRecord
-from twentyfourseven.api.models import SalesOrderExtended, parse_json
+from twentyfourseven.api.payloads import SalesOrderExtended, parse_json
+from twentyfourseven.pipeline.runfiles.staging import ChunkWriter, CorruptChunkError, verify_chunk
 from twentyfourseven.warehouse.schema import read_json_columns
-from twentyfourseven.warehouse.staging import ChunkWriter, CorruptChunkError, verify_chunk
 
 from .. import builders
 from .conftest import line_body, order_body
@@ -140,7 +140,7 @@ def test_an_unfinished_chunk_has_no_manifest(tmp_path):
 
 def test_no_staged_row_exceeds_the_record_limit_and_big_records_are_named(tmp_path):
     """Validation failures and error messages can be as large as what the API sent."""
-    from twentyfourseven.warehouse import staging
+    from twentyfourseven.pipeline.runfiles import staging
 
     blob = "b" * (32 << 20)
     bad = parse_json(json.dumps(line_body(71, discountRate=150, vendorBlob=blob)))

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from twentyfourseven.pipeline.plan import WatermarkScan, listing_clock, listing_start
-from twentyfourseven.warehouse.state import WarehouseState
+from twentyfourseven.warehouse.ops_state import WarehouseState
 
 CLOCK = dt.datetime(2025, 6, 30, 12, 0, tzinfo=dt.UTC)
 MINUTE = dt.timedelta(minutes=1)

@@ -13,13 +13,17 @@ import pytest
 
 from twentyfourseven.api import NotFoundError, OrderOutcome, OutcomeStatus, ServerError
 from twentyfourseven.api.bulk import InvalidRecord
-from twentyfourseven.api.models import SalesOrderExtended, SalesOrderLine
-from twentyfourseven.warehouse.runplan import RunPlan, run_folder_name, utc_now, write_chunk_ids
-from twentyfourseven.warehouse.staging import ChunkWriter, chunk_dir
+from twentyfourseven.api.payloads import SalesOrderExtended, SalesOrderLine
+from twentyfourseven.pipeline.runfiles.runplan import (
+    RunPlan,
+    run_folder_name,
+    utc_now,
+)
+from twentyfourseven.pipeline.runfiles.staging import ChunkWriter, chunk_dir
 
 from .. import builders
 from ..builders import exact as _exact
-from ..builders import line_body
+from ..builders import line_body, write_ids
 
 
 def order_body(order_id: int, **fields: Any) -> dict[str, Any]:
@@ -76,8 +80,8 @@ def stage_run(
     """
     run_dir = staging / run_folder_name(run_id)
     run_dir.mkdir(parents=True, exist_ok=True)
+    write_ids(run_dir, chunks)
     for number, outcomes in enumerate(chunks):
-        write_chunk_ids(run_dir, number, [(o.order_id, None) for o in outcomes])
         with ChunkWriter(chunk_dir(run_dir, number), run_id=run_id, chunk=number) as writer:
             for outcome in outcomes:
                 writer.add(outcome)

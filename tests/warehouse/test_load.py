@@ -12,22 +12,18 @@ from decimal import Decimal
 
 import pytest
 
-from twentyfourseven.warehouse.load import (
-    CORRUPT_CHUNK_ERROR,
-    LOADED_MARKER,
-    load_run,
-    open_warehouse,
-    prune_staging,
-    remove_staging,
-)
-from twentyfourseven.warehouse.records import LINE_COLUMNS, ORDER_COLUMNS
-from twentyfourseven.warehouse.runplan import chunk_ids_path
-from twentyfourseven.warehouse.staging import chunk_dir
-from twentyfourseven.warehouse.state import (
+from twentyfourseven.pipeline.load import load_run
+from twentyfourseven.pipeline.load_apply import CORRUPT_CHUNK_ERROR
+from twentyfourseven.pipeline.runfiles.retention import LOADED_MARKER, prune_staging, remove_staging
+from twentyfourseven.pipeline.runfiles.runplan import chunk_ids_path
+from twentyfourseven.pipeline.runfiles.staging import chunk_dir
+from twentyfourseven.warehouse.ops_state import (
     current_watermark,
     known_live_order_ids,
     order_ids_to_retry,
 )
+from twentyfourseven.warehouse.records import LINE_COLUMNS, ORDER_COLUMNS
+from twentyfourseven.warehouse.schema import open_warehouse
 
 from .conftest import (
     checksums,
@@ -93,7 +89,7 @@ def second_run(staging):
 
 def test_first_load_of_several_chunks(staging, warehouse, caplog):
     run_dir = first_run(staging)
-    with caplog.at_level(logging.INFO, logger="twentyfourseven.warehouse.load"):
+    with caplog.at_level(logging.INFO, logger="twentyfourseven.pipeline.load"):
         summary = load_run(warehouse, run_dir)
 
     assert query(warehouse, "SELECT count(*), count(DISTINCT run_id) FROM raw.sales_orders") == [
@@ -258,7 +254,7 @@ def test_a_404_for_an_order_never_loaded_is_not_found_and_not_read_again(
     staging, warehouse, caplog
 ):
     load_run(warehouse, stage_run(staging, "r1", [[failed(7), invalid_line(8, 81)]]))
-    with caplog.at_level(logging.INFO, logger="twentyfourseven.warehouse.load"):
+    with caplog.at_level(logging.INFO, logger="twentyfourseven.pipeline.load"):
         summary = load_run(warehouse, stage_run(staging, "r2", [[gone(7), gone(8), gone(9)]]))
     assert (summary.orders_not_found, summary.orders_deleted) == (3, 0)
     assert any("deleted 0, not found 3, failed 0" in message for message in caplog.messages)

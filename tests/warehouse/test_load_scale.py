@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from twentyfourseven.warehouse.load import load_run
-from twentyfourseven.warehouse.runplan import RunPlan, write_chunk_ids
-from twentyfourseven.warehouse.staging import ChunkWriter, chunk_dir
+from twentyfourseven.pipeline.load import load_run
+from twentyfourseven.pipeline.runfiles.runplan import RunPlan, chunk_ids_entry, write_chunk_ids
+from twentyfourseven.pipeline.runfiles.staging import ChunkWriter, chunk_dir
 
 from .conftest import checksums, line_body, ok, query, reseal, stage_run
 
@@ -78,7 +78,10 @@ def build_big_run(staging: Path, tmp: Path, orders: int = ORDERS) -> Path:
         }
         (directory / "manifest.json").write_text(json.dumps(manifest))
         reseal(directory)
-        write_chunk_ids(run_dir, chunk, [(order_id, None) for order_id in ids])
+    every = range(1, CHUNKS * per_chunk + 1)
+    write_chunk_ids(
+        run_dir, CHUNKS, (((i - 1) // per_chunk, chunk_ids_entry(i, None)) for i in every)
+    )
     RunPlan(
         run_id="big",
         mode="full_refresh",
@@ -136,7 +139,7 @@ class _QueueHandler(logging.Handler):
 
 def _load_in_child(warehouse: str, run_dir: str, queue: Any) -> None:
     """The load as the Airflow task runs it, in its own process; reports its log lines."""
-    logger = logging.getLogger("twentyfourseven.warehouse.load")
+    logger = logging.getLogger("twentyfourseven.pipeline.load")
     logger.setLevel(logging.INFO)
     logger.addHandler(_QueueHandler(queue))
     load_run(Path(warehouse), Path(run_dir))

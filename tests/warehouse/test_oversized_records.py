@@ -7,11 +7,15 @@ import hashlib
 import json
 import re
 
-from twentyfourseven.api.models import dumps_json
-from twentyfourseven.warehouse import staging as staging_files
-from twentyfourseven.warehouse.load import load_run
-from twentyfourseven.warehouse.runplan import read_chunk_ids, write_chunk_ids
-from twentyfourseven.warehouse.staging import chunk_dir
+from twentyfourseven.api.payloads import dumps_json
+from twentyfourseven.pipeline.load import load_run
+from twentyfourseven.pipeline.runfiles import staging as staging_files
+from twentyfourseven.pipeline.runfiles.runplan import (
+    chunk_ids_entry,
+    read_chunk_ids,
+    write_chunk_ids,
+)
+from twentyfourseven.pipeline.runfiles.staging import chunk_dir
 
 from ..builders import exact, line_body
 from .conftest import ok, order_body, query, stage_run
@@ -72,7 +76,8 @@ def test_oversized_records_are_quarantined_and_the_rest_of_their_chunk_loads(sta
 def test_an_oversized_listed_header_stays_out_of_the_ids_file(staging, warehouse):
     """The ids file is what a corrupt chunk's orders are queued from: it must stay readable."""
     run_dir = stage_run(staging, "manual__corrupt", [[ok(1, []), ok(2, [])]])
-    write_chunk_ids(run_dir, 0, [(1, order_body(1, vendorBlob=BLOB)), (2, order_body(2))])
+    headers = [(1, order_body(1, vendorBlob=BLOB)), (2, order_body(2))]
+    write_chunk_ids(run_dir, 1, [(0, chunk_ids_entry(i, header)) for i, header in headers])
     (chunk_dir(run_dir, 0) / "orders.ndjson").write_text("")  # corrupt: not loaded
     summary = load_run(warehouse, run_dir)
     assert summary.orders_failed == 2

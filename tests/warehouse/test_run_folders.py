@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from twentyfourseven.pipeline.settings import PipelineSettings
+from twentyfourseven.deployment import PipelineSettings
+from twentyfourseven.pipeline.load import load_run
+from twentyfourseven.pipeline.runfiles.retention import prune_staging, remove_staging
+from twentyfourseven.pipeline.runfiles.runplan import PLAN_FILE, run_folder_name
 from twentyfourseven.pipeline.steps import load_step
-from twentyfourseven.warehouse.load import load_run, prune_staging, remove_staging
-from twentyfourseven.warehouse.runplan import PLAN_FILE, run_folder_name
 
 from .conftest import ok, query, stage_run
 

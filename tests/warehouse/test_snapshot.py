@@ -20,11 +20,11 @@ from typing import Any
 import duckdb
 import pytest
 
-from twentyfourseven.pipeline.settings import PipelineSettings
+from twentyfourseven.commands.query import run_query
+from twentyfourseven.commands.runs import last_runs
+from twentyfourseven.deployment import PipelineSettings
 from twentyfourseven.pipeline.steps import publish_step, transform_step
 from twentyfourseven.report.data import load_dashboard_data
-from twentyfourseven.warehouse.query_command import run_query
-from twentyfourseven.warehouse.runs_command import last_runs
 
 from ..builders import run_steps, sandbox_connection
 
@@ -227,7 +227,7 @@ def test_the_file_mode_is_a_setting(settings, tmp_path):
 
 
 def test_a_model_reading_raw_fails_the_publish_and_withheld_columns_are_left_out(tmp_path):
-    from twentyfourseven.warehouse.load import open_warehouse
+    from twentyfourseven.warehouse.schema import open_warehouse
     from twentyfourseven.warehouse.snapshot import publish_snapshot
 
     warehouse, snapshot = tmp_path / "warehouse.duckdb", tmp_path / "snapshot.duckdb"

@@ -7,9 +7,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from twentyfourseven.warehouse.load import load_run, open_warehouse
-from twentyfourseven.warehouse.staging import chunk_dir
-from twentyfourseven.warehouse.state import read_state
+from twentyfourseven.pipeline.load import load_run
+from twentyfourseven.pipeline.runfiles.staging import chunk_dir
+from twentyfourseven.warehouse.ops_state import read_state
+from twentyfourseven.warehouse.schema import open_warehouse
 
 from .conftest import checksums, line_body, ok, query, stage_run
 
@@ -47,7 +48,7 @@ def test_a_reset_moves_a_watermark_ahead_of_the_clock_back_and_says_so(staging, 
         listed_at=T2,
         watermark_reset=True,
     )
-    with caplog.at_level(logging.INFO, logger="twentyfourseven.warehouse.load"):
+    with caplog.at_level(logging.INFO, logger="twentyfourseven.pipeline.load"):
         summary = load_run(warehouse, reset)
     assert watermark(warehouse) == [(utc(T1), "r3")]
     expected = (

@@ -24,8 +24,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from twentyfourseven.demo import DAG_ID
-from twentyfourseven.pipeline.settings import WAREHOUSE_POOL
+from twentyfourseven.deployment import DAG_ID, WAREHOUSE_POOL
 
 from ..truth import assert_equals_truth, read_truth
 

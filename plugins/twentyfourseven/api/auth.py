@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from . import settings
+from . import constants
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,5 +68,5 @@ class TokenCache:
 def renewal_delay(expires_in: float) -> float:
     """Seconds after issue at which to renew: a minute early, or at 90 % of short lifetimes."""
     return max(
-        expires_in - settings.TOKEN_REFRESH_MARGIN, expires_in * settings.TOKEN_REFRESH_FRACTION
+        expires_in - constants.TOKEN_REFRESH_MARGIN, expires_in * constants.TOKEN_REFRESH_FRACTION
     )

@@ -13,18 +13,25 @@ from collections.abc import Collection, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from pydantic import TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 
-from . import settings
+from . import constants
 from .errors import ApiError, NotFoundError, ResponseFormatError
 from .ids import check_order_id
-from .models import SalesOrderExtended, SalesOrderLine, describe_validation_error
+from .payloads import SalesOrderExtended, SalesOrderLine, describe_validation_error
 
-if TYPE_CHECKING:
-    from .client import TwentyFourSevenOfficeClient
+
+class JsonReader(Protocol):
+    """What the bulk reader needs of a client: one budgeted ``GET`` and how many may be
+    in flight. The client calls the bulk reader, never the other way round."""
+
+    max_concurrency: int
+
+    def get_json(self, path: str) -> Any: ...
+
 
 _LINES = TypeAdapter(list[SalesOrderLine])
 
@@ -86,7 +93,7 @@ def _checked_as_read(order_ids: Iterable[int | str]) -> Iterator[int]:
 
 
 def read_orders(
-    client: TwentyFourSevenOfficeClient,
+    client: JsonReader,
     order_ids: Iterable[int | str],
     *,
     header: bool = True,
@@ -128,10 +135,8 @@ def read_orders(
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _read_one(
-    client: TwentyFourSevenOfficeClient, order_id: int, header: bool, lines: bool
-) -> OrderOutcome:
-    path = f"{settings.SALES_ORDERS_PATH}/{order_id}"
+def _read_one(client: JsonReader, order_id: int, header: bool, lines: bool) -> OrderOutcome:
+    path = f"{constants.SALES_ORDERS_PATH}/{order_id}"
     try:
         raw_header = client.get_json(path) if header else None
         raw_lines = client.get_json(f"{path}/lines") if lines else None

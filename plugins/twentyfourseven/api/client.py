@@ -20,8 +20,9 @@ import httpx
 from pydantic import TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 
-from . import settings
+from . import constants
 from .auth import AccessToken, TokenCache
+from .bulk import OrderOutcome, read_orders
 from .errors import (
     AuthenticationError,
     ConfigurationError,
@@ -29,7 +30,8 @@ from .errors import (
     TransportError,
 )
 from .ids import check_order_id
-from .models import (
+from .pagination import ListingPages, paginate
+from .payloads import (
     SalesOrder,
     SalesOrderCreate,
     SalesOrderExtended,
@@ -38,7 +40,6 @@ from .models import (
     dumps_json,
     parse_json,
 )
-from .pagination import ListingPages, paginate
 from .query import SalesOrderQuery
 from .ratelimit import RateLimiter
 from .responses import error_from_response, read_error_body
@@ -79,13 +80,13 @@ class TwentyFourSevenOfficeClient:
         client_secret: str,
         organization_id: str,
         *,
-        base_url: str = settings.API_BASE_URL,
-        token_url: str = settings.TOKEN_URL,
-        audience: str = settings.AUDIENCE,
-        rate_limit: float | None = settings.DEFAULT_RATE_LIMIT,
-        rate_burst: int = settings.DEFAULT_RATE_BURST,
-        max_concurrency: int = settings.DEFAULT_MAX_CONCURRENCY,
-        timeout: float = settings.DEFAULT_TIMEOUT,
+        base_url: str = constants.API_BASE_URL,
+        token_url: str = constants.TOKEN_URL,
+        audience: str = constants.AUDIENCE,
+        rate_limit: float | None = constants.DEFAULT_RATE_LIMIT,
+        rate_burst: int = constants.DEFAULT_RATE_BURST,
+        max_concurrency: int = constants.DEFAULT_MAX_CONCURRENCY,
+        timeout: float = constants.DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
@@ -113,11 +114,11 @@ class TwentyFourSevenOfficeClient:
         self._sleep = sleep
         self._http = httpx.Client(
             transport=transport,
-            timeout=httpx.Timeout(timeout, connect=min(timeout, settings.DEFAULT_CONNECT_TIMEOUT)),
+            timeout=httpx.Timeout(timeout, connect=min(timeout, constants.DEFAULT_CONNECT_TIMEOUT)),
             limits=httpx.Limits(
                 max_connections=max_concurrency, max_keepalive_connections=max_concurrency
             ),
-            headers={"User-Agent": settings.USER_AGENT, "Accept": "application/json"},
+            headers={"User-Agent": constants.USER_AGENT, "Accept": "application/json"},
             follow_redirects=False,
             verify=self._verify_tls(verify_tls),
         )
@@ -170,19 +171,19 @@ class TwentyFourSevenOfficeClient:
         """``POST /salesorders``; never resent once it may have reached the API."""
         body = order if isinstance(order, SalesOrderCreate) else SalesOrderCreate(**order)
         response, data = self._call(
-            "POST", settings.SALES_ORDERS_PATH, content=dumps_json(body.to_api())
+            "POST", constants.SALES_ORDERS_PATH, content=dumps_json(body.to_api())
         )
         return self._validate(SalesOrderExtended, data, response, "POST")
 
     def get_sales_order(self, order_id: int) -> SalesOrderExtended:
         """``GET /salesorders/{id}``: the extended order."""
-        path = f"{settings.SALES_ORDERS_PATH}/{check_order_id(order_id)}"
+        path = f"{constants.SALES_ORDERS_PATH}/{check_order_id(order_id)}"
         response, data = self._get_json(path)
         return self._validate(SalesOrderExtended, data, response, "GET")
 
     def get_sales_order_lines(self, order_id: int) -> list[SalesOrderLine]:
         """``GET /salesorders/{id}/lines``: every line of the order (the API does not page)."""
-        path = f"{settings.SALES_ORDERS_PATH}/{check_order_id(order_id)}/lines"
+        path = f"{constants.SALES_ORDERS_PATH}/{check_order_id(order_id)}/lines"
         response, data = self._get_json(path)
         return self._validate(_LINES, data, response, "GET")
 
@@ -191,7 +192,7 @@ class TwentyFourSevenOfficeClient:
         query: SalesOrderQuery | None = None,
         /,
         *,
-        page_size: int = settings.DEFAULT_PAGE_SIZE,
+        page_size: int = constants.DEFAULT_PAGE_SIZE,
         **filters: Any,
     ) -> ListingPages:
         """``GET /salesorders``: each page as the JSON array received, lazily.
@@ -209,7 +210,7 @@ class TwentyFourSevenOfficeClient:
         query: SalesOrderQuery | None = None,
         /,
         *,
-        page_size: int = settings.DEFAULT_PAGE_SIZE,
+        page_size: int = constants.DEFAULT_PAGE_SIZE,
         on_invalid: Callable[[Any, PydanticValidationError], None] | None = None,
         **filters: Any,
     ) -> Iterator[SalesOrder]:
@@ -238,7 +239,7 @@ class TwentyFourSevenOfficeClient:
     ) -> Iterator[tuple[httpx.Response, list[Any]]]:
         pages = paginate(
             lambda url, params: self._call("GET", url, params=params),
-            self.base_url + settings.SALES_ORDERS_PATH,
+            self.base_url + constants.SALES_ORDERS_PATH,
             query.params(page_size),
         )
         for response, items in pages:
@@ -251,10 +252,8 @@ class TwentyFourSevenOfficeClient:
 
     def read_orders(
         self, order_ids: Iterable[int | str], *, header: bool = True, lines: bool = True
-    ) -> Iterator[Any]:
+    ) -> Iterator[OrderOutcome]:
         """Bulk-read many orders; see :func:`twentyfourseven.api.bulk.read_orders`."""
-        from .bulk import read_orders
-
         return read_orders(self, order_ids, header=header, lines=lines)
 
     def get_json(self, path: str) -> Any:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from . import settings
+from . import constants
 from .errors import InvalidOrderIdError
 
-_MAX_DIGITS = len(str(settings.INT32_MAX))
+_MAX_DIGITS = len(str(constants.INT32_MAX))
 
 
 def check_order_id(value: object) -> int:
@@ -25,14 +25,14 @@ def check_order_id(value: object) -> int:
             rule = "written in ASCII digits 0-9" if digits.isdigit() else "a positive integer"
             raise InvalidOrderIdError(f"order ID must be {rule}, got {_shown(value)}")
         # Longer than int32 allows: out of range, and never parsed (huge strings are slow).
-        number = int(digits) if len(digits) <= _MAX_DIGITS else settings.INT32_MAX + 1
+        number = int(digits) if len(digits) <= _MAX_DIGITS else constants.INT32_MAX + 1
     elif isinstance(value, int):
         number = value
     else:
         raise InvalidOrderIdError(f"order ID must be a positive integer, got {_shown(value)}")
-    if not 1 <= number <= settings.INT32_MAX:
+    if not 1 <= number <= constants.INT32_MAX:
         raise InvalidOrderIdError(
-            f"order ID must be between 1 and {settings.INT32_MAX} (a positive 32-bit integer), "
+            f"order ID must be between 1 and {constants.INT32_MAX} (a positive 32-bit integer), "
             f"got {_shown(value)}"
         )
     return number

@@ -6,10 +6,10 @@ import datetime as dt
 from dataclasses import dataclass, fields
 from typing import Any
 
-from .models import SalesOrderStatus
+from .payloads import SalesOrderStatus
 
 
-def format_timestamp(value: dt.datetime | dt.date | str) -> str:
+def query_timestamp(value: dt.datetime | dt.date | str) -> str:
     """ISO 8601 for a query parameter; naive datetimes are taken as UTC."""
     if isinstance(value, dt.datetime):
         aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
@@ -55,6 +55,6 @@ class SalesOrderQuery:
                 continue
             wire = spec.name.split("_")[0] + "".join(p.title() for p in spec.name.split("_")[1:])
             params[wire] = (
-                value.value if isinstance(value, SalesOrderStatus) else format_timestamp(value)
+                value.value if isinstance(value, SalesOrderStatus) else query_timestamp(value)
             )
         return params

@@ -18,7 +18,7 @@ from .errors import (
     ServerError,
     ValidationIssue,
 )
-from .models import ErrorBody, parse_json
+from .payloads import ErrorBody, parse_json
 
 _BY_STATUS: dict[int, type[ApiError]] = {
     401: AuthenticationError,

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
-from . import settings
+from . import constants
 
 # Methods whose repetition cannot change the outcome (RFC 9110 §9.2.2). POST and
 # PATCH are not among them: a POST that timed out may have created the order.
@@ -51,10 +51,10 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
 class RetryPolicy:
     """Exponential backoff with full jitter, bounded in attempts and in each delay."""
 
-    max_attempts: int = settings.DEFAULT_MAX_ATTEMPTS
-    backoff_base: float = settings.DEFAULT_BACKOFF_BASE
-    backoff_max: float = settings.DEFAULT_BACKOFF_MAX
-    retry_after_max: float = settings.RETRY_AFTER_MAX
+    max_attempts: int = constants.DEFAULT_MAX_ATTEMPTS
+    backoff_base: float = constants.DEFAULT_BACKOFF_BASE
+    backoff_max: float = constants.DEFAULT_BACKOFF_MAX
+    retry_after_max: float = constants.RETRY_AFTER_MAX
     rng: random.Random = field(default_factory=random.Random, compare=False, repr=False)
 
     def backoff(self, attempt: int) -> float:

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from twentyfourseven.api import OrderOutcome, TwentyFourSevenOfficeClient
-from twentyfourseven.warehouse.runplan import RunPlan, count_chunk_ids, read_chunk_ids
-from twentyfourseven.warehouse.staging import ChunkWriter, chunk_dir
+from twentyfourseven.pipeline.runfiles.runplan import RunPlan, count_chunk_ids, read_chunk_ids
+from twentyfourseven.pipeline.runfiles.staging import ChunkWriter, chunk_dir
 
 from .progress import Progress
 

@@ -25,6 +25,7 @@ import json
 import logging
 import math
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,17 +40,21 @@ from twentyfourseven.api import (
     check_order_id,
 )
 from twentyfourseven.api.bulk import validate_order_ids
-from twentyfourseven.api.models import SalesOrder, dumps_json
-from twentyfourseven.warehouse.runplan import RunPlan, chunk_ids_entry, chunk_ids_path, utc_now
-from twentyfourseven.warehouse.state import (
+from twentyfourseven.api.payloads import SalesOrder, dumps_json
+from twentyfourseven.deployment import PipelineSettings
+from twentyfourseven.pipeline.runfiles.runplan import (
+    RunPlan,
+    chunk_ids_entry,
+    utc_now,
+    write_chunk_ids,
+)
+from twentyfourseven.warehouse.ops_state import (
     WarehouseState,
     known_live_ids,
     loaded_versions,
     read_only,
     read_state,
 )
-
-from .settings import PipelineSettings
 
 log = logging.getLogger(__name__)
 
@@ -374,20 +379,15 @@ def _write_chunks(
 ) -> None:
     """Route each order to its chunk file: discovered ones with their listed header
     (copied from the spool as they are), the others with none."""
-    partials = [chunk_ids_path(run_dir, k).with_suffix(".partial") for k in range(len(bounds) + 1)]
-    handles = [path.open("wb") for path in partials]
-    try:
+
+    def routed() -> Iterator[tuple[int, bytes]]:
         with spool.open("rb") as listed:
             for line in listed:
                 order_id, _, entry = line.partition(b"\t")
-                handles[bisect.bisect_right(bounds, int(order_id))].write(entry)
+                yield bisect.bisect_right(bounds, int(order_id)), entry
         for order_id in ids:
             if order_id not in discovered:
-                entry = chunk_ids_entry(order_id, None)
-                handles[bisect.bisect_right(bounds, order_id)].write(entry)
-    finally:
-        for handle in handles:
-            handle.close()
-    for index, path in enumerate(partials):
-        path.replace(chunk_ids_path(run_dir, index))
+                yield bisect.bisect_right(bounds, order_id), chunk_ids_entry(order_id, None)
+
+    write_chunk_ids(run_dir, len(bounds) + 1, routed())
     spool.unlink()

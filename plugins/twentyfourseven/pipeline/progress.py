@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 
 
-def format_duration(seconds: float) -> str:
+def format_elapsed(seconds: float) -> str:
     seconds = max(0, round(seconds))
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
@@ -59,9 +59,9 @@ class Progress:
         text = f"{self.label}: {self.done}/{self.total} {self.unit}{share}"
         text += f", {rate:.1f} {self.unit}/s"
         if 0 < self.done < self.total and rate > 0:
-            text += f", ETA {format_duration((self.total - self.done) / rate)}"
+            text += f", ETA {format_elapsed((self.total - self.done) / rate)}"
         elif self.done >= self.total:
-            text += f", done in {format_duration(elapsed)}"
+            text += f", done in {format_elapsed(elapsed)}"
         return text
 
 

@@ -10,12 +10,12 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
+from twentyfourseven.deployment import PipelineSettings, airflow_variable
 from twentyfourseven.hooks import TwentyFourSevenOfficeHook
-from twentyfourseven.warehouse.runplan import RunPlan, run_staging_dir
+from twentyfourseven.pipeline.runfiles.runplan import RunPlan, run_staging_dir
 
 from .extract import extract_chunk
 from .plan import RunRequest, plan_run
-from .settings import PipelineSettings, airflow_variable
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,8 @@ def extract_step(
 
 def load_step(run_id: str, settings: PipelineSettings | None = None) -> dict[str, Any]:
     """Load the run's staging files, then apply the staging retention."""
-    from twentyfourseven.warehouse.load import load_run, prune_staging, remove_staging
+    from twentyfourseven.pipeline.load import load_run
+    from twentyfourseven.pipeline.runfiles.retention import prune_staging, remove_staging
 
     settings = _settings(settings)
     run_dir = run_staging_dir(settings.staging, run_id)

@@ -16,6 +16,8 @@ from typing import Any
 
 import duckdb
 
+from twentyfourseven.duckdb_session import open_duckdb
+
 # months in the time-series charts, and the period of the top lists and tax codes
 TREND_MONTHS = 24
 PERIOD_MONTHS = 12
@@ -75,9 +77,7 @@ def open_read_only(database: Path) -> duckdb.DuckDBPyConnection:
     """A read-only connection that hands timestamps over in UTC."""
     if not database.is_file():
         raise FileNotFoundError(f"no DuckDB file at {database}")
-    con = duckdb.connect(str(database), read_only=True)
-    con.execute("set TimeZone = 'UTC'")
-    return con
+    return open_duckdb(database, read_only=True)
 
 
 def load_dashboard_data(database: Path, now: dt.datetime | None = None) -> DashboardData:

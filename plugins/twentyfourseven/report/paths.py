@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from twentyfourseven.pipeline.settings import PipelineSettings
+from twentyfourseven.deployment import PipelineSettings
 
 
 def default_database(settings: PipelineSettings | None = None) -> Path:

@@ -18,13 +18,13 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
-import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+from twentyfourseven.atomic import write_atomically
 
 from .data import PERIOD_MONTHS, DashboardData, Row, load_dashboard_data
 from .formatting import (
@@ -219,23 +219,6 @@ def render_html(data: DashboardData) -> str:
     )
 
 
-def write_atomic(path: Path, text: str, *, mode: int = 0o640) -> None:
-    """Write ``text`` next to ``path`` and rename it over ``path``: readers never see half.
-    The file gets ``mode`` (the web server reading it is to be in the owner's group)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temp, mode)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
 def render_dashboard(
     database: Path, output: Path, *, now: dt.datetime | None = None, mode: int = 0o640
 ) -> Path:
@@ -243,5 +226,5 @@ def render_dashboard(
     ``mode``; returns it."""
     database, output = Path(database), Path(output)
     data = load_dashboard_data(database, now=now)
-    write_atomic(output, render_html(data), mode=mode)
+    write_atomically(output, render_html(data), mode=mode)
     return output

@@ -3,7 +3,7 @@
 It serves deterministic data generated from a seed over real HTTP, with the
 official paths, parameters, status codes, headers and bodies, plus an admin API
 (``/_sandbox``) to inject faults, simulate changes and read request counters.
-It shares the pydantic models of :mod:`twentyfourseven.api.models` with the
+It shares the pydantic models of :mod:`twentyfourseven.api.payloads` with the
 client. Start it with ``twentyfourseven sandbox`` or :func:`start_sandbox`.
 """
 

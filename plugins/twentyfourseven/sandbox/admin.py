@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from .changes import ChangeRequest, apply_changes
 from .config import FaultConfig, RuntimeSettings
-from .errors import issues_from_pydantic, not_found, validation_error
+from .error_bodies import issues_from_pydantic, not_found, validation_error
 from .faults import ScriptedFault
 from .generator import iso_timestamp
 from .state import Sandbox

@@ -20,16 +20,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, ValidationError
 
-from twentyfourseven.api.models import (
+from twentyfourseven.api.constants import INT32_MAX
+from twentyfourseven.api.payloads import (
     SalesOrderCreate,
     SalesOrderLineCreate,
     SalesOrderUpdate,
     parse_json,
 )
-from twentyfourseven.api.settings import INT32_MAX
 
 from . import catalogue as cat
-from .errors import (
+from .error_bodies import (
     bad_request,
     conflict,
     issues_from_pydantic,

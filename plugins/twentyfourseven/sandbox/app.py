@@ -10,7 +10,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import admin, api, oauth
 from .config import SandboxConfig
-from .errors import ApiProblem, error_body, issues_from_pydantic, json_response, validation_error
+from .error_bodies import (
+    ApiProblem,
+    error_body,
+    issues_from_pydantic,
+    json_response,
+    validation_error,
+)
 from .middleware import SandboxMiddleware
 from .state import Sandbox
 

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from twentyfourseven.api.settings import AUDIENCE
+from twentyfourseven.api.constants import AUDIENCE
 
 from .limits import MAX_BODY_BYTES
 

@@ -20,9 +20,9 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from email.utils import formatdate
 from typing import Any
 
-from twentyfourseven.api.models import dumps_json
+from twentyfourseven.api.payloads import dumps_json
 
-from .errors import error_body
+from .error_bodies import error_body
 from .state import Sandbox
 
 Scope = MutableMapping[str, Any]

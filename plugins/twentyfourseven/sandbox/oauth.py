@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request, Response
 
-from .errors import json_response
+from .error_bodies import json_response
 from .limits import too_deep
 from .state import Sandbox
 

@@ -43,6 +43,8 @@ from typing import Any
 
 import duckdb
 
+from twentyfourseven.duckdb_session import open_duckdb
+
 from ..locations import default_docs_dir
 from .model_checks import Annotated, AnnotationError, derived_tests
 from .model_graph import ModelCycleError, build_order, creates_view, relations_read
@@ -352,7 +354,7 @@ class _connection:
         path = Path(self.given)
         if not path.exists():
             raise FileNotFoundError(f"no warehouse at {path}")
-        self.con = duckdb.connect(str(path))
+        self.con = open_duckdb(path)
         return self.con
 
     def __exit__(self, *exc: object) -> None:
@@ -457,7 +459,7 @@ def render_data_dictionary(sql_dir: str | Path = SQL_DIR) -> str:
     from .schema import create_schema
 
     sql_dir = Path(sql_dir)
-    con = duckdb.connect()
+    con = open_duckdb()
     try:
         create_schema(con)
         build_models(con, sql_dir)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from typing import Any
 
-from twentyfourseven.api.models import SalesOrder, SalesOrderLine
+from twentyfourseven.api.payloads import SalesOrder, SalesOrderLine
 
 
 @dataclass(frozen=True, slots=True)

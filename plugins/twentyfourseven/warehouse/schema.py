@@ -7,7 +7,11 @@ files, tables and reads); ``payload`` is the record's JSON as the API sent it.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
+
+from twentyfourseven.duckdb_session import open_duckdb
 
 from .records import LINE_COLUMNS, ORDER_COLUMNS, Column
 
@@ -188,3 +192,23 @@ def read_json_columns(kind: str) -> dict[str, str]:
             **stamp,
         }
     raise ValueError(f"unknown staging file kind {kind!r}")
+
+
+def open_warehouse(
+    path: Path, *, read_only: bool = False, memory_limit: str | None = None
+) -> duckdb.DuckDBPyConnection:
+    """A connection to the warehouse file, created with its ``raw``/``ops`` schema if new
+    (see :func:`~twentyfourseven.duckdb_session.open_duckdb` for ``memory_limit``)."""
+    path = Path(path)
+    if read_only and not path.exists():
+        open_warehouse(path).close()
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    con = open_duckdb(path, read_only=read_only, memory_limit=memory_limit)
+    try:
+        if not read_only:
+            create_schema(con)
+    except BaseException:
+        con.close()
+        raise
+    return con

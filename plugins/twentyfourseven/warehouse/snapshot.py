@@ -36,6 +36,9 @@ from pathlib import Path
 
 import duckdb
 
+from twentyfourseven.atomic import replace_synced
+from twentyfourseven.duckdb_session import open_duckdb
+
 log = logging.getLogger(__name__)
 
 MODEL_SCHEMAS = ("staging", "marts", "reports")
@@ -85,14 +88,12 @@ def publish_snapshot(warehouse: Path, snapshot: Path, *, mode: int = 0o640) -> S
             leftover.unlink(missing_ok=True)
         _build(warehouse, building)
         os.chmod(building, mode & ~0o222)
-        with building.open("rb") as handle:
-            os.fsync(handle.fileno())
         orders, lines = _check(building)
         stale = _wal_of(snapshot)
         if stale.exists():
             log.warning("Removing %s: a tool opened the snapshot read-write", stale)
             stale.unlink(missing_ok=True)
-        os.replace(building, snapshot)
+        replace_synced(building, snapshot)
     finally:
         for leftover in leftovers:
             leftover.unlink(missing_ok=True)
@@ -104,7 +105,7 @@ def publish_snapshot(warehouse: Path, snapshot: Path, *, mode: int = 0o640) -> S
 
 
 def _build(warehouse: Path, building: Path) -> None:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with open_duckdb(warehouse, read_only=True) as con:
         [(home,)] = con.execute("select current_database()").fetchall()
         target = str(building).replace("'", "''")
         con.execute(f"ATTACH '{target}' AS {_BUILDING} (READ_WRITE)")
@@ -190,7 +191,7 @@ def _recreate_views(con: duckdb.DuckDBPyConnection) -> None:
 
 def _check(path: Path) -> tuple[int, int]:
     """Open the new file as a reader would; its counts, or an error naming what is wrong."""
-    with duckdb.connect(str(path), read_only=True) as con:
+    with open_duckdb(path, read_only=True) as con:
         present = {
             f"{schema}.{table}"
             for schema, table in con.execute(

@@ -8,7 +8,7 @@ import datetime as dt
 import os
 import sys
 
-from .config import FaultConfig, RuntimeSettings, SandboxConfig
+from twentyfourseven.sandbox.config import FaultConfig, RuntimeSettings, SandboxConfig
 
 # Where the docker compose deployment passes the sandbox's own client secret: in the
 # environment rather than on the command line, which every process listing shows.
@@ -114,7 +114,7 @@ def config_from_args(args: argparse.Namespace) -> SandboxConfig:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .server import serve
+    from twentyfourseven.sandbox.server import serve
 
     config = config_from_args(args)
     # Only the public test value is printed: a secret of its own would land in logs.

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from twentyfourseven.pipeline.settings import PipelineSettings
+from twentyfourseven.deployment import PipelineSettings
 
 
 def test_defaults_bound_chunks_and_the_loads_memory(monkeypatch, tmp_path):

@@ -1,4 +1,6 @@
-"""Pipeline settings: from Airflow Variables, then environment variables, then defaults.
+"""Deployment settings every layer reads: the DAG ID, the warehouse pool, the data
+folder and the run settings (from Airflow Variables, then environment variables, then
+defaults).
 
 Each setting ``name`` is read from the Airflow Variable ``twentyfourseven_<name>``,
 else from the environment variable ``TWENTYFOURSEVEN_<NAME>``, else the default.
@@ -18,7 +20,8 @@ from pathlib import Path
 from twentyfourseven.connection import DEFAULT_CONN_ID
 from twentyfourseven.locations import default_data_dir
 
-PROJECT_ROOT = Path(__file__).resolve().parents[3]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DAG_ID = "twentyfourseven_sales_orders"
 WAREHOUSE_POOL = "twentyfourseven_warehouse"
 _TEXT_SETTINGS = ("conn_id", "load_memory_limit")
 

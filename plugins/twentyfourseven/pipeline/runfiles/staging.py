@@ -45,9 +45,9 @@ from typing import Any, BinaryIO
 from pydantic import ValidationError
 
 from twentyfourseven.api import OrderOutcome, OutcomeStatus
-from twentyfourseven.api.models import SalesOrder, describe_validation_error, dumps_json
-
-from .records import DoesNotFit, currency_rate, line_row, order_row
+from twentyfourseven.api.payloads import SalesOrder, describe_validation_error, dumps_json
+from twentyfourseven.atomic import write_atomically
+from twentyfourseven.warehouse.records import DoesNotFit, currency_rate, line_row, order_row
 
 log = logging.getLogger(__name__)
 
@@ -203,9 +203,7 @@ class ChunkWriter:
             started_at=self.started_at,
             finished_at=_now(),
         )
-        partial = self.directory / (MANIFEST + ".partial")
-        partial.write_text(json.dumps(_asdict(manifest), indent=2))
-        os.replace(partial, self.directory / MANIFEST)
+        write_atomically(self.directory / MANIFEST, json.dumps(_asdict(manifest), indent=2))
         return manifest
 
     def __enter__(self) -> ChunkWriter:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import duckdb
+from twentyfourseven.duckdb_session import open_duckdb
+
+from . import database_to_read
 
 LAST_RUNS = """
 select run_id, mode, finished_at, orders_requested, orders_ok, orders_deleted,
@@ -22,7 +24,7 @@ HEADER = (
 
 
 def last_runs(database: Path, limit: int = 10) -> list[dict]:
-    with duckdb.connect(str(database), read_only=True) as con:
+    with open_duckdb(database, read_only=True) as con:
         # A file last written before ops.runs had these columns lacks them.
         present = {
             name
@@ -75,11 +77,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from twentyfourseven.pipeline.settings import PipelineSettings
-
-    database = args.database or PipelineSettings.load().database_for_readers
-    if not database.exists():
-        print(f"No warehouse at {database} yet: run the DAG (or `make demo`) first.")
+    database = database_to_read(args.database)
+    if database is None:
         return 1
     runs = last_runs(database, args.limit)
     print(f"{database}:\n{format_runs(runs)}" if runs else f"{database}: no runs recorded yet")

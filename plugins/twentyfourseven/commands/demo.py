@@ -20,12 +20,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import duckdb
+from twentyfourseven.deployment import DAG_ID, PROJECT_ROOT, WAREHOUSE_POOL, PipelineSettings
+from twentyfourseven.deployment import data_dir as deployment_data_dir
+from twentyfourseven.duckdb_session import open_duckdb
+from twentyfourseven.pipeline.progress import bar
 
-from .pipeline.progress import bar
-from .pipeline.settings import PROJECT_ROOT, WAREHOUSE_POOL, PipelineSettings
-
-DAG_ID = "twentyfourseven_sales_orders"
 CHANGES_PER_RUN = {
     "advance_seconds": 3600,
     "edit_orders": 0.02,
@@ -105,12 +104,12 @@ def _airflow(*args: str, env: dict[str, str], log: Path, show: bool = False) -> 
 def previous_runs(warehouse: Path) -> int:
     if not warehouse.exists():
         return 0
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with open_duckdb(warehouse, read_only=True) as con:
         return con.execute("select count(*) from ops.runs").fetchone()[0]
 
 
 def last_run(warehouse: Path) -> dict[str, Any]:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with open_duckdb(warehouse, read_only=True) as con:
         cursor = con.execute("select * from ops.runs order by started_at desc limit 1")
         names = [d[0] for d in cursor.description]
         row = cursor.fetchone()
@@ -118,9 +117,9 @@ def last_run(warehouse: Path) -> dict[str, Any]:
 
 
 def run_demo(orders: int, seed: int, rate: float) -> int:
-    from .sandbox import SandboxConfig, start_sandbox
+    from twentyfourseven.sandbox import SandboxConfig, start_sandbox
 
-    data_dir = Path(os.environ.get("TWENTYFOURSEVEN_DATA_DIR", PROJECT_ROOT / "data"))
+    data_dir = deployment_data_dir()
     airflow_home = Path(os.environ.get("AIRFLOW_HOME", PROJECT_ROOT / ".airflow"))
     data_dir.mkdir(parents=True, exist_ok=True)
     airflow_home.mkdir(parents=True, exist_ok=True)

@@ -12,10 +12,14 @@ from pathlib import Path
 
 import duckdb
 
+from twentyfourseven.duckdb_session import open_duckdb
+
+from . import database_to_read
+
 
 def run_query(database: Path, sql: str, *, max_rows: int = 40) -> str:
     """The result of ``sql`` as a printable table."""
-    with duckdb.connect(str(database), read_only=True) as con:
+    with open_duckdb(database, read_only=True) as con:
         relation = con.sql(sql)
         if relation is None:
             return "(no result)"
@@ -34,11 +38,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from twentyfourseven.pipeline.settings import PipelineSettings
-
-    database = args.database or PipelineSettings.load().database_for_readers
-    if not database.exists():
-        print(f"No database at {database} yet: run the DAG (or `make demo`) first.")
+    database = database_to_read(args.database)
+    if database is None:
         return 1
     sql = Path(args.sql[1:]).read_text() if args.sql.startswith("@") else args.sql
     try:

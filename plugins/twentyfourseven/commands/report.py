@@ -6,9 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from twentyfourseven.pipeline.settings import PipelineSettings
-
-from .paths import default_database, default_output
+from twentyfourseven.deployment import PipelineSettings
+from twentyfourseven.report.paths import default_database, default_output
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -32,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .render import render_dashboard
+    from twentyfourseven.report.render import render_dashboard
 
     settings = PipelineSettings.load()
     database = args.database or default_database(settings)

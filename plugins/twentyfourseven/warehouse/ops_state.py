@@ -11,6 +11,8 @@ from pathlib import Path
 
 import duckdb
 
+from twentyfourseven.duckdb_session import open_duckdb
+
 WATERMARK = "sales_orders_modified_at"
 _RECONCILING_MODES = ("reconcile", "full_refresh")
 
@@ -37,7 +39,7 @@ def read_only(path: Path) -> Iterator[duckdb.DuckDBPyConnection | None]:
     if not path.exists():
         yield None  # first run: nothing known yet
         return
-    con = duckdb.connect(str(path), read_only=True)
+    con = open_duckdb(path, read_only=True)
     try:
         yield con
     finally:

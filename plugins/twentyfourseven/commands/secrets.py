@@ -11,7 +11,6 @@ printed.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import secrets
 import sys
@@ -19,6 +18,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from cryptography.fernet import Fernet
+
+from twentyfourseven.atomic import write_atomically
 
 # Each secret docker-compose.yml requires, and what it protects (the .env comment).
 SECRETS = {
@@ -111,16 +112,7 @@ def _write_private(path: Path, text: str, *, new: bool) -> None:
     ``new``: ``path`` must not exist (never clobbered, even by a racing writer);
     otherwise the whole file is replaced at once, so it is never half-written.
     """
-    target = path if new else path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        if not new:
-            os.replace(target, path)
-    except BaseException:
-        target.unlink(missing_ok=True)
-        raise
+    write_atomically(path, text, mode=0o600, clobber=not new)
 
 
 def _confirmed(question: str) -> bool:

@@ -9,18 +9,19 @@ their chunk file; the loader reads ``plan.json``.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
 import logging
-import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from twentyfourseven.api.models import dumps_json, parse_json
+from twentyfourseven.api.payloads import dumps_json, parse_json
+from twentyfourseven.atomic import atomic_file, write_atomically
 
 from .staging import MAX_RECORD_BYTES
 
@@ -84,11 +85,7 @@ class RunPlan:
     api_stats: dict[str, int] = field(default_factory=dict)
 
     def write(self, run_dir: Path) -> Path:
-        run_dir.mkdir(parents=True, exist_ok=True)
-        partial = run_dir / (PLAN_FILE + ".partial")
-        partial.write_text(json.dumps(asdict(self), indent=2))
-        os.replace(partial, run_dir / PLAN_FILE)
-        return run_dir / PLAN_FILE
+        return write_atomically(run_dir / PLAN_FILE, json.dumps(asdict(self), indent=2))
 
     @classmethod
     def read(cls, run_dir: Path) -> RunPlan:
@@ -117,15 +114,15 @@ def chunk_ids_entry(order_id: int, header: Any) -> bytes:
     return entry
 
 
-def write_chunk_ids(run_dir: Path, chunk: int, entries: list[tuple[int, Any]]) -> Path:
-    """One chunk's order IDs, each with its listed header (raw JSON) or None."""
-    path = chunk_ids_path(run_dir, chunk)
-    partial = path.with_suffix(".partial")
-    with partial.open("wb") as handle:
-        for order_id, header in entries:
-            handle.write(chunk_ids_entry(order_id, header))
-    os.replace(partial, path)
-    return path
+def write_chunk_ids(run_dir: Path, chunks: int, entries: Iterable[tuple[int, bytes]]) -> None:
+    """The run's ``chunks`` chunk ID files, from ``(chunk, entry)`` pairs, each entry a
+    line of :func:`chunk_ids_entry`; every file appears only once all are written."""
+    with contextlib.ExitStack() as stack:
+        files = [
+            stack.enter_context(atomic_file(chunk_ids_path(run_dir, k))) for k in range(chunks)
+        ]
+        for chunk, entry in entries:
+            files[chunk].write(entry)
 
 
 def read_chunk_ids(run_dir: Path, chunk: int) -> Iterator[tuple[int, Any]]:

@@ -21,7 +21,7 @@ from typing import Any
 
 from fastapi import Response
 
-from twentyfourseven.api.models import dumps_json
+from twentyfourseven.api.payloads import dumps_json
 
 # pydantic error type → JSON Schema keyword (what an ajv-style validator reports)
 _KEYWORDS = {

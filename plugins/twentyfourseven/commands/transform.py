@@ -12,11 +12,11 @@ import logging
 import sys
 from pathlib import Path
 
-from .model_runner import DICTIONARY, SQL_DIR, DataTestError, ModelError
+from twentyfourseven.warehouse.model_runner import DICTIONARY, SQL_DIR, DataTestError, ModelError
 
 
 def transform(warehouse: Path, sql_dir: Path, tests: bool) -> int:
-    from .model_runner import run_models
+    from twentyfourseven.warehouse.model_runner import run_models
 
     try:
         summary = run_models(warehouse, sql_dir, tests=tests, raise_on_failure=False)
@@ -31,7 +31,7 @@ def transform(warehouse: Path, sql_dir: Path, tests: bool) -> int:
 
 
 def data_dictionary(sql_dir: Path, path: Path) -> int:
-    from .model_runner import write_data_dictionary
+    from twentyfourseven.warehouse.model_runner import write_data_dictionary
 
     try:
         written = write_data_dictionary(sql_dir, path)
@@ -48,7 +48,7 @@ def _run(args: argparse.Namespace) -> int:
         return data_dictionary(args.sql_dir, args.data_dictionary)
     warehouse = args.warehouse
     if warehouse is None:
-        from twentyfourseven.pipeline.settings import data_dir
+        from twentyfourseven.deployment import data_dir
 
         warehouse = data_dir() / "warehouse.duckdb"
     return transform(warehouse, args.sql_dir, tests=not args.skip_tests)

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
-from twentyfourseven.api.models import (
+from twentyfourseven.api.payloads import (
     Accrual,
     FixedDateTerms,
     LineType,
