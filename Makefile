@@ -35,6 +35,7 @@ $(STAMP): requirements.lock pyproject.toml
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
@@ -71,7 +72,7 @@ lock: $(STAMP)
 		--python-platform x86_64-manylinux_2_28 -o requirements.lock
 
 clean:
-	rm -rf $(VENV) .airflow .pytest_cache .ruff_cache
+	rm -rf $(VENV) .airflow .pytest_cache .ruff_cache .mypy_cache
 
 # Benchmarks: the peers (py24so, dlt, httpx2) are the optional 'bench' extra, installed on
 # top of the locked environment (not in requirements.lock). Not part of `make test`.

@@ -30,17 +30,17 @@ def twentyfourseven_snapshot_consumer():
         """Read the snapshot (read-only: it never blocks the pipeline) and log a summary."""
         import logging
 
-        import duckdb
-
         from twentyfourseven.deployment import PipelineSettings, airflow_variable
+        from twentyfourseven.duckdb_session import open_duckdb, single_row
 
         settings = PipelineSettings.load(airflow_variable)
-        with duckdb.connect(str(settings.snapshot), read_only=True) as con:
-            (loaded_at,) = con.execute("select max(finished_at) from ops.runs").fetchone()
-            month, booked = con.execute(
+        with open_duckdb(settings.snapshot, read_only=True) as con:
+            (loaded_at,) = single_row(con, "select max(finished_at) from ops.runs")
+            month, booked = single_row(
+                con,
                 "select month, booked_net_amount from reports.rpt_revenue_by_month"
-                " order by month desc limit 1"
-            ).fetchone()
+                " order by month desc limit 1",
+            )
         logging.getLogger(__name__).info(
             "Snapshot of %s: last load %s; booked net revenue %s in %s",
             settings.snapshot,

@@ -3,7 +3,9 @@ each session hands ``TIMESTAMPTZ`` values over in UTC whatever the machine's zon
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -32,3 +34,13 @@ def open_duckdb(
         con.close()
         raise
     return con
+
+
+def single_row(
+    con: duckdb.DuckDBPyConnection, sql: str, parameters: Sequence[object] = ()
+) -> tuple[Any, ...]:
+    """The one row of a query that always has one (an aggregate such as ``count(*)``)."""
+    row = con.execute(sql, parameters).fetchone()
+    if row is None:
+        raise RuntimeError(f"expected one row, got none: {sql}")
+    return row

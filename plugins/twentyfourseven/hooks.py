@@ -83,17 +83,17 @@ class TwentyFourSevenOfficeHook(BaseHook):
                 )
             return value in _TRUE
 
-        organization_id = extra("organization_id")
-        missing = [
-            label
-            for label, value in (
-                ("login (client ID)", conn.login),
-                ("password (client secret)", conn.password),
-                ("extra organization_id", organization_id),
-            )
-            if not value
-        ]
-        if missing:
+        login, password, organization_id = conn.login, conn.password, extra("organization_id")
+        if not (login and password and organization_id):
+            missing = [
+                label
+                for label, value in (
+                    ("login (client ID)", login),
+                    ("password (client secret)", password),
+                    ("extra organization_id", organization_id),
+                )
+                if not value
+            ]
             raise ValueError(
                 f"Airflow connection {self.twentyfourseven_conn_id!r} lacks {', '.join(missing)}"
             )
@@ -122,9 +122,7 @@ class TwentyFourSevenOfficeHook(BaseHook):
             "on_new_token": _mask,
         }
         options.update(self._client_kwargs)
-        return TwentyFourSevenOfficeClient(
-            conn.login, conn.password, str(organization_id), **options
-        )
+        return TwentyFourSevenOfficeClient(login, password, str(organization_id), **options)
 
     def test_connection(self) -> tuple[bool, str]:
         """Obtain a token and read one page of one order: proves credentials and scope."""

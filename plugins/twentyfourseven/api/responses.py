@@ -69,7 +69,7 @@ def error_from_response(
         return _BY_STATUS[response.status_code](summary, **common)
     if response.status_code >= 500:
         return ServerError(summary, **common)
-    issues = tuple(
+    bad_request_issues = tuple(
         BadRequestIssue(
             type=str(item.get("type", "")),
             message=str(item.get("message", "")),
@@ -78,6 +78,6 @@ def error_from_response(
         for item in payload.get("errors") or []
         if isinstance(item, dict)
     )
-    if issues:
-        summary = "; ".join(f"{i.type}: {i.message}" for i in issues)
-    return BadRequestError(summary, issues=issues, **common)
+    if bad_request_issues:
+        summary = "; ".join(f"{i.type}: {i.message}" for i in bad_request_issues)
+    return BadRequestError(summary, issues=bad_request_issues, **common)

@@ -22,7 +22,7 @@ from typing import Any
 
 from twentyfourseven.deployment import DAG_ID, PROJECT_ROOT, WAREHOUSE_POOL, PipelineSettings
 from twentyfourseven.deployment import data_dir as deployment_data_dir
-from twentyfourseven.duckdb_session import open_duckdb
+from twentyfourseven.duckdb_session import open_duckdb, single_row
 from twentyfourseven.pipeline.progress import bar
 
 CHANGES_PER_RUN = {
@@ -105,7 +105,7 @@ def previous_runs(warehouse: Path) -> int:
     if not warehouse.exists():
         return 0
     with open_duckdb(warehouse, read_only=True) as con:
-        return con.execute("select count(*) from ops.runs").fetchone()[0]
+        return int(single_row(con, "select count(*) from ops.runs")[0])
 
 
 def last_run(warehouse: Path) -> dict[str, Any]:

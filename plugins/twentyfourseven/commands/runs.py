@@ -46,7 +46,12 @@ def format_runs(runs: list[dict]) -> str:
     ``n/f``: order IDs the API answered 404 that the warehouse never held (a typo
     in ``order_ids``, say); ``-`` for runs recorded before that was counted.
     """
-    counts = ("orders_requested", "orders_ok", "orders_deleted", "orders_not_found")
+    counts: tuple[str, ...] = (
+        "orders_requested",
+        "orders_ok",
+        "orders_deleted",
+        "orders_not_found",
+    )
     counts += ("orders_failed", "orders_quarantined", "lines_loaded", "api_calls")
     rows = [
         (

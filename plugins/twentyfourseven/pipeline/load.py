@@ -45,6 +45,7 @@ from pathlib import Path
 
 import duckdb
 
+from twentyfourseven.duckdb_session import single_row
 from twentyfourseven.warehouse.ops_state import current_watermark
 from twentyfourseven.warehouse.schema import open_warehouse
 
@@ -144,14 +145,14 @@ def _load(
     statuses = dict(
         con.execute("SELECT status, count(*) FROM _stage_outcomes GROUP BY status").fetchall()
     )
-    lines = con.execute("SELECT count(*) FROM _stage_lines").fetchone()[0]
+    lines = single_row(con, "SELECT count(*) FROM _stage_lines")[0]
     stale = drop_stale(con, run_id)
     corrupt = stage_corrupt(con, run_dir, chunks.corrupt)
     apply_run(con, run_id, staged_at)
     watermark_at_load = current_watermark(con)
     move_watermark(con, plan, staged_at, complete=not corrupt)
     watermark_after = current_watermark(con)
-    corrupt_orders = con.execute("SELECT count(*) FROM _corrupt").fetchone()[0]
+    corrupt_orders = single_row(con, "SELECT count(*) FROM _corrupt")[0]
     finished = dt.datetime.now(dt.UTC)
     started = parse_time(plan.started_at)
     summary = LoadSummary(

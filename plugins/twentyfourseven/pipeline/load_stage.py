@@ -15,6 +15,7 @@ from typing import Any
 
 import duckdb
 
+from twentyfourseven.duckdb_session import single_row
 from twentyfourseven.warehouse.schema import read_json_columns
 
 from .runfiles.runplan import RunPlan, chunk_ids_path
@@ -168,7 +169,7 @@ def create_stage_tables(con: duckdb.DuckDBPyConnection, chunks: Chunks) -> None:
 def quarantine_duplicate_lines(con: duckdb.DuckDBPyConnection) -> int:
     """Orders whose lines repeat a line ID cannot be stored: quarantine them whole."""
     con.execute(FIND_DUPLICATE_LINES)
-    dup_orders = con.execute("SELECT count(DISTINCT order_id) FROM _dup_lines").fetchone()[0]
+    dup_orders = single_row(con, "SELECT count(DISTINCT order_id) FROM _dup_lines")[0]
     if not dup_orders:
         return 0
     con.execute(QUARANTINE_DUPLICATE_LINES)
@@ -185,7 +186,7 @@ def drop_stale(con: duckdb.DuckDBPyConnection, run_id: str) -> int:
     """Leave alone orders the warehouse holds a later read of (loaded, deleted, failed or
     quarantined by a later run): re-loading an old run never overwrites newer data."""
     con.execute(FIND_STALE, [run_id, run_id])
-    stale = con.execute("SELECT count(*) FROM _stale").fetchone()[0]
+    stale = single_row(con, "SELECT count(*) FROM _stale")[0]
     if stale:
         for kind in KINDS:
             con.execute(

@@ -8,7 +8,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import duckdb
 
@@ -153,6 +153,12 @@ def _text(value: dt.datetime | str | None) -> str:
     return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+@overload
+def parse_time(value: str) -> dt.datetime: ...
+@overload
+def parse_time(value: None) -> None: ...
+@overload
+def parse_time(value: str | None) -> dt.datetime | None: ...
 def parse_time(value: str | None) -> dt.datetime | None:
     if value is None:
         return None
@@ -210,7 +216,9 @@ def already_loaded(warehouse: Path, run_dir: Path, run_id: str | None) -> LoadSu
     match = _ledger_row(rows, run_dir.name, run_id)
     if match is None:
         raise missing
-    counts = {k: match.get(k) or 0 for k in _LEDGER if k.startswith(("orders_", "api_", "lines"))}
+    counts: dict[str, Any] = {
+        k: match.get(k) or 0 for k in _LEDGER if k.startswith(("orders_", "api_", "lines"))
+    }
     summary = LoadSummary(
         run_id=match["run_id"],
         mode=match["mode"],

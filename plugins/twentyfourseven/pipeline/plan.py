@@ -39,7 +39,6 @@ from twentyfourseven.api import (
     TwentyFourSevenOfficeError,
     check_order_id,
 )
-from twentyfourseven.api.bulk import validate_order_ids
 from twentyfourseven.api.payloads import SalesOrder, dumps_json
 from twentyfourseven.deployment import PipelineSettings
 from twentyfourseven.pipeline.runfiles.runplan import (
@@ -363,7 +362,7 @@ def _identify(raw: Any) -> tuple[int | None, dt.datetime | None]:
     except ValidationError:
         value = raw.get("id") if isinstance(raw, dict) else None
         try:
-            return validate_order_ids([value])[0], None
+            return check_order_id(value), None
         except ValueError:
             return None, None
 
@@ -383,8 +382,8 @@ def _write_chunks(
     def routed() -> Iterator[tuple[int, bytes]]:
         with spool.open("rb") as listed:
             for line in listed:
-                order_id, _, entry = line.partition(b"\t")
-                yield bisect.bisect_right(bounds, int(order_id)), entry
+                listed_id, _, entry = line.partition(b"\t")
+                yield bisect.bisect_right(bounds, int(listed_id)), entry
         for order_id in ids:
             if order_id not in discovered:
                 yield bisect.bisect_right(bounds, order_id), chunk_ids_entry(order_id, None)

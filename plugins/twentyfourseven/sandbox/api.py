@@ -14,8 +14,9 @@ import base64
 import binascii
 import datetime as dt
 import enum
+from collections.abc import Mapping
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, ValidationError
@@ -43,6 +44,8 @@ from .limits import line_number_issues, too_deep
 from .money import round2
 from .state import Sandbox
 from .store import NotFound, OrderFilter
+
+_Entry = TypeVar("_Entry")  # a catalogue entry: a product, a tax code
 
 
 def _sandbox(request: Request) -> Sandbox:
@@ -213,9 +216,15 @@ def _lines_changed(sandbox: Sandbox, order_id: int) -> None:
         sandbox.store.touch(order_id)
 
 
+def _by_ref(table: Mapping[int, _Entry], ref: Any) -> _Entry | None:
+    """The catalogue entry a reference such as ``{"id": 3}`` names; None without one."""
+    ref_id = (ref or {}).get("id")
+    return table.get(ref_id) if ref_id is not None else None
+
+
 def _complete_line(line: dict[str, Any], header: dict[str, Any]) -> dict[str, Any]:
     """Fill what the server derives: product number, tax and account from the catalogue."""
-    product = cat.PRODUCT_BY_ID.get((line.get("product") or {}).get("id"))
+    product = _by_ref(cat.PRODUCT_BY_ID, line.get("product"))
     if product is not None:
         line["product"] = {"id": product.id, "number": product.number}  # number is read-only
         line.setdefault("description", product.name)
@@ -224,7 +233,7 @@ def _complete_line(line: dict[str, Any], header: dict[str, Any]) -> dict[str, An
             line["price"] = round2(product.price / rate)
         line.setdefault("tax", product.tax.as_api())
         line.setdefault("account", product.account.as_api())
-    tax = cat.TAX_BY_ID.get((line.get("tax") or {}).get("id"))
+    tax = _by_ref(cat.TAX_BY_ID, line.get("tax"))
     if tax is not None:
         line["tax"] = {**tax.as_api(), **line["tax"]}
     line.setdefault("type", "product")

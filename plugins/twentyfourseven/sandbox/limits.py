@@ -51,10 +51,9 @@ def line_number_issues(fields: Any) -> list[tuple[str, str]]:
     issues = []
     for name in BOUNDED_LINE_NUMBERS:
         value = fields.get(name)
-        if (
-            isinstance(value, Decimal | int)
-            and not isinstance(value, bool)
-            and abs(value) > MAX_NUMBER
-        ):
-            issues.append((name, "maximum" if value > 0 else "minimum"))
+        if not isinstance(value, Decimal | int) or isinstance(value, bool):
+            continue
+        number = Decimal(value)
+        if abs(number) > MAX_NUMBER:
+            issues.append((name, "maximum" if number > 0 else "minimum"))
     return issues

@@ -91,13 +91,14 @@ class SandboxMiddleware:
         sandbox = self.sandbox
         if scope["method"] in ("POST", "PUT", "PATCH"):
             limit = sandbox.settings.max_body_bytes
-            receive = await _bounded_body(scope, receive, limit)
-            if receive is None:
+            bounded = await _bounded_body(scope, receive, limit)
+            if bounded is None:
                 try:
                     await _too_large(send_traced, limit)
                 finally:
                     sandbox.counters.record(endpoint, status[0])
                 return
+            receive = bounded
         decision = sandbox.faults.decide(endpoint)
         try:
             kind = decision.kind

@@ -18,6 +18,7 @@ import httpx
 
 from .app import create_app
 from .config import SandboxConfig
+from .middleware import SandboxMiddleware
 
 
 def _bind(host: str, port: int) -> socket.socket:
@@ -54,6 +55,7 @@ class RunningSandbox:
         self.root_url = root_url.rstrip("/")
         self.config = config
         self._stop = stop
+        self.app: SandboxMiddleware | None = None  # in-process, when started by start_sandbox
         self._http = httpx.Client(base_url=self.root_url, timeout=30.0)
 
     def __repr__(self) -> str:

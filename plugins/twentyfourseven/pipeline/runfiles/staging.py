@@ -165,8 +165,8 @@ class ChunkWriter:
                 )
             else:
                 lines_written = sum(1 for name, _ in rows if name == "lines")
-                for name, line in rows:
-                    self._write(name, line)
+                for name, data in rows:
+                    self._write(name, data)
         for entry in quarantined:
             self._write("quarantine", _quarantine_line({**entry, **stamp}))
         self._write(
