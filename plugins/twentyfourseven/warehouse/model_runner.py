@@ -325,7 +325,8 @@ def run_models(
         started = time.perf_counter()
         summary.models = build_models(con, sql_dir)
         summary.build_seconds = time.perf_counter() - started
-        log.info("Built %d models in %.2f s", len(summary.models), summary.build_seconds)
+        # Worded unlike the summary line below, which the demo shows, so it is shown once.
+        log.info("Models built: %d in %.2f s", len(summary.models), summary.build_seconds)
         if tests:
             started = time.perf_counter()
             summary.tests = run_data_tests(con, sql_dir, shown_rows=shown_rows)
