@@ -19,7 +19,12 @@ from typing import Any
 import duckdb
 import pytest
 
-from twentyfourseven.warehouse.model_runner import ModelRunSummary, build_models, run_models
+from twentyfourseven.warehouse.model_runner import (
+    SQL_DIR,
+    ModelRunSummary,
+    build_models,
+    run_models,
+)
 
 from .golden import load_golden
 
@@ -45,6 +50,21 @@ def golden() -> Iterator[duckdb.DuckDBPyConnection]:
 def fresh_golden() -> Iterator[duckdb.DuckDBPyConnection]:
     """A golden warehouse of the test's own, to corrupt."""
     con = _golden()
+    yield con
+    con.close()
+
+
+@pytest.fixture
+def sql_dir(tmp_path: Path) -> Path:
+    """A copy of sql/ to break."""
+    return Path(shutil.copytree(SQL_DIR, tmp_path / "sql"))
+
+
+@pytest.fixture
+def raw() -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory database holding the golden raw tables, for the models to build on."""
+    con = duckdb.connect()
+    load_golden(con)
     yield con
     con.close()
 

@@ -3,10 +3,8 @@ tests from the models' column annotations."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from twentyfourseven.warehouse.model_graph import ModelCycleError, build_order, relations_read
@@ -20,22 +18,7 @@ from twentyfourseven.warehouse.model_runner import (
     run_models,
 )
 
-from .golden import load_golden
-
 HEADER = "-- grain: one row per test case\n"
-
-
-@pytest.fixture
-def sql_dir(tmp_path: Path) -> Path:
-    return Path(shutil.copytree(SQL_DIR, tmp_path / "sql"))
-
-
-@pytest.fixture
-def raw() -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect()
-    load_golden(con)
-    yield con
-    con.close()
 
 
 def write_model(sql_dir: Path, relation: str, columns: dict[str, str], select: str) -> Path:

@@ -4,8 +4,6 @@ dictionary and the ``transform`` command."""
 from __future__ import annotations
 
 import argparse
-import shutil
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -24,20 +22,6 @@ from twentyfourseven.warehouse.model_runner import (
 )
 
 from .golden import load_golden
-
-
-@pytest.fixture
-def sql_dir(tmp_path: Path) -> Path:
-    """A copy of sql/ to break."""
-    return Path(shutil.copytree(SQL_DIR, tmp_path / "sql"))
-
-
-@pytest.fixture
-def raw() -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect()
-    load_golden(con)
-    yield con
-    con.close()
 
 
 def test_every_model_states_its_grain_and_documents_its_columns():

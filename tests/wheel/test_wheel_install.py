@@ -13,7 +13,6 @@ is shared.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -24,6 +23,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from twentyfourseven.commands.demo import sandbox_connection_json
 from twentyfourseven.deployment import DAG_ID, WAREHOUSE_POOL
 
 from ..truth import assert_equals_truth, read_truth
@@ -66,17 +66,6 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_the_installed_wheel_runs_the_dag_with_only_the_dags_folder(installed, sandbox, tmp_path):
     home, dags = tmp_path / "airflow-home", tmp_path / "dags"
     shutil.copytree(ROOT / "dags", dags, ignore=shutil.ignore_patterns("__pycache__"))
-    connection = {
-        "conn_type": "twentyfourseven",
-        "login": sandbox.client_id,
-        "password": sandbox.client_secret,
-        "extra": {
-            "organization_id": sandbox.organization_id,
-            "api_base_url": sandbox.base_url,
-            "token_url": sandbox.token_url,
-            "rate_limit": 1000,
-        },
-    }
     inherited = {k: v for k, v in os.environ.items() if k.startswith(("PATH", "HOME", "LANG"))}
     env = {
         **{k: v for k, v in inherited.items() if k != "PYTHONPATH"},
@@ -84,7 +73,7 @@ def test_the_installed_wheel_runs_the_dag_with_only_the_dags_folder(installed, s
         "AIRFLOW__CORE__DAGS_FOLDER": str(dags),
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(tmp_path / "no-plugins"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW_CONN_TWENTYFOURSEVEN_DEFAULT": json.dumps(connection),
+        "AIRFLOW_CONN_TWENTYFOURSEVEN_DEFAULT": sandbox_connection_json(sandbox, rate=1000),
     }
     # Run from elsewhere than the checkout, so nothing there is on the path by accident.
     kwargs = {"env": env, "cwd": tmp_path}

@@ -46,11 +46,9 @@ def _message(line: str) -> str:
     return text.split(" [twentyfourseven", 1)[0].strip()[:160]
 
 
-def airflow_env(
-    sandbox: Any, data_dir: Path, airflow_home: Path, rate: float, **extra: Any
-) -> dict[str, str]:
-    """The environment of the Airflow commands: project-local home, DAGs and connection
-    (``extra``: more connection extras, e.g. ``max_attempts``)."""
+def sandbox_connection_json(sandbox: Any, rate: float, **extra: Any) -> str:
+    """The Airflow connection to ``sandbox``, as ``AIRFLOW_CONN_…`` takes it (``extra``:
+    more connection extras, e.g. ``max_attempts``)."""
     connection = {
         "conn_type": "twentyfourseven",
         "login": sandbox.client_id,
@@ -64,6 +62,14 @@ def airflow_env(
             **extra,
         },
     }
+    return json.dumps(connection)
+
+
+def airflow_env(
+    sandbox: Any, data_dir: Path, airflow_home: Path, rate: float, **extra: Any
+) -> dict[str, str]:
+    """The environment of the Airflow commands: project-local home, DAGs and connection
+    (``extra``: more connection extras, e.g. ``max_attempts``)."""
     return {
         **os.environ,
         "AIRFLOW_HOME": str(airflow_home),
@@ -71,7 +77,7 @@ def airflow_env(
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(PROJECT_ROOT / "plugins"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "TWENTYFOURSEVEN_DATA_DIR": str(data_dir),
-        "AIRFLOW_CONN_TWENTYFOURSEVEN_DEFAULT": json.dumps(connection),
+        "AIRFLOW_CONN_TWENTYFOURSEVEN_DEFAULT": sandbox_connection_json(sandbox, rate, **extra),
     }
 
 
