@@ -44,3 +44,14 @@ def single_row(
     if row is None:
         raise RuntimeError(f"expected one row, got none: {sql}")
     return row
+
+
+def table_columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> set[str]:
+    """The columns ``schema.table`` has: readers of files written by an older version
+    (a snapshot, a read-only warehouse) check for columns added since."""
+    rows = con.execute(
+        "select column_name from information_schema.columns"
+        " where table_schema = ? and table_name = ?",
+        [schema, table],
+    ).fetchall()
+    return {name for (name,) in rows}

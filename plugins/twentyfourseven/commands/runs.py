@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from twentyfourseven.duckdb_session import open_duckdb
+from twentyfourseven.duckdb_session import open_duckdb, table_columns
 
 from . import database_to_read
 
@@ -26,13 +26,7 @@ HEADER = (
 def last_runs(database: Path, limit: int = 10) -> list[dict]:
     with open_duckdb(database, read_only=True) as con:
         # A file last written before ops.runs had these columns lacks them.
-        present = {
-            name
-            for (name,) in con.execute(
-                "select column_name from information_schema.columns"
-                " where table_schema = 'ops' and table_name = 'runs'"
-            ).fetchall()
-        }
+        present = table_columns(con, "ops", "runs")
         optional = {name: name if name in present else "null" for name in LATER_COLUMNS}
         cursor = con.execute(LAST_RUNS.format(**optional), [limit])
         names = [d[0] for d in cursor.description]

@@ -16,7 +16,7 @@ from typing import Any
 
 import duckdb
 
-from twentyfourseven.duckdb_session import open_duckdb
+from twentyfourseven.duckdb_session import open_duckdb, table_columns
 
 # months in the time-series charts, and the period of the top lists and tax codes
 TREND_MONTHS = 24
@@ -265,11 +265,7 @@ def _read_ops(read: _Reader, data: DashboardData) -> None:
 
 def _watermark_warning(read: _Reader, data: DashboardData) -> Row | None:
     # A file last written before ops.runs had these columns lacks them.
-    found = read.con.execute(
-        "select count(*) from information_schema.columns where table_schema = 'ops'"
-        " and table_name = 'runs' and column_name in ('listed_at', 'watermark_note')"
-    ).fetchone()
-    if not found or found[0] < 2:
+    if not {"listed_at", "watermark_note"} <= table_columns(read.con, "ops", "runs"):
         return None
     last = read.rows(
         "ops.runs",

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from twentyfourseven.duckdb_session import open_duckdb
+from twentyfourseven.duckdb_session import open_duckdb, table_columns
 
 WATERMARK = "sales_orders_modified_at"
 _RECONCILING_MODES = ("reconcile", "full_refresh")
@@ -97,11 +97,7 @@ def read_state(path: Path) -> WarehouseState:
 
 def _last_reconciled_listed_at(con: duckdb.DuckDBPyConnection) -> dt.datetime | None:
     # Read-only: a warehouse last written before ops.runs had the column lacks it.
-    has_column = con.execute(
-        "select count(*) from information_schema.columns where table_schema = 'ops'"
-        " and table_name = 'runs' and column_name = 'listed_at'"
-    ).fetchone()
-    if not (has_column and has_column[0]):
+    if "listed_at" not in table_columns(con, "ops", "runs"):
         return None
     row = con.execute(
         "select listed_at from ops.runs where mode in (?, ?)"
