@@ -281,11 +281,11 @@ def ceiling(args: argparse.Namespace) -> dict[str, Any]:
     (``ceiling_all``: orders, lines, outcomes, quarantine)."""
     import duckdb
 
-    from twentyfourseven.pipeline.runfiles.staging import FILES
-    from twentyfourseven.warehouse.schema import read_json_columns
+    from twentyfourseven.pipeline.load_stage import COLUMNS
+    from twentyfourseven.pipeline.runfiles.staging import FILES, LINES
 
     run_dir = Path(args.run_dir)
-    kinds = FILES if args.command == "ceiling_all" else ("lines",)
+    kinds = FILES if args.command == "ceiling_all" else (LINES,)
     files = {kind: sorted(str(p) for p in run_dir.glob(f"chunk-*/{kind}.ndjson")) for kind in kinds}
     with tempfile.TemporaryDirectory(prefix="bench-ceiling-", dir=args.tmp) as folder:
         con = duckdb.connect(str(Path(folder) / "ceiling.duckdb"))
@@ -294,10 +294,10 @@ def ceiling(args: argparse.Namespace) -> dict[str, Any]:
             con.execute(
                 f"CREATE TABLE {kind} AS SELECT * FROM read_json(?, columns = ?, "  # noqa: S608
                 "format = 'newline_delimited')",
-                [files[kind], read_json_columns(kind)],
+                [files[kind], COLUMNS[kind]],
             )
         seconds = time.perf_counter() - started
-        lines = con.execute("select count(*) from lines").fetchone()[0]
+        lines = con.execute(f"select count(*) from {LINES}").fetchone()[0]  # noqa: S608
         con.close()
     return {
         "lines": lines,

@@ -49,7 +49,7 @@ def _partial(directory) -> bool:
     """The chunk has begun writing rows but is not sealed."""
     return not (directory / MANIFEST).exists() and any(
         (directory / f"{name}.ndjson").is_file() and (directory / f"{name}.ndjson").stat().st_size
-        for name in ("orders", "lines")
+        for name in ("sales_orders", "sales_order_lines")
     )
 
 

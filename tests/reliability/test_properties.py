@@ -27,11 +27,11 @@ from pydantic import ValidationError
 from twentyfourseven.api import OrderOutcome, OutcomeStatus
 from twentyfourseven.api.bulk import _validate_header, _validate_lines
 from twentyfourseven.api.payloads import SalesOrderExtended, SalesOrderLine, parse_json
+from twentyfourseven.api.resources import LINE_COLUMNS, ORDER_COLUMNS
 from twentyfourseven.pipeline.load import load_run
 from twentyfourseven.pipeline.runfiles.runplan import RunPlan, utc_now
-from twentyfourseven.pipeline.runfiles.staging import ChunkWriter, chunk_dir
+from twentyfourseven.pipeline.runfiles.staging import FILES, ChunkWriter, chunk_dir
 from twentyfourseven.warehouse.model_runner import run_models
-from twentyfourseven.warehouse.records import LINE_COLUMNS, ORDER_COLUMNS
 
 from ..builders import write_ids
 
@@ -244,13 +244,12 @@ def write_chunk(directory: Path, run_id: str, chunk: int, outcomes: list[OrderOu
 
 
 def check_chunk(directory: Path, outcomes: list[OrderOutcome], statuses: list[str]) -> None:
-    files = {n: read_ndjson(directory / f"{n}.ndjson") for n in ("orders", "lines", "outcomes",
-                                                                  "quarantine")}  # fmt: skip
+    files = {n: read_ndjson(directory / f"{n}.ndjson") for n in FILES}
     assert [o["order_id"] for o in files["outcomes"]] == [o.order_id for o in outcomes]
     for outcome, status in zip(outcomes, statuses, strict=True):
         oid = outcome.order_id
-        orders = [r for r in files["orders"] if r["order_id"] == oid]
-        lines = [r for r in files["lines"] if r["order_id"] == oid]
+        orders = [r for r in files["sales_orders"] if r["order_id"] == oid]
+        lines = [r for r in files["sales_order_lines"] if r["order_id"] == oid]
         quarantined = [r for r in files["quarantine"] if r["order_id"] == oid]
         assert status in ("ok", "quarantined"), status
         if status == "ok":

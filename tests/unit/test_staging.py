@@ -11,8 +11,13 @@ import pytest
 from twentyfourseven.api import NotFoundError, OrderOutcome, OutcomeStatus, ServerError
 from twentyfourseven.api.bulk import InvalidRecord
 from twentyfourseven.api.payloads import SalesOrderExtended, parse_json
-from twentyfourseven.pipeline.runfiles.staging import ChunkWriter, CorruptChunkError, verify_chunk
-from twentyfourseven.warehouse.schema import read_json_columns
+from twentyfourseven.pipeline.load_stage import COLUMNS
+from twentyfourseven.pipeline.runfiles.staging import (
+    LINES,
+    ChunkWriter,
+    CorruptChunkError,
+    verify_chunk,
+)
 
 from .. import builders
 from .conftest import line_body, order_body
@@ -61,7 +66,7 @@ def read(directory, kind):
     con = duckdb.connect()
     return con.execute(
         "select * from read_json(?, columns=?, format='newline_delimited')",
-        [str(directory / f"{kind}.ndjson"), read_json_columns(kind)],
+        [str(directory / f"{kind}.ndjson"), COLUMNS[kind]],
     ).fetchall(), [d[0] for d in con.description]
 
 
@@ -87,7 +92,7 @@ def test_every_requested_order_has_exactly_one_outcome(chunk):
 
 
 def test_quarantined_orders_load_nothing_and_keep_their_raw_json(chunk):
-    orders, names = read(chunk, "orders")
+    orders, names = read(chunk, "sales_orders")
     assert sorted(r[0] for r in orders) == [1, 6]
     sources = {r[0]: dict(zip(names, r, strict=True))["header_source"] for r in orders}
     assert sources == {1: "get", 6: "list"}
@@ -104,23 +109,28 @@ def test_decimals_survive_exactly_into_duckdb(chunk):
     con = duckdb.connect()
     prices = con.execute(
         "select line_id, price::DECIMAL(18,6) from read_json(?, columns=?) order by line_id",
-        [str(chunk / "lines.ndjson"), read_json_columns("lines")],
+        [str(chunk / "sales_order_lines.ndjson"), COLUMNS[LINES]],
     ).fetchall()
     assert prices == [(10, Decimal("123456789012.123456")), (11, Decimal("49.99"))]
     payload = con.execute(
         "select payload from read_json(?, columns=?) where line_id = 10",
-        [str(chunk / "lines.ndjson"), read_json_columns("lines")],
+        [str(chunk / "sales_order_lines.ndjson"), COLUMNS[LINES]],
     ).fetchone()[0]
     assert '"price":123456789012.123456' in payload
 
 
 def test_manifest_matches_and_corruption_is_detected(chunk):
     manifest = verify_chunk(chunk)
-    assert manifest.rows == {"orders": 2, "lines": 2, "outcomes": 6, "quarantine": 2}
+    assert manifest.rows == {
+        "sales_orders": 2,
+        "sales_order_lines": 2,
+        "outcomes": 6,
+        "quarantine": 2,
+    }
     assert manifest.api_stats == {"requests": 11}
-    lines = chunk / "lines.ndjson"
+    lines = chunk / "sales_order_lines.ndjson"
     lines.write_bytes(lines.read_bytes()[:-20])
-    with pytest.raises(CorruptChunkError, match=r"lines\.ndjson.*truncated or corrupt"):
+    with pytest.raises(CorruptChunkError, match=r"sales_order_lines\.ndjson.*truncated or corrupt"):
         verify_chunk(chunk)
 
 
@@ -165,7 +175,7 @@ def test_no_staged_row_exceeds_the_record_limit_and_big_records_are_named(tmp_pa
     outcomes, names = read(directory, "outcomes")
     status = {r[0]: dict(zip(names, r, strict=True))["status"] for r in outcomes}
     assert status == {1: "ok", 2: "quarantined", 7: "quarantined", 8: "failed"}
-    for name in ("orders", "lines", "outcomes", "quarantine"):
+    for name in ("sales_orders", "sales_order_lines", "outcomes", "quarantine"):
         with (directory / f"{name}.ndjson").open("rb") as handle:
             longest = max(map(len, handle), default=0)
         assert longest <= staging.MAX_RECORD_BYTES, name

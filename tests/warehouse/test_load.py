@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import pytest
 
+from twentyfourseven.api.resources import LINE_COLUMNS, ORDER_COLUMNS
 from twentyfourseven.pipeline.load import load_run
 from twentyfourseven.pipeline.load_apply import CORRUPT_CHUNK_ERROR
 from twentyfourseven.pipeline.runfiles.retention import LOADED_MARKER, prune_staging, remove_staging
@@ -22,7 +23,6 @@ from twentyfourseven.warehouse.ops_state import (
     known_live_order_ids,
     order_ids_to_retry,
 )
-from twentyfourseven.warehouse.records import LINE_COLUMNS, ORDER_COLUMNS
 from twentyfourseven.warehouse.schema import open_warehouse
 
 from .conftest import (
@@ -315,7 +315,7 @@ def test_corrupt_or_truncated_chunks_are_never_loaded(staging, warehouse):
         ],
         candidate=T2,
     )
-    lines = chunk_dir(run2, 1) / "lines.ndjson"
+    lines = chunk_dir(run2, 1) / "sales_order_lines.ndjson"
     lines.write_bytes(lines.read_bytes()[:-15])
     (chunk_dir(run2, 2) / "manifest.json").unlink()
     manifest = chunk_dir(run2, 3) / "manifest.json"
@@ -340,7 +340,7 @@ def test_corrupt_or_truncated_chunks_are_never_loaded(staging, warehouse):
         warehouse, "SELECT order_id, error_type, message FROM ops.failed_orders ORDER BY 1"
     )
     assert [(r[0], r[1]) for r in failed_rows] == [(o, CORRUPT_CHUNK_ERROR) for o in (2, 3, 4, 5)]
-    assert "lines.ndjson" in failed_rows[0][2]
+    assert "sales_order_lines.ndjson" in failed_rows[0][2]
     assert summary.orders_failed == 4
     assert query(
         warehouse, "SELECT corrupt_chunks, orders_failed FROM ops.runs WHERE run_id = 'r2'"
@@ -411,7 +411,7 @@ def test_a_load_that_fails_midway_rolls_everything_back(staging, warehouse):
     before = checksums(warehouse)
     run2 = second_run(staging)
     # A value the manifest vouches for but DuckDB cannot cast: the insert fails late.
-    lines = chunk_dir(run2, 0) / "lines.ndjson"
+    lines = chunk_dir(run2, 0) / "sales_order_lines.ndjson"
     lines.write_text(lines.read_text().replace('"price":"10.05"', '"price":"ten"'))
     reseal(chunk_dir(run2, 0))
     with pytest.raises(Exception, match="ten"):

@@ -33,7 +33,7 @@ def _template(tmp: Path) -> dict[str, dict]:
         writer.close()
     return {
         kind: json.loads((directory / f"{kind}.ndjson").read_text())
-        for kind in ("orders", "lines", "outcomes")
+        for kind in ("sales_orders", "sales_order_lines", "outcomes")
     }
 
 
@@ -46,16 +46,16 @@ def build_big_run(staging: Path, tmp: Path, orders: int = ORDERS) -> Path:
     for chunk in range(CHUNKS):
         directory = chunk_dir(run_dir, chunk)
         ids = range(chunk * per_chunk + 1, (chunk + 1) * per_chunk + 1)
-        files = {kind: [] for kind in ("orders", "lines", "outcomes")}
+        files = {kind: [] for kind in ("sales_orders", "sales_order_lines", "outcomes")}
         for order_id in ids:
-            files["orders"].append({**template["orders"], "order_id": order_id})
+            files["sales_orders"].append({**template["sales_orders"], "order_id": order_id})
             files["outcomes"].append(
                 {**template["outcomes"], "order_id": order_id, "lines": LINES_PER_ORDER}
             )
             for number in range(1, LINES_PER_ORDER + 1):
-                files["lines"].append(
+                files["sales_order_lines"].append(
                     {
-                        **template["lines"],
+                        **template["sales_order_lines"],
                         "order_id": order_id,
                         "line_id": order_id * 100 + number,
                         "line_number": number,
@@ -70,8 +70,13 @@ def build_big_run(staging: Path, tmp: Path, orders: int = ORDERS) -> Path:
         manifest = {
             "run_id": "big",
             "chunk": chunk,
-            "rows": {"orders": 0, "lines": 0, "outcomes": 0, "quarantine": 0},
-            "blake2b": {"orders": "", "lines": "", "outcomes": "", "quarantine": ""},
+            "rows": {"sales_orders": 0, "sales_order_lines": 0, "outcomes": 0, "quarantine": 0},
+            "blake2b": {
+                "sales_orders": "",
+                "sales_order_lines": "",
+                "outcomes": "",
+                "quarantine": "",
+            },
             "api_stats": {"requests": 2 * per_chunk},
             "started_at": template["outcomes"]["extracted_at"],
             "finished_at": template["outcomes"]["extracted_at"],

@@ -78,7 +78,7 @@ def test_an_oversized_listed_header_stays_out_of_the_ids_file(staging, warehouse
     run_dir = stage_run(staging, "manual__corrupt", [[ok(1, []), ok(2, [])]])
     headers = [(1, order_body(1, vendorBlob=BLOB)), (2, order_body(2))]
     write_chunk_ids(run_dir, 1, [(0, chunk_ids_entry(i, header)) for i, header in headers])
-    (chunk_dir(run_dir, 0) / "orders.ndjson").write_text("")  # corrupt: not loaded
+    (chunk_dir(run_dir, 0) / "sales_orders.ndjson").write_text("")  # corrupt: not loaded
     summary = load_run(warehouse, run_dir)
     assert summary.orders_failed == 2
     assert query(warehouse, "select order_id from ops.failed_orders order by 1") == [(1,), (2,)]

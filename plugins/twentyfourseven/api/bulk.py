@@ -15,13 +15,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
-from pydantic import TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 
-from . import constants
 from .errors import ApiError, NotFoundError, ResponseFormatError
 from .ids import check_order_id
 from .payloads import SalesOrderExtended, SalesOrderLine, describe_validation_error
+from .resources import SALES_ORDERS, Resource
 
 
 class JsonReader(Protocol):
@@ -31,9 +30,6 @@ class JsonReader(Protocol):
     max_concurrency: int
 
     def get_json(self, path: str) -> Any: ...
-
-
-_LINES = TypeAdapter(list[SalesOrderLine])
 
 
 class OutcomeStatus(StrEnum):
@@ -99,8 +95,12 @@ def read_orders(
     header: bool = True,
     lines: bool = True,
     concurrency: int | None = None,
+    resource: Resource = SALES_ORDERS,
 ) -> Iterator[OrderOutcome]:
     """Read ``order_ids`` with up to ``concurrency`` orders in flight; yield as completed.
+
+    Each is read as ``resource`` describes it: the record at its item path
+    (``header``) and its child list (``lines``), one request each.
 
     A collection of IDs (list, tuple, range, set) is validated in full first, so a
     bad ID fails the call before any request. Any other iterable is drawn lazily,
@@ -121,7 +121,7 @@ def read_orders(
 
     def submit(batch: Iterable[int]) -> None:
         for order_id in batch:
-            pending.add(pool.submit(_read_one, client, order_id, header, lines))
+            pending.add(pool.submit(_read_one, client, resource, order_id, header, lines))
 
     try:
         submit(itertools.islice(remaining, workers * 2))
@@ -135,26 +135,29 @@ def read_orders(
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _read_one(client: JsonReader, order_id: int, header: bool, lines: bool) -> OrderOutcome:
-    path = f"{constants.SALES_ORDERS_PATH}/{order_id}"
+def _read_one(
+    client: JsonReader, resource: Resource, order_id: int, header: bool, lines: bool
+) -> OrderOutcome:
+    path = resource.item_path(order_id)
+    child = resource.children[0] if lines else None
     try:
         raw_header = client.get_json(path) if header else None
-        raw_lines = client.get_json(f"{path}/lines") if lines else None
+        raw_lines = client.get_json(resource.child_path(child, order_id)) if child else None
     except NotFoundError:
         return OrderOutcome(order_id, OutcomeStatus.NOT_FOUND)
     except ApiError as exc:
         return OrderOutcome(order_id, OutcomeStatus.FAILED, error=exc)
 
     invalid: list[InvalidRecord] = []
-    parsed_header = _validate_header(order_id, raw_header, invalid) if header else None
+    parsed_header = _validate_header(resource, order_id, raw_header, invalid) if header else None
     parsed_lines: tuple[SalesOrderLine, ...] | None = None
-    if lines:
+    if child:
         if not isinstance(raw_lines, list):
             error = ResponseFormatError(
                 f"lines of order {order_id} are not a JSON array", method="GET", url=path
             )
             return OrderOutcome(order_id, OutcomeStatus.FAILED, error=error)
-        parsed_lines = _validate_lines(order_id, raw_lines, invalid)
+        parsed_lines = _validate_lines(resource, order_id, raw_lines, invalid)
     return OrderOutcome(
         order_id,
         OutcomeStatus.OK,
@@ -167,26 +170,27 @@ def _read_one(client: JsonReader, order_id: int, header: bool, lines: bool) -> O
 
 
 def _validate_header(
-    order_id: int, raw: Any, invalid: list[InvalidRecord]
+    resource: Resource, order_id: int, raw: Any, invalid: list[InvalidRecord]
 ) -> SalesOrderExtended | None:
     try:
-        return SalesOrderExtended.model_validate(raw)
+        return (resource.detail_model or resource.model).model_validate(raw)  # type: ignore[return-value]
     except PydanticValidationError as exc:
         invalid.append(InvalidRecord("order", order_id, raw, describe_validation_error(exc)))
         return None
 
 
 def _validate_lines(
-    order_id: int, raw_lines: list[Any], invalid: list[InvalidRecord]
+    resource: Resource, order_id: int, raw_lines: list[Any], invalid: list[InvalidRecord]
 ) -> tuple[SalesOrderLine, ...]:
+    child = resource.children[0]
     try:  # the common case: every line valid, validated in one pass
-        return tuple(_LINES.validate_python(raw_lines))
+        return tuple(child.list_model.validate_python(raw_lines))
     except PydanticValidationError:
         pass
-    valid = []
+    valid: list[Any] = []
     for raw in raw_lines:
         try:
-            valid.append(SalesOrderLine.model_validate(raw))
+            valid.append(child.model.model_validate(raw))
         except PydanticValidationError as exc:
             invalid.append(InvalidRecord("line", order_id, raw, describe_validation_error(exc)))
     return tuple(valid)

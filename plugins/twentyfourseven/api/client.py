@@ -8,6 +8,7 @@ this client from an Airflow connection.
 
 from __future__ import annotations
 
+import datetime as dt
 import ipaddress
 import logging
 import threading
@@ -30,7 +31,7 @@ from .errors import (
     TransportError,
 )
 from .ids import check_order_id
-from .pagination import ListingPages, paginate
+from .pagination import ListingPages, pages
 from .payloads import (
     SalesOrder,
     SalesOrderCreate,
@@ -40,14 +41,13 @@ from .payloads import (
     dumps_json,
     parse_json,
 )
-from .query import SalesOrderQuery
+from .query import SalesOrderQuery, query_timestamp
 from .ratelimit import RateLimiter
+from .resources import SALES_ORDERS, Child, Resource
 from .responses import error_from_response, read_error_body
 from .retry import IDEMPOTENT_METHODS, RetryPolicy, is_retryable_status, parse_retry_after
 
 log = logging.getLogger(__name__)
-
-_LINES = TypeAdapter(list[SalesOrderLine])
 
 # Failures in which the request never reached the server: safe to resend even a POST.
 _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -170,22 +170,16 @@ class TwentyFourSevenOfficeClient:
     def create_sales_order(self, order: SalesOrderCreate | dict[str, Any]) -> SalesOrderExtended:
         """``POST /salesorders``; never resent once it may have reached the API."""
         body = order if isinstance(order, SalesOrderCreate) else SalesOrderCreate(**order)
-        response, data = self._call(
-            "POST", constants.SALES_ORDERS_PATH, content=dumps_json(body.to_api())
-        )
+        response, data = self._call("POST", SALES_ORDERS.path, content=dumps_json(body.to_api()))
         return self._validate(SalesOrderExtended, data, response, "POST")
 
     def get_sales_order(self, order_id: int) -> SalesOrderExtended:
         """``GET /salesorders/{id}``: the extended order."""
-        path = f"{constants.SALES_ORDERS_PATH}/{check_order_id(order_id)}"
-        response, data = self._get_json(path)
-        return self._validate(SalesOrderExtended, data, response, "GET")
+        return self.get_record(SALES_ORDERS, check_order_id(order_id))
 
     def get_sales_order_lines(self, order_id: int) -> list[SalesOrderLine]:
         """``GET /salesorders/{id}/lines``: every line of the order (the API does not page)."""
-        path = f"{constants.SALES_ORDERS_PATH}/{check_order_id(order_id)}/lines"
-        response, data = self._get_json(path)
-        return self._validate(_LINES, data, response, "GET")
+        return self.get_children(SALES_ORDERS, check_order_id(order_id))
 
     def list_sales_order_pages(
         self,
@@ -197,13 +191,11 @@ class TwentyFourSevenOfficeClient:
     ) -> ListingPages:
         """``GET /salesorders``: each page as the JSON array received, lazily.
 
-        Filters are a :class:`SalesOrderQuery` or its fields as keywords. Pages are
-        fetched as the result is iterated, following ``Link: rel="next"``.
-        Numbers are exact ``Decimal``; nothing is validated. Once the first page
-        has arrived, the result's ``server_time`` holds its ``Date`` header (the
-        API's clock when the listing was taken; None if it sent none).
+        Filters are a :class:`SalesOrderQuery` or its fields as keywords; see
+        :meth:`list_pages`.
         """
-        return ListingPages(self._pages(query or SalesOrderQuery(**filters), page_size))
+        params = (query or SalesOrderQuery(**filters)).params()
+        return self.list_pages(SALES_ORDERS, params=params, page_size=page_size)
 
     def list_sales_orders(
         self,
@@ -217,35 +209,90 @@ class TwentyFourSevenOfficeClient:
         """``GET /salesorders``: every listed order, validated, lazily.
 
         Filters as for :meth:`list_sales_order_pages`, e.g.
-        ``list_sales_orders(modified_from=watermark, status="Invoice")``. A listed
-        order that fails validation goes to ``on_invalid`` (with its raw JSON)
+        ``list_sales_orders(modified_from=watermark, status="Invoice")``; invalid
+        orders as for :meth:`list_records`.
+        """
+        params = (query or SalesOrderQuery(**filters)).params()
+        return self.list_records(
+            SALES_ORDERS, params=params, page_size=page_size, on_invalid=on_invalid
+        )
+
+    # --- any described resource ----------------------------------------------------
+
+    def list_pages(
+        self,
+        resource: Resource,
+        *,
+        since: dt.datetime | None = None,
+        params: dict[str, Any] | None = None,
+        page_size: int = constants.DEFAULT_PAGE_SIZE,
+    ) -> ListingPages:
+        """``GET`` the resource's list: each page as the JSON array received, lazily.
+
+        Pages follow the resource's paging style; ``since`` lists only records changed
+        from then (the resource's ``cursor``; a resource without one refuses it).
+        Numbers are exact ``Decimal``; nothing is validated. Once the first page
+        has arrived, the result's ``server_time`` holds its ``Date`` header (the
+        API's clock when the listing was taken; None if it sent none).
+        """
+        query = _listing_params(resource, since, params)
+        return ListingPages(self._pages(resource, query, page_size))
+
+    def list_records(
+        self,
+        resource: Resource,
+        *,
+        since: dt.datetime | None = None,
+        params: dict[str, Any] | None = None,
+        page_size: int = constants.DEFAULT_PAGE_SIZE,
+        on_invalid: Callable[[Any, PydanticValidationError], None] | None = None,
+    ) -> Iterator[Any]:
+        """Every listed record as the resource's model, lazily (see :meth:`list_pages`).
+
+        A record that fails validation goes to ``on_invalid`` (with its raw JSON)
         when given, and raises :class:`ResponseFormatError` otherwise.
         """
-        for response, items in self._pages(query or SalesOrderQuery(**filters), page_size):
+        query = _listing_params(resource, since, params)
+        for response, items in self._pages(resource, query, page_size):
             for item in items:
                 try:
-                    yield SalesOrder.model_validate(item)
+                    yield resource.model.model_validate(item)
                 except PydanticValidationError as exc:
                     if on_invalid is None:
                         reason = describe_validation_error(exc)
                         raise ResponseFormatError(
-                            f"listed sales order failed validation: {reason}",
+                            f"listed {resource.name} record failed validation: {reason}",
                             **_ids(response, "GET"),
                         ) from exc
                     on_invalid(item, exc)
 
+    def get_record(self, resource: Resource, record_id: int | str) -> Any:
+        """``GET {path}/{id}``: one record as the resource's detail model."""
+        response, data = self._get_json(resource.item_path(record_id))
+        return self._validate(resource.detail_model or resource.model, data, response, "GET")
+
+    def get_children(
+        self, resource: Resource, record_id: int | str, child: Child | None = None
+    ) -> list[Any]:
+        """``GET {path}/{id}/{child}``: every child record (the first child by default)."""
+        child = child or resource.children[0]
+        response, data = self._get_json(resource.child_path(child, record_id))
+        return self._validate(child.list_model, data, response, "GET")
+
     def _pages(
-        self, query: SalesOrderQuery, page_size: int
+        self, resource: Resource, params: dict[str, Any], page_size: int
     ) -> Iterator[tuple[httpx.Response, list[Any]]]:
-        pages = paginate(
-            lambda url, params: self._call("GET", url, params=params),
-            self.base_url + constants.SALES_ORDERS_PATH,
-            query.params(page_size),
+        listed = pages(
+            resource.paging,
+            lambda url, query: self._call("GET", url, params=query),
+            self.base_url + resource.path,
+            params,
+            page_size,
         )
-        for response, items in pages:
+        for response, items in listed:
             if not isinstance(items, list):
                 raise ResponseFormatError(
-                    f"expected a JSON array of sales orders, got {type(items).__name__}",
+                    f"expected a JSON array of {resource.name}, got {type(items).__name__}",
                     **_ids(response, "GET"),
                 )
             yield response, items
@@ -408,6 +455,18 @@ class TwentyFourSevenOfficeClient:
             self.limiter.pause(seconds)
         else:
             self._sleep(seconds)
+
+
+def _listing_params(
+    resource: Resource, since: dt.datetime | None, params: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The listing's query: ``params``, and ``since`` as the resource's cursor."""
+    query = dict(params or {})
+    if since is not None:
+        if resource.cursor is None:
+            raise ValueError(f"{resource.name} has no change-time filter; list it whole")
+        query[resource.cursor] = query_timestamp(since)
+    return query
 
 
 def _ids(response: httpx.Response, method: str) -> dict[str, Any]:

@@ -6,7 +6,6 @@ API_BASE_URL = "https://rest.api.24sevenoffice.com/v1"
 TOKEN_URL = "https://login.24sevenoffice.com/oauth/token"  # noqa: S105 (a URL, not a secret)
 AUDIENCE = "https://api.24sevenoffice.com"
 
-SALES_ORDERS_PATH = "/salesorders"
 
 INT32_MAX = 2**31 - 1
 

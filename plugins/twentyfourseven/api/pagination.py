@@ -1,8 +1,11 @@
-"""Cursor paging by the RFC 8288 ``Link: <…>; rel="next"`` header."""
+"""The API's paging styles, each one small generator of (response, body) pages:
+cursor paging by the RFC 8288 ``Link: <…>; rel="next"`` header, ``page``/``limit``
+numbering, and a plain array in one response."""
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Callable, Iterator
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -10,6 +13,7 @@ from typing import Any
 import httpx
 
 from .errors import ResponseFormatError
+from .resources import Paging
 
 
 def next_page_url(response: httpx.Response) -> httpx.URL | None:
@@ -48,6 +52,43 @@ def paginate(
         if following == response.url:
             raise ResponseFormatError("next-page link points to the same page; paging stopped")
         url, params = following, None
+
+
+def paginate_numbered(
+    fetch: Callable[[httpx.URL | str, dict | None], Page],
+    url: httpx.URL | str,
+    params: dict | None,
+    page_size: int,
+) -> Iterator[Page]:
+    """Yield pages ``page=1, 2, …`` of ``limit=page_size`` until one is short or empty.
+
+    A page that repeats the previous one (a server ignoring ``page``) would loop
+    forever and is refused.
+    """
+    previous: Any = None
+    for number in itertools.count(1):
+        response, body = fetch(url, {**(params or {}), "page": number, "limit": page_size})
+        if number > 1 and body and body == previous:
+            raise ResponseFormatError(f"page {number} repeats page {number - 1}; paging stopped")
+        yield response, body
+        if not isinstance(body, list) or len(body) < page_size:
+            return
+        previous = body
+
+
+def pages(
+    paging: Paging,
+    fetch: Callable[[httpx.URL | str, dict | None], Page],
+    url: httpx.URL | str,
+    params: dict | None,
+    page_size: int,
+) -> Iterator[Page]:
+    """The pages of one listing in the resource's paging style."""
+    if paging is Paging.LINK:
+        return paginate(fetch, url, {**(params or {}), "limit": page_size})
+    if paging is Paging.PAGE:
+        return paginate_numbered(fetch, url, params, page_size)
+    return iter([fetch(url, params)])
 
 
 def server_time(response: httpx.Response) -> dt.datetime | None:

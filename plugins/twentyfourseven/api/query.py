@@ -46,9 +46,9 @@ class SalesOrderQuery:
             raise ValueError("the API's status filter does not accept Inactive")
         object.__setattr__(self, "status", status)
 
-    def params(self, page_size: int) -> dict[str, Any]:
+    def params(self) -> dict[str, Any]:
         """Query parameters with the API's (camelCase) names; unset filters left out."""
-        params: dict[str, Any] = {"limit": page_size}
+        params: dict[str, Any] = {}
         for spec in fields(self):
             value = getattr(self, spec.name)
             if value is None:

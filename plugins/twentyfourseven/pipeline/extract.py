@@ -15,7 +15,7 @@ from typing import Any
 
 from twentyfourseven.api import OrderOutcome, TwentyFourSevenOfficeClient
 from twentyfourseven.pipeline.runfiles.runplan import RunPlan, count_chunk_ids, read_chunk_ids
-from twentyfourseven.pipeline.runfiles.staging import ChunkWriter, chunk_dir
+from twentyfourseven.pipeline.runfiles.staging import LINES, ChunkWriter, chunk_dir
 
 from .progress import Progress
 
@@ -90,7 +90,7 @@ def extract_chunk(
         chunk=chunk,
         orders=orders,
         statuses=dict(writer.status_counts),
-        lines=manifest.rows["lines"],
+        lines=manifest.rows[LINES],
         api_requests=spent["requests"],
         seconds=progress.elapsed,
     )

@@ -63,6 +63,7 @@ from .load_stage import (
 from .load_summary import LoadSummary, already_loaded, parse_time, watermark_note, write_ledger
 from .runfiles.retention import mark_loaded
 from .runfiles.runplan import PLAN_FILE, RunPlan
+from .runfiles.staging import LINES
 
 log = logging.getLogger(__name__)
 
@@ -145,7 +146,7 @@ def _load(
     statuses = dict(
         con.execute("SELECT status, count(*) FROM _stage_outcomes GROUP BY status").fetchall()
     )
-    lines = single_row(con, "SELECT count(*) FROM _stage_lines")[0]
+    lines = single_row(con, f"SELECT count(*) FROM _stage_{LINES}")[0]  # noqa: S608
     stale = drop_stale(con, run_id)
     corrupt = stage_corrupt(con, run_dir, chunks.corrupt)
     apply_run(con, run_id, staged_at)

@@ -1,18 +1,20 @@
 """The load's second half: the staged rows written to ``raw`` and ``ops``, and the
 watermark moved.
 
-SQL text is formatted only with identifiers from the ``records`` column lists and
-this module's constants (hence the ``noqa: S608``); every value is a bound parameter.
+SQL text is formatted only with identifiers from the resource description (its
+names and column lists) and this module's constants (hence the ``noqa: S608``);
+every value is a bound parameter.
 """
 
 from __future__ import annotations
 
 import duckdb
 
+from twentyfourseven.api.resources import Column
 from twentyfourseven.warehouse.ops_state import WATERMARK
-from twentyfourseven.warehouse.records import LINE_COLUMNS, ORDER_COLUMNS, Column
 
 from .runfiles.runplan import RunPlan
+from .runfiles.staging import HEADERS, LINES, RECORDS
 
 CORRUPT_CHUNK_ERROR = "CorruptStagingChunk"
 
@@ -26,29 +28,29 @@ def _typed(columns: tuple[Column, ...]) -> str:
 
 # The statements of apply_run, then move_watermark's, in the order they run.
 DELETE_REPLACED_HEADERS = (
-    "DELETE FROM raw.sales_orders WHERE order_id IN (SELECT order_id FROM _stage_orders)"
+    f"DELETE FROM raw.{HEADERS} WHERE order_id IN (SELECT order_id FROM _stage_{HEADERS})"  # noqa: S608
 )
 INSERT_HEADERS = (
-    "INSERT INTO raw.sales_orders BY NAME "  # noqa: S608
-    f"SELECT {_typed(ORDER_COLUMNS)}, header_source, payload, "
+    f"INSERT INTO raw.{HEADERS} BY NAME "  # noqa: S608
+    f"SELECT {_typed(RECORDS.columns)}, header_source, payload, "
     "? AS run_id, extracted_at, NULL AS deleted_at, NULL AS deleted_run_id "
-    "FROM _stage_orders"
+    f"FROM _stage_{HEADERS}"
 )
 TOMBSTONE_DELETED = (
-    "UPDATE raw.sales_orders SET "
+    f"UPDATE raw.{HEADERS} SET "  # noqa: S608
     "deleted_run_id = CASE WHEN deleted_at IS NULL THEN ? ELSE deleted_run_id END, "
     "deleted_at = coalesce(deleted_at, o.extracted_at) "
     "FROM _stage_outcomes o "
-    "WHERE o.status = 'deleted' AND o.order_id = raw.sales_orders.order_id"
+    f"WHERE o.status = 'deleted' AND o.order_id = raw.{HEADERS}.order_id"
 )
 DELETE_REPLACED_LINES = (
-    "DELETE FROM raw.sales_order_lines WHERE order_id IN "
+    f"DELETE FROM raw.{LINES} WHERE order_id IN "  # noqa: S608
     "(SELECT order_id FROM _stage_outcomes WHERE status IN ('ok', 'deleted'))"
 )
 INSERT_LINES = (
-    "INSERT INTO raw.sales_order_lines BY NAME "  # noqa: S608
-    f"SELECT order_id, line_number, {_typed(LINE_COLUMNS)}, payload, "
-    "? AS run_id, extracted_at FROM _stage_lines"
+    f"INSERT INTO raw.{LINES} BY NAME "  # noqa: S608
+    f"SELECT order_id, line_number, {_typed(RECORDS.children[0].columns)}, payload, "
+    f"? AS run_id, extracted_at FROM _stage_{LINES}"
 )
 INSERT_QUARANTINE = (
     "INSERT INTO ops.quarantine BY NAME "
@@ -83,13 +85,13 @@ SETTLE_FAILED_ORDERS = (
     "WHERE status IN ('ok', 'deleted', 'not_found', 'quarantined'))"
 )
 UPSERT_KNOWN_ORDERS = (
-    "INSERT INTO ops.known_orders BY NAME "
+    "INSERT INTO ops.known_orders BY NAME "  # noqa: S608
     "SELECT o.order_id, ? AS first_seen_run_id, "
     "CASE WHEN o.status = 'ok' THEN ? END AS last_loaded_run_id, "
     "CASE WHEN o.status = 'ok' THEN o.extracted_at END AS last_loaded_at, "
     "h.modified_at, "
     "CASE WHEN o.status = 'deleted' THEN o.extracted_at END AS deleted_at "
-    "FROM _stage_outcomes o LEFT JOIN _stage_orders h USING (order_id) "
+    f"FROM _stage_outcomes o LEFT JOIN _stage_{HEADERS} h USING (order_id) "
     "WHERE o.status IN ('ok', 'deleted') "
     "ON CONFLICT (order_id) DO UPDATE SET "
     "last_loaded_run_id = CASE WHEN excluded.deleted_at IS NULL "

@@ -16,12 +16,19 @@ from typing import Any
 import duckdb
 
 from twentyfourseven.duckdb_session import single_row
-from twentyfourseven.warehouse.schema import read_json_columns
+from twentyfourseven.warehouse.schema import (
+    OUTCOME_COLUMNS,
+    QUARANTINE_COLUMNS,
+    staged_columns,
+)
 
 from .runfiles.runplan import RunPlan, chunk_ids_path
 from .runfiles.staging import (
+    HEADERS,
+    LINES,
     MANIFEST,
     READ_JSON_MAX_OBJECT_BYTES,
+    RECORDS,
     CorruptChunkError,
     Manifest,
     chunk_dir,
@@ -30,19 +37,25 @@ from .runfiles.staging import (
 
 log = logging.getLogger(__name__)
 
-KINDS = ("outcomes", "orders", "lines", "quarantine")
+KINDS = ("outcomes", HEADERS, LINES, "quarantine")
+COLUMNS = {
+    "outcomes": OUTCOME_COLUMNS,
+    HEADERS: staged_columns(RECORDS),
+    LINES: staged_columns(RECORDS.children[0], parent=RECORDS),
+    "quarantine": QUARANTINE_COLUMNS,
+}
 
 # The statements that set staged rows apart or settle their status.
 FIND_DUPLICATE_LINES = (
-    "CREATE OR REPLACE TEMP TABLE _dup_lines AS SELECT order_id, line_id "
-    "FROM _stage_lines GROUP BY ALL HAVING count(*) > 1"
+    "CREATE OR REPLACE TEMP TABLE _dup_lines AS SELECT order_id, line_id "  # noqa: S608
+    f"FROM _stage_{LINES} GROUP BY ALL HAVING count(*) > 1"
 )
 QUARANTINE_DUPLICATE_LINES = (
-    "INSERT INTO _stage_quarantine BY NAME "
+    "INSERT INTO _stage_quarantine BY NAME "  # noqa: S608
     "SELECT l.order_id, 'line' AS kind, l.line_id AS record_id, "
     "'line id ' || l.line_id || ' appears more than once in the order' AS reason, "
     "l.payload, l.run_id, l.extracted_at, l.chunk "
-    "FROM _stage_lines l SEMI JOIN _dup_lines d USING (order_id, line_id)"
+    f"FROM _stage_{LINES} l SEMI JOIN _dup_lines d USING (order_id, line_id)"
 )
 MARK_DUPLICATES_QUARANTINED = (
     "UPDATE _stage_outcomes SET status = 'quarantined', lines = 0, "
@@ -142,7 +155,7 @@ def create_stage_tables(con: duckdb.DuckDBPyConnection, chunks: Chunks) -> None:
     held twice.
     """
     for kind in KINDS:
-        columns = read_json_columns(kind)
+        columns = COLUMNS[kind]
         definition = ", ".join(f"{name} {sql_type}" for name, sql_type in columns.items())
         con.execute(f"CREATE OR REPLACE TEMP TABLE _stage_{kind} ({definition}, chunk VARCHAR)")
         if not chunks.files[kind]:
@@ -174,7 +187,7 @@ def quarantine_duplicate_lines(con: duckdb.DuckDBPyConnection) -> int:
         return 0
     con.execute(QUARANTINE_DUPLICATE_LINES)
     con.execute(MARK_DUPLICATES_QUARANTINED)
-    for kind in ("orders", "lines"):
+    for kind in (HEADERS, LINES):
         con.execute(
             f"DELETE FROM _stage_{kind} WHERE order_id IN (SELECT order_id FROM _dup_lines)"  # noqa: S608
         )

@@ -34,12 +34,11 @@ from pydantic import ValidationError
 
 from twentyfourseven.api import (
     InvalidOrderIdError,
-    SalesOrderQuery,
     TwentyFourSevenOfficeClient,
     TwentyFourSevenOfficeError,
     check_order_id,
 )
-from twentyfourseven.api.payloads import SalesOrder, dumps_json
+from twentyfourseven.api.payloads import dumps_json
 from twentyfourseven.deployment import PipelineSettings
 from twentyfourseven.pipeline.runfiles.runplan import (
     RunPlan,
@@ -47,6 +46,7 @@ from twentyfourseven.pipeline.runfiles.runplan import (
     utc_now,
     write_chunk_ids,
 )
+from twentyfourseven.pipeline.runfiles.staging import RECORDS
 from twentyfourseven.warehouse.ops_state import (
     WarehouseState,
     known_live_ids,
@@ -56,6 +56,9 @@ from twentyfourseven.warehouse.ops_state import (
 )
 
 log = logging.getLogger(__name__)
+
+# The listed field the watermark follows (the order's modifiedAt).
+CURSOR = RECORDS.cursor_column or ""
 
 DISCOVERED_SPOOL = "discovered.ndjson"
 _NAMED_INVALID_IDS = 10  # a message that lists a thousand bad values helps nobody
@@ -169,7 +172,7 @@ def plan_run(
     discovered: set[int] = set()
     scan: WatermarkScan | None = None
     versions: dict[int, dt.datetime] = {}
-    listing = client.list_sales_order_pages(SalesOrderQuery(modified_from=since))
+    listing = client.list_pages(RECORDS, since=since)
 
     def scan_from_now_on() -> WatermarkScan:
         return WatermarkScan(listing_clock(listing.server_time, now), settings.clock_tolerance)
@@ -357,8 +360,8 @@ def _iso(value: dt.datetime | None) -> str | None:
 def _identify(raw: Any) -> tuple[int | None, dt.datetime | None]:
     """The order ID and modifiedAt of a listed record, or None where unreadable."""
     try:
-        order = SalesOrder.model_validate(raw)
-        return order.id, order.modified_at
+        order = RECORDS.model.model_validate(raw)
+        return RECORDS.key_column.get(order), RECORDS.column(CURSOR).get(order)
     except ValidationError:
         value = raw.get("id") if isinstance(raw, dict) else None
         try:

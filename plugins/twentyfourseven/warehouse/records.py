@@ -1,9 +1,9 @@
 """Flat warehouse rows from API records: one column list drives files, tables and reads.
 
-Each :class:`Column` says how a value is taken from a validated model and which
-DuckDB type holds it. The same lists generate the staging files' fields, the
-``raw`` tables' DDL and the ``columns=`` of DuckDB's bulk reader, so they cannot
-drift apart.
+Each resource's :class:`~twentyfourseven.api.resources.Column` list says how a value
+is taken from a validated model and which DuckDB type holds it. The same lists
+generate the staging files' fields, the ``raw`` tables' DDL and the ``columns=`` of
+DuckDB's bulk reader, so they cannot drift apart.
 
 Money and rates are written to staging files as decimal *strings* and cast to
 ``DECIMAL`` by DuckDB, which is exact; DuckDB's JSON reader would pass numbers
@@ -17,36 +17,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from typing import Any
 
 from twentyfourseven.api.payloads import SalesOrder, SalesOrderLine
-
-
-@dataclass(frozen=True, slots=True)
-class Column:
-    name: str
-    sql_type: str
-    get: Callable[[Any], Any]
-
-    @property
-    def decimal(self) -> tuple[int, int] | None:
-        """(width, scale) for DECIMAL columns."""
-        if not self.sql_type.startswith("DECIMAL("):
-            return None
-        width, scale = self.sql_type[8:-1].split(",")
-        return int(width), int(scale)
-
-
-AMOUNT = "DECIMAL(18,6)"
-# The API's order totals sum lines of up to 10^24 each (AMOUNT_LIMIT), so they need more
-# than AMOUNT's 12 integer digits: 30 hold the sum of a million such lines and leave the
-# models room to subtract the lines' sums (DECIMAL(38,6) differences).
-ORDER_AMOUNT = "DECIMAL(36,6)"
-RATE = "DECIMAL(9,6)"
-CURRENCY_RATE = "DECIMAL(22,10)"
+from twentyfourseven.api.resources import LINE_COLUMNS, ORDER_COLUMNS, Column
 
 # The models hold amounts as DECIMAL(38,2), 36 integer digits. In the order's currency a
 # line's amount (quantity x price, before discount and tax) is below 10^24 by the column
@@ -55,77 +30,6 @@ CURRENCY_RATE = "DECIMAL(22,10)"
 # tax (at most 100 %) below 2 x 10^24, any 5 x 10^11 lines sum within DECIMAL(38,2), and
 # the reports' percentages of sums up to 10^32 within DECIMAL(38,2) too.
 AMOUNT_LIMIT = Decimal(10) ** 24
-
-
-def _path(*names: str) -> Callable[[Any], Any]:
-    def get(model: Any) -> Any:
-        for name in names:
-            if model is None:
-                return None
-            model = getattr(model, name)
-        return model
-
-    return get
-
-
-def _str(*names: str) -> Callable[[Any], Any]:
-    get = _path(*names)
-    return lambda model: None if (value := get(model)) is None else str(value)
-
-
-ORDER_COLUMNS: tuple[Column, ...] = (
-    Column("order_id", "BIGINT", _path("id")),
-    Column("status", "VARCHAR", _str("status")),
-    Column("order_date", "DATE", _path("date")),
-    Column("delivery_date", "DATE", _path("delivery_date")),
-    Column("created_at", "TIMESTAMPTZ", _path("created_at")),
-    Column("modified_at", "TIMESTAMPTZ", _path("modified_at")),
-    Column("customer_id", "BIGINT", _path("customer", "id")),
-    Column("customer_name", "VARCHAR", _path("customer", "name")),
-    Column("customer_organization_number", "VARCHAR", _path("customer", "organization_number")),
-    Column("customer_gln", "VARCHAR", _path("customer", "gln")),
-    Column("customer_street", "VARCHAR", _path("customer", "street")),
-    Column("customer_postal_code", "VARCHAR", _path("customer", "postal_code")),
-    Column("customer_postal_area", "VARCHAR", _path("customer", "postal_area")),
-    Column("customer_city", "VARCHAR", _path("customer", "city")),
-    Column("customer_country_subdivision", "VARCHAR", _path("customer", "country_subdivision")),
-    Column("customer_country_code", "VARCHAR", _path("customer", "country_code")),
-    Column("delivery_customer_id", "BIGINT", _path("delivery_customer", "id")),
-    Column("delivery_customer_name", "VARCHAR", _path("delivery_customer", "name")),
-    Column("delivery_city", "VARCHAR", _path("delivery_customer", "city")),
-    Column("delivery_country_code", "VARCHAR", _path("delivery_customer", "country_code")),
-    Column("currency_code", "VARCHAR", _path("currency", "code")),
-    Column("currency_rate", CURRENCY_RATE, _path("currency", "rate")),
-    Column("net_amount", ORDER_AMOUNT, _path("net_amount")),
-    Column("gross_amount", ORDER_AMOUNT, _path("gross_amount")),
-    Column("tax_amount", ORDER_AMOUNT, _path("tax_amount")),
-    Column("invoice_number", "BIGINT", _path("invoice", "number")),
-    Column("invoice_date", "DATE", _path("invoice", "date")),
-    Column("invoice_due_date", "DATE", _path("invoice", "due_date")),
-    Column("sales_type_id", "BIGINT", _path("sales_type", "id")),
-    Column("reference_number", "VARCHAR", _path("reference_number")),
-    Column("memo", "VARCHAR", _path("memo")),
-    Column("internal_memo", "VARCHAR", _path("internal_memo")),
-)
-
-LINE_COLUMNS: tuple[Column, ...] = (
-    Column("line_id", "BIGINT", _path("id")),
-    Column("line_type", "VARCHAR", _str("type")),
-    Column("description", "VARCHAR", _path("description")),
-    Column("product_id", "BIGINT", _path("product", "id")),
-    Column("product_number", "VARCHAR", _path("product", "number")),
-    Column("quantity", AMOUNT, _path("quantity")),
-    Column("price", AMOUNT, _path("price")),
-    Column("cost_price", AMOUNT, _path("cost_price")),
-    Column("discount_rate", RATE, _path("discount_rate")),
-    Column("tax_id", "BIGINT", _path("tax", "id")),
-    Column("tax_number", "BIGINT", _path("tax", "number")),
-    Column("tax_rate", RATE, _path("tax", "rate")),
-    Column("account_id", "BIGINT", _path("account", "id")),
-    Column("account_number", "BIGINT", _path("account", "number")),
-    Column("account_name", "VARCHAR", _path("account", "name")),
-    Column("is_hidden", "BOOLEAN", _path("is_hidden")),
-)
 
 
 class DoesNotFit(ValueError):
@@ -166,13 +70,14 @@ def _fit_decimal(column: Column, value: Decimal) -> str:
     return format(value, "f")
 
 
-def _row(columns: tuple[Column, ...], model: Any) -> dict[str, Any]:
+def record_row(columns: tuple[Column, ...], model: Any) -> dict[str, Any]:
+    """The typed columns of a validated record; raises :class:`DoesNotFit`."""
     return {column.name: _cell(column, column.get(model)) for column in columns}
 
 
 def order_row(order: SalesOrder) -> dict[str, Any]:
     """The typed columns of an order header; raises :class:`DoesNotFit`."""
-    return _row(ORDER_COLUMNS, order)
+    return record_row(ORDER_COLUMNS, order)
 
 
 def line_row(line: SalesOrderLine, currency_rate: Decimal = Decimal(1)) -> dict[str, Any]:
@@ -181,7 +86,7 @@ def line_row(line: SalesOrderLine, currency_rate: Decimal = Decimal(1)) -> dict[
     Raises :class:`DoesNotFit` for a value beyond its column or an amount in the base
     currency at or beyond :data:`AMOUNT_LIMIT`.
     """
-    row = _row(LINE_COLUMNS, line)
+    row = record_row(LINE_COLUMNS, line)
     quantity, price = line.quantity or 0, line.price or 0
     with localcontext() as context:
         context.prec = 80  # exact: 18 + 18 + 22 digits

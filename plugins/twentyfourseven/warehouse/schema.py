@@ -11,39 +11,49 @@ from pathlib import Path
 
 import duckdb
 
+from twentyfourseven.api.resources import RESOURCES, Child, Column, Resource
 from twentyfourseven.duckdb_session import open_duckdb
 
-from .records import LINE_COLUMNS, ORDER_COLUMNS, Column
-
 STAMP = "payload VARCHAR, run_id VARCHAR NOT NULL, extracted_at TIMESTAMPTZ NOT NULL"
+TOMBSTONE = "deleted_at TIMESTAMPTZ, deleted_run_id VARCHAR"
+# Written beside a per-record read's typed columns: whether its header came from the
+# record's own GET or from the listing.
+HEADER_SOURCE = "header_source"
+# A child row's place in its parent's list, as the API returned it.
+POSITION = "line_number"
 
 
 def _columns(columns: tuple[Column, ...]) -> str:
     return ",\n    ".join(f"{c.name} {c.sql_type}" for c in columns)
 
 
-DDL = f"""
+def raw_tables_ddl(resource: Resource) -> str:
+    """``CREATE TABLE IF NOT EXISTS`` for the resource's ``raw`` table(s).
+
+    One row per record ever loaded (``deleted_at`` marks one the API no longer has);
+    a child's rows are the current children of each live parent, replaced wholesale
+    each time the parent is read.
+    """
+    source = f"{HEADER_SOURCE} VARCHAR,\n    " if resource.children else ""
+    ddl = [
+        f"CREATE TABLE IF NOT EXISTS raw.{resource.name} (\n"
+        f"    {_columns(resource.columns)},\n    {source}{STAMP},\n    {TOMBSTONE},\n"
+        f"    PRIMARY KEY ({resource.key})\n);"
+    ]
+    parent = resource.key_column
+    for child in resource.children:
+        ddl.append(
+            f"CREATE TABLE IF NOT EXISTS raw.{child.name} (\n"
+            f"    {parent.name} {parent.sql_type} NOT NULL,\n    {POSITION} INTEGER NOT NULL,\n"
+            f"    {_columns(child.columns)},\n    {STAMP},\n"
+            f"    PRIMARY KEY ({parent.name}, {child.key})\n);"
+        )
+    return "\n".join(ddl)
+
+
+DDL = """
 CREATE SCHEMA IF NOT EXISTS raw;
 CREATE SCHEMA IF NOT EXISTS ops;
-
--- One row per order ever loaded; deleted_at marks an order the API no longer has.
-CREATE TABLE IF NOT EXISTS raw.sales_orders (
-    {_columns(ORDER_COLUMNS)},
-    header_source VARCHAR,
-    {STAMP},
-    deleted_at TIMESTAMPTZ,
-    deleted_run_id VARCHAR,
-    PRIMARY KEY (order_id)
-);
-
--- The current lines of every live order; replaced wholesale each time an order is read.
-CREATE TABLE IF NOT EXISTS raw.sales_order_lines (
-    order_id BIGINT NOT NULL,
-    line_number INTEGER NOT NULL,
-    {_columns(LINE_COLUMNS)},
-    {STAMP},
-    PRIMARY KEY (order_id, line_id)
-);
 
 -- Every order the pipeline knows of, for reconciliation runs.
 CREATE TABLE IF NOT EXISTS ops.known_orders (
@@ -120,21 +130,29 @@ ALTER TABLE ops.runs ADD COLUMN IF NOT EXISTS orders_not_found INTEGER;
 """
 
 
-def create_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the ``raw`` and ``ops`` tables if they do not exist (idempotent).
+def create_schema(
+    con: duckdb.DuckDBPyConnection, resources: tuple[Resource, ...] = RESOURCES
+) -> None:
+    """Create the ``ops`` tables and each resource's ``raw`` tables if they do not exist
+    (idempotent).
 
-    A ``DECIMAL`` column of an existing ``raw`` table that ``records`` now declares wider
-    (the order amounts were ``DECIMAL(18,6)``) is widened, so an older warehouse takes
-    every value the load accepts. Widening is exact; a narrower declaration is left alone.
+    A ``DECIMAL`` column of an existing ``raw`` table that its resource now declares
+    wider (the order amounts were ``DECIMAL(18,6)``) is widened, so an older warehouse
+    takes every value the load accepts. Widening is exact; a narrower declaration is
+    left alone.
     """
     con.execute(DDL)
+    for resource in resources:
+        con.execute(raw_tables_ddl(resource))
     existing = dict(
         con.execute(
             "SELECT table_name || '.' || column_name, data_type FROM information_schema.columns "
             "WHERE table_schema = 'raw'"
         ).fetchall()
     )
-    for table, columns in (("sales_orders", ORDER_COLUMNS), ("sales_order_lines", LINE_COLUMNS)):
+    tables = [(r.name, r.columns) for r in resources]
+    tables += [(c.name, c.columns) for r in resources for c in r.children]
+    for table, columns in tables:
         for column in columns:
             if column.decimal and _narrower(existing.get(f"{table}.{column.name}"), column):
                 con.execute(
@@ -155,43 +173,44 @@ def _narrower(data_type: str | None, column: Column) -> bool:
     )
 
 
-def read_json_columns(kind: str) -> dict[str, str]:
-    """The ``columns=`` for DuckDB's ``read_json`` of one staging file kind.
+def staged_columns(part: Resource | Child, parent: Resource | None = None) -> dict[str, str]:
+    """The ``columns=`` for DuckDB's ``read_json`` of a resource's (or, with its
+    ``parent``, a child's) staging file.
 
     Decimal columns are read as VARCHAR and cast in SQL: exact, where reading
     them as numbers would go through binary floating point.
     """
+    typed = {c.name: "VARCHAR" if c.decimal else c.sql_type for c in part.columns}
     stamp = {"payload": "VARCHAR", "run_id": "VARCHAR", "extracted_at": "TIMESTAMPTZ"}
+    if parent is not None:
+        key = parent.key_column
+        return {key.name: key.sql_type, POSITION: "INTEGER", **typed, **stamp}
+    source = {HEADER_SOURCE: "VARCHAR"} if isinstance(part, Resource) and part.children else {}
+    return {**typed, **source, **stamp}
 
-    def typed(columns: tuple[Column, ...]) -> dict[str, str]:
-        return {c.name: "VARCHAR" if c.decimal else c.sql_type for c in columns}
 
-    if kind == "orders":
-        return {**typed(ORDER_COLUMNS), "header_source": "VARCHAR", **stamp}
-    if kind == "lines":
-        return {"order_id": "BIGINT", "line_number": "INTEGER", **typed(LINE_COLUMNS), **stamp}
-    if kind == "outcomes":
-        return {
-            "order_id": "BIGINT",
-            "status": "VARCHAR",
-            "error_type": "VARCHAR",
-            "http_status": "INTEGER",
-            "tracking_id": "VARCHAR",
-            "trace_id": "VARCHAR",
-            "message": "VARCHAR",
-            "lines": "INTEGER",
-            "run_id": "VARCHAR",
-            "extracted_at": "TIMESTAMPTZ",
-        }
-    if kind == "quarantine":
-        return {
-            "order_id": "BIGINT",
-            "kind": "VARCHAR",
-            "record_id": "BIGINT",
-            "reason": "VARCHAR",
-            **stamp,
-        }
-    raise ValueError(f"unknown staging file kind {kind!r}")
+# The per-record read's ledger files (one row per requested record, one per invalid one).
+OUTCOME_COLUMNS = {
+    "order_id": "BIGINT",
+    "status": "VARCHAR",
+    "error_type": "VARCHAR",
+    "http_status": "INTEGER",
+    "tracking_id": "VARCHAR",
+    "trace_id": "VARCHAR",
+    "message": "VARCHAR",
+    "lines": "INTEGER",
+    "run_id": "VARCHAR",
+    "extracted_at": "TIMESTAMPTZ",
+}
+QUARANTINE_COLUMNS = {
+    "order_id": "BIGINT",
+    "kind": "VARCHAR",
+    "record_id": "BIGINT",
+    "reason": "VARCHAR",
+    "payload": "VARCHAR",
+    "run_id": "VARCHAR",
+    "extracted_at": "TIMESTAMPTZ",
+}
 
 
 def open_warehouse(

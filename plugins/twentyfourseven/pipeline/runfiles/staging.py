@@ -1,12 +1,13 @@
 """Staging files: what an extract task hands to the loader, one folder per chunk.
 
-``<staging>/<run>/chunk-<NNNN>/`` holds four NDJSON files and a manifest:
+``<staging>/<run>/chunk-<NNNN>/`` holds four NDJSON files and a manifest, named
+after the resource read per record (sales orders) and its child (their lines):
 
-- ``orders.ndjson``: one typed row per loaded order header (``ORDER_COLUMNS``),
-  plus ``header_source``, ``payload`` (the JSON as received, as text),
+- ``sales_orders.ndjson``: one typed row per loaded order header (the resource's
+  columns), plus ``header_source``, ``payload`` (the JSON as received, as text),
   ``run_id`` and ``extracted_at``;
-- ``lines.ndjson``: one typed row per line (``order_id``, ``line_number``,
-  ``LINE_COLUMNS``, ``payload``, ``run_id``, ``extracted_at``);
+- ``sales_order_lines.ndjson``: one typed row per line (``order_id``,
+  ``line_number``, the child's columns, ``payload``, ``run_id``, ``extracted_at``);
 - ``outcomes.ndjson``: one row per requested order: ``ok``, ``not_found`` (a 404;
   the load tells a deletion from an ID never held), ``failed`` (error type, HTTP
   status, trackingId, X-Trace-Id, message) or ``quarantined``;
@@ -45,13 +46,18 @@ from typing import Any, BinaryIO
 from pydantic import ValidationError
 
 from twentyfourseven.api import OrderOutcome, OutcomeStatus
-from twentyfourseven.api.payloads import SalesOrder, describe_validation_error, dumps_json
+from twentyfourseven.api.payloads import describe_validation_error, dumps_json
+from twentyfourseven.api.resources import SALES_ORDERS, Resource
 from twentyfourseven.atomic import write_atomically
 from twentyfourseven.warehouse.records import DoesNotFit, currency_rate, line_row, order_row
 
 log = logging.getLogger(__name__)
 
-FILES = ("orders", "lines", "outcomes", "quarantine")
+# The resource read per record, its child, and the ledger of each record's outcome.
+RECORDS = SALES_ORDERS
+HEADERS = RECORDS.name
+LINES = RECORDS.children[0].name
+FILES = (HEADERS, LINES, "outcomes", "quarantine")
 # Per staged row. Real orders and lines are a few kilobytes; this leaves three
 # orders of magnitude of room and keeps every row well under the reader's bound.
 MAX_RECORD_BYTES = 8 << 20
@@ -137,13 +143,13 @@ class ChunkWriter:
             raw_header = outcome.raw_header if outcome.raw_header is not None else listed_header
             header = outcome.header
             if header is None and not any(r["kind"] == "order" for r in quarantined):
-                header = _validate_listed(outcome.order_id, raw_header, quarantined)
+                header = _validate_listed(RECORDS, outcome.order_id, raw_header, quarantined)
             if header is not None:
                 try:
                     row = order_row(header)
                     row["header_source"] = "get" if outcome.raw_header is not None else "list"
                     row.update(payload=_text(raw_header), **stamp)
-                    _stage(rows, quarantined, "orders", row, outcome.order_id)
+                    _stage(rows, quarantined, HEADERS, row, outcome.order_id)
                 except DoesNotFit as exc:
                     quarantined.append(_unfit("order", outcome.order_id, None, exc, raw_header))
             raw_by_id = {_record_id(r): r for r in outcome.raw_lines or []}
@@ -157,14 +163,14 @@ class ChunkWriter:
                     continue
                 row = {"order_id": outcome.order_id, "line_number": number, **line_fields}
                 row.update(payload=_text(raw), **stamp)
-                _stage(rows, quarantined, "lines", row, _bigint(line.id))
+                _stage(rows, quarantined, LINES, row, _bigint(line.id))
             if quarantined:
                 status = QUARANTINED
                 log.warning(
                     "Order %d quarantined: %s", outcome.order_id, _clip(_reasons(quarantined))
                 )
             else:
-                lines_written = sum(1 for name, _ in rows if name == "lines")
+                lines_written = sum(1 for name, _ in rows if name == LINES)
                 for name, data in rows:
                     self._write(name, data)
         for entry in quarantined:
@@ -265,7 +271,7 @@ def _stage(
     quarantined.append(
         {
             "order_id": row["order_id"],
-            "kind": "order" if name == "orders" else "line",
+            "kind": "order" if name == HEADERS else "line",
             "record_id": record_id,
             "reason": f"too large to stage: {len(line):,} bytes, over the limit of "
             f"{MAX_RECORD_BYTES:,} bytes per record",
@@ -296,11 +302,13 @@ def _clip(text: str | None) -> str | None:
     return f"{text[:_TEXT_CHARS]}… (clipped: {len(text):,} characters)"
 
 
-def _validate_listed(order_id: int, raw: Any, quarantined: list[dict[str, Any]]) -> Any:
+def _validate_listed(
+    resource: Resource, order_id: int, raw: Any, quarantined: list[dict[str, Any]]
+) -> Any:
     if raw is None:
         return None
     try:
-        return SalesOrder.model_validate(raw)
+        return resource.model.model_validate(raw)
     except ValidationError as exc:
         quarantined.append(
             {
