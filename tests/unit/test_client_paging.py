@@ -10,6 +10,8 @@ import httpx
 import pytest
 
 from twentyfourseven.api import ResponseFormatError
+from twentyfourseven.api.payloads import Product
+from twentyfourseven.api.resources import Column, Paging, Resource, field
 
 from .conftest import json_response, order_body
 
@@ -192,3 +194,56 @@ def test_a_listing_without_a_readable_date_has_no_server_time(api, client, date)
     listing = client.list_sales_order_pages()
     assert [len(p) for p in listing] == [1]
     assert listing.server_time is None
+
+
+# --- the other paging styles a resource description can name -------------------------
+
+NUMBERED = Resource(
+    name="numbered",
+    path="/numbered",
+    paging=Paging.PAGE,
+    model=Product,
+    key="product_id",
+    columns=(Column("product_id", "BIGINT", field("id")),),
+)
+PLAIN = Resource(
+    name="plain",
+    path="/plain",
+    paging=Paging.NONE,
+    model=Product,
+    key="product_id",
+    columns=(Column("product_id", "BIGINT", field("id")),),
+)
+
+
+def products(ids: list[int]) -> httpx.Response:
+    return json_response(200, [{"id": i} for i in ids])
+
+
+def test_numbered_pages_are_read_until_a_short_page(api, client):
+    api.on("GET", "/v1/numbered", products([1, 2]), products([3, 4]), products([5]))
+    assert [p.id for p in client.list_records(NUMBERED, page_size=2)] == [1, 2, 3, 4, 5]
+    requests = api.requests_to("GET", "/v1/numbered")
+    assert [(query(r)["page"], query(r)["limit"]) for r in requests] == [
+        ("1", "2"),
+        ("2", "2"),
+        ("3", "2"),
+    ]
+
+
+def test_a_numbered_page_that_repeats_stops_the_listing(api, client):
+    api.on("GET", "/v1/numbered", products([1, 2]), products([1, 2]))
+    with pytest.raises(ResponseFormatError, match="page 2 repeats page 1"):
+        list(client.list_records(NUMBERED, page_size=2))
+
+
+def test_a_plain_array_is_one_request_without_paging_parameters(api, client):
+    api.on("GET", "/v1/plain", products([1, 2, 3]))
+    assert [p.id for p in client.list_records(PLAIN, page_size=2)] == [1, 2, 3]
+    (request,) = api.requests_to("GET", "/v1/plain")
+    assert query(request) == {}
+
+
+def test_a_full_list_resource_refuses_a_change_time(client):
+    with pytest.raises(ValueError, match="no change-time filter"):
+        client.list_pages(PLAIN, since=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))

@@ -24,7 +24,7 @@ class Progress:
     def __init__(
         self,
         label: str,
-        total: int,
+        total: int | None,
         *,
         unit: str = "orders",
         logger: logging.Logger | None = None,
@@ -55,6 +55,8 @@ class Progress:
     def describe(self, now: float | None = None) -> str:
         elapsed = (now if now is not None else self._clock()) - self._started
         rate = self.done / elapsed if elapsed > 0 else 0.0
+        if self.total is None:  # a listing: how many come is known only at its end
+            return f"{self.label}: {self.done} {self.unit} so far, {rate:.1f} {self.unit}/s"
         share = f" ({100 * self.done / self.total:.0f}%)" if self.total else ""
         text = f"{self.label}: {self.done}/{self.total} {self.unit}{share}"
         text += f", {rate:.1f} {self.unit}/s"

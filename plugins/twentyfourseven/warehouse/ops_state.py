@@ -58,7 +58,8 @@ def order_ids_to_retry(con: duckdb.DuckDBPyConnection) -> set[int]:
     """Orders the next run must read again: failed reads and unresolved quarantine."""
     rows = con.execute(
         "select order_id from ops.failed_orders"
-        " union select order_id from ops.quarantine where resolved_run_id is null"
+        " union select order_id from ops.quarantine"
+        " where resolved_run_id is null and order_id is not null"
     ).fetchall()
     return {row[0] for row in rows}
 

@@ -1,8 +1,8 @@
 """The warehouse's loader-owned tables: ``raw`` (current records as received) and ``ops``.
 
 ``staging``, ``marts`` and ``reports`` are built from these by the SQL models in
-the package's ``sql/``. The ``raw`` tables' typed columns come from ``records`` (one list for
-files, tables and reads); ``payload`` is the record's JSON as the API sent it.
+the package's ``sql/``. Each resource description gives its ``raw`` tables (one column
+list for files, tables and reads); ``payload`` is the record's JSON as the API sent it.
 """
 
 from __future__ import annotations
@@ -78,11 +78,12 @@ CREATE TABLE IF NOT EXISTS ops.failed_orders (
     attempts INTEGER NOT NULL DEFAULT 1
 );
 
--- Records that failed validation, with the reason and the JSON as received.
--- resolved_run_id is set when a later run loads the order cleanly.
+-- Records that failed validation, with the reason and the JSON as received; kind is
+-- 'order' or 'line' (order_id says which order), or a listed resource's name.
+-- resolved_run_id is set when a later run loads the order (or the record) cleanly.
 CREATE TABLE IF NOT EXISTS ops.quarantine (
     run_id VARCHAR NOT NULL,
-    order_id BIGINT NOT NULL,
+    order_id BIGINT,
     kind VARCHAR NOT NULL,
     record_id BIGINT,
     reason VARCHAR NOT NULL,
@@ -127,6 +128,8 @@ ALTER TABLE ops.runs ADD COLUMN IF NOT EXISTS watermark_note VARCHAR;
 -- 404s for orders the warehouse never held (orders_deleted counts the known ones);
 -- added this way so warehouses created before it gain it (NULL for their old runs).
 ALTER TABLE ops.runs ADD COLUMN IF NOT EXISTS orders_not_found INTEGER;
+-- Listed resources' records have no order: warehouses from before them drop the rule.
+ALTER TABLE ops.quarantine ALTER COLUMN order_id DROP NOT NULL;
 """
 
 

@@ -39,9 +39,9 @@ import hashlib
 import json
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Self
 
 from pydantic import ValidationError
 
@@ -49,7 +49,13 @@ from twentyfourseven.api import OrderOutcome, OutcomeStatus
 from twentyfourseven.api.payloads import describe_validation_error, dumps_json
 from twentyfourseven.api.resources import SALES_ORDERS, Resource
 from twentyfourseven.atomic import write_atomically
-from twentyfourseven.warehouse.records import DoesNotFit, currency_rate, line_row, order_row
+from twentyfourseven.warehouse.records import (
+    DoesNotFit,
+    currency_rate,
+    line_row,
+    order_row,
+    record_row,
+)
 
 log = logging.getLogger(__name__)
 
@@ -88,28 +94,32 @@ class Manifest:
     api_stats: dict[str, int]
     started_at: str
     finished_at: str
+    notes: dict[str, Any] = field(default_factory=dict)  # what the writer adds (a listing's)
 
 
 def _asdict(manifest: Manifest) -> dict[str, Any]:
     return {name: getattr(manifest, name) for name in Manifest.__slots__}
 
 
-class ChunkWriter:
-    """Writes one chunk's staging files as outcomes arrive; :meth:`close` seals it."""
+class SealedFiles:
+    """NDJSON files written with their row counts and digests; :meth:`seal` writes the
+    manifest last, so a folder without one is unfinished. The one writer of staging
+    folders: per-record chunks (:class:`ChunkWriter`) and listings
+    (:class:`ListingWriter`) alike."""
 
-    def __init__(self, directory: Path, *, run_id: str, chunk: int) -> None:
+    def __init__(self, directory: Path, files: tuple[str, ...], *, run_id: str, chunk: int) -> None:
         self.directory = directory
+        self.files = files
         self.run_id = run_id
         self.chunk = chunk
         self.started_at = _now()
-        self.counts = dict.fromkeys(FILES, 0)
-        self.status_counts: dict[str, int] = {}
+        self.counts = dict.fromkeys(files, 0)
         directory.mkdir(parents=True, exist_ok=True)
-        (directory / MANIFEST).unlink(missing_ok=True)  # a rerun starts the chunk afresh
+        (directory / MANIFEST).unlink(missing_ok=True)  # a rerun starts the folder afresh
         self._files: dict[str, BinaryIO] = {
-            name: (directory / f"{name}.ndjson").open("wb") for name in FILES
+            name: (directory / f"{name}.ndjson").open("wb") for name in files
         }
-        self._hashes = {name: hashlib.blake2b() for name in FILES}
+        self._hashes = {name: hashlib.blake2b() for name in files}
 
     def _write(self, name: str, line: bytes) -> None:
         if len(line) > MAX_RECORD_BYTES:  # add() sees to it; a row over it breaks the load
@@ -117,6 +127,41 @@ class ChunkWriter:
         self._files[name].write(line)
         self._hashes[name].update(line)
         self.counts[name] += 1
+
+    def close(self, api_stats: dict[str, int] | None = None, **notes: Any) -> Manifest:
+        """Flush and fsync the files, then write the manifest atomically."""
+        for handle in self._files.values():
+            handle.flush()
+            os.fsync(handle.fileno())
+            handle.close()
+        manifest = Manifest(
+            run_id=self.run_id,
+            chunk=self.chunk,
+            rows=dict(self.counts),
+            blake2b={name: h.hexdigest() for name, h in self._hashes.items()},
+            api_stats=dict(api_stats or {}),
+            started_at=self.started_at,
+            finished_at=_now(),
+            notes=notes,
+        )
+        write_atomically(self.directory / MANIFEST, json.dumps(_asdict(manifest), indent=2))
+        return manifest
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        if exc_type is not None:  # leave no manifest: the folder stays unfinished
+            for handle in self._files.values():
+                handle.close()
+
+
+class ChunkWriter(SealedFiles):
+    """Writes one chunk's staging files as outcomes arrive; :meth:`close` seals it."""
+
+    def __init__(self, directory: Path, *, run_id: str, chunk: int) -> None:
+        super().__init__(directory, FILES, run_id=run_id, chunk=chunk)
+        self.status_counts: dict[str, int] = {}
 
     def add(self, outcome: OrderOutcome, listed_header: Any = None) -> str:
         """Record one order's outcome; returns the status written.
@@ -194,35 +239,51 @@ class ChunkWriter:
         self.status_counts[status] = self.status_counts.get(status, 0) + 1
         return status
 
-    def close(self, api_stats: dict[str, int] | None = None) -> Manifest:
-        """Flush and fsync the files, then write the manifest atomically."""
-        for handle in self._files.values():
-            handle.flush()
-            os.fsync(handle.fileno())
-            handle.close()
-        manifest = Manifest(
-            run_id=self.run_id,
-            chunk=self.chunk,
-            rows=dict(self.counts),
-            blake2b={name: h.hexdigest() for name, h in self._hashes.items()},
-            api_stats=dict(api_stats or {}),
-            started_at=self.started_at,
-            finished_at=_now(),
-        )
-        write_atomically(self.directory / MANIFEST, json.dumps(_asdict(manifest), indent=2))
-        return manifest
 
-    def __enter__(self) -> ChunkWriter:
-        return self
+class ListingWriter(SealedFiles):
+    """Writes one listed resource's records (typed rows, as :class:`ChunkWriter` writes
+    headers) and its invalid records to the listing's folder."""
 
-    def __exit__(self, exc_type: object, *rest: object) -> None:
-        if exc_type is not None:  # leave no manifest: the chunk stays unfinished
-            for handle in self._files.values():
-                handle.close()
+    def __init__(self, directory: Path, resource: Resource, *, run_id: str) -> None:
+        super().__init__(directory, (resource.name, "quarantine"), run_id=run_id, chunk=0)
+        self.resource = resource
+
+    def add(self, raw: Any) -> bool:
+        """Stage one listed record; False if it went to quarantine."""
+        stamp = {"run_id": self.run_id, "extracted_at": _now()}
+        resource = self.resource
+        reason = None
+        try:
+            row = record_row(resource.columns, resource.model.model_validate(raw))
+        except ValidationError as exc:
+            reason = describe_validation_error(exc)
+        except DoesNotFit as exc:
+            reason = str(exc)
+        else:
+            line = _encode({**row, "payload": _text(raw), **stamp})
+            if len(line) <= MAX_RECORD_BYTES:
+                self._write(resource.name, line)
+                return True
+            reason = f"too large to stage: {len(line):,} bytes, over the limit of "
+            reason += f"{MAX_RECORD_BYTES:,} bytes per record"
+        entry = {
+            "order_id": None,
+            "kind": resource.name,
+            "record_id": _record_id(raw),
+            "reason": reason,
+            "payload": _text(raw),
+        }
+        self._write("quarantine", _quarantine_line({**entry, **stamp}))
+        log.warning("%s record %s quarantined: %s", resource.name, entry["record_id"], reason)
+        return False
 
 
-def verify_chunk(directory: Path) -> Manifest:
-    """The chunk's manifest, after checking every file against it.
+def listing_dir(run_dir: Path, resource: Resource) -> Path:
+    return run_dir / f"listing-{resource.name}"
+
+
+def verify_chunk(directory: Path, files: tuple[str, ...] = FILES) -> Manifest:
+    """The folder's manifest, after checking every file against it.
 
     Raises :class:`CorruptChunkError` naming the file and what is wrong.
     """
@@ -234,7 +295,7 @@ def verify_chunk(directory: Path) -> Manifest:
         manifest = Manifest(**data)
     except (ValueError, TypeError) as exc:
         raise CorruptChunkError(f"{directory.name}: unreadable manifest ({exc})") from exc
-    for name in FILES:
+    for name in files:
         path = directory / f"{name}.ndjson"
         if not path.is_file():
             raise CorruptChunkError(f"{directory.name}/{path.name}: missing")
