@@ -145,9 +145,11 @@ final as (
         (api_net_amount - net_amount)::decimal(38, 6) as net_amount_difference,
         (api_tax_amount - tax_amount)::decimal(38, 6) as tax_amount_difference,
         (api_gross_amount - total_amount)::decimal(38, 6) as total_amount_difference,
-        coalesce(api_net_amount = net_amount, true)
+        (
+            coalesce(api_net_amount = net_amount, true)
             and coalesce(api_tax_amount = tax_amount, true)
-            and coalesce(api_gross_amount = total_amount, true) as is_reconciled
+            and coalesce(api_gross_amount = total_amount, true)
+        ) as is_reconciled
 
     from orders_with_sums
 

@@ -2,10 +2,11 @@
 --   lines (month, dimension, dimension_id)
 -- description: The monthly revenue sums behind reports.rpt_revenue_by_customer, _by_product,
 --   _by_account and _by_tax_code, in one aggregation over marts.fct_sales_order_lines by
---   month and dimension. Booked (invoiced + confirmed) and pipeline revenue in the base currency, from
---   the lines of live orders (deleted and inactive orders never count; text lines included).
---   A building block: query the rpt_revenue_by_* reports instead. A view: queried for one
---   dimension (where dimension = '…'), DuckDB leaves the other dimensions' branches out.
+--   month and dimension. Booked (invoiced + confirmed) and pipeline revenue in the base
+--   currency, from the lines of live orders (deleted and inactive orders never count; text
+--   lines included). A building block: query the rpt_revenue_by_* reports instead. A view:
+--   queried for one dimension (where dimension = '…'), DuckDB leaves the other dimensions'
+--   branches out.
 --
 -- column: month — first day of the order month
 -- column: dimension — what the row is summed by: customer, product, account or tax_code
@@ -64,12 +65,15 @@ final as (
 
         -- pipeline
         count(*) filter (where status_category = 'pipeline') as pipeline_line_count,
-        coalesce(sum(net_amount_base) filter (where status_category = 'pipeline'), 0)
-            ::decimal(38, 2) as pipeline_net_amount,
-        coalesce(sum(tax_amount_base) filter (where status_category = 'pipeline'), 0)
-            ::decimal(38, 2) as pipeline_tax_amount,
-        coalesce(sum(total_amount_base) filter (where status_category = 'pipeline'), 0)
-            ::decimal(38, 2) as pipeline_total_amount
+        coalesce(
+            sum(net_amount_base) filter (where status_category = 'pipeline'), 0
+        )::decimal(38, 2) as pipeline_net_amount,
+        coalesce(
+            sum(tax_amount_base) filter (where status_category = 'pipeline'), 0
+        )::decimal(38, 2) as pipeline_tax_amount,
+        coalesce(
+            sum(total_amount_base) filter (where status_category = 'pipeline'), 0
+        )::decimal(38, 2) as pipeline_total_amount
 
     from lines_by_dimension
     group by order_month, dimension, dimension_id

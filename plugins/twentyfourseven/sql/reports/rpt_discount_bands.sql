@@ -26,15 +26,16 @@ discounts as (
 
 bands as (
 
+    -- the alias below names the columns, though nothing qualifies by it (hence its noqa)
     select * from (
         values
-            (0, '0 %'),
-            (1, '0-10 %'),
-            (2, '10-25 %'),
-            (3, '25-50 %'),
-            (4, '50-<100 %'),
-            (5, '100 %')
-    ) as bands (discount_band_order, discount_band)
+        (0, '0 %'),
+        (1, '0-10 %'),
+        (2, '10-25 %'),
+        (3, '25-50 %'),
+        (4, '50-<100 %'),
+        (5, '100 %')
+    ) as bands (discount_band_order, discount_band)  -- noqa: AL05
 
 ),
 

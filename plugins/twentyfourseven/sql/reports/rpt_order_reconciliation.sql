@@ -91,4 +91,4 @@ final as (
 )
 
 select * from final
-order by largest_difference desc, order_id
+order by largest_difference desc, order_id asc

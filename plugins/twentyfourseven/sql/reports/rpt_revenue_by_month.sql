@@ -39,8 +39,9 @@ orders as (
 
 months as (
 
-    select unnest(generate_series(min(order_month), max(order_month), interval 1 month))::date
-        as month
+    select
+        unnest(generate_series(min(order_month), max(order_month), interval 1 month))::date
+            as month
     from orders
 
 ),

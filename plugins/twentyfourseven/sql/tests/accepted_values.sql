@@ -3,7 +3,8 @@
 --   outside the reports by a mapping of ours. An order without a status (the API models allow
 --   it) is in category unknown; a line without a type is not a text line.
 
-select 'staging.stg_sales_orders' as model, 'status' as value_column, status as value,
+select
+    'staging.stg_sales_orders' as model, 'status' as value_column, status as value,
     count(*) as rows
 from staging.stg_sales_orders
 where status_category = 'unknown' and status is not null
