@@ -198,22 +198,14 @@ def test_a_listing_without_a_readable_date_has_no_server_time(api, client, date)
 
 # --- the other paging styles a resource description can name -------------------------
 
-NUMBERED = Resource(
-    name="numbered",
-    path="/numbered",
-    paging=Paging.PAGE,
-    model=Product,
-    key="product_id",
-    columns=(Column("product_id", "BIGINT", field("id")),),
-)
-PLAIN = Resource(
-    name="plain",
-    path="/plain",
-    paging=Paging.NONE,
-    model=Product,
-    key="product_id",
-    columns=(Column("product_id", "BIGINT", field("id")),),
-)
+
+def products_resource(name: str, paging: Paging) -> Resource:
+    columns = (Column("product_id", "BIGINT", field("id")),)
+    return Resource(name, f"/{name}", paging, Product, key="product_id", columns=columns)
+
+
+NUMBERED = products_resource("numbered", Paging.PAGE)
+PLAIN = products_resource("plain", Paging.NONE)
 
 
 def products(ids: list[int]) -> httpx.Response:

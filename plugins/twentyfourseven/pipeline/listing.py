@@ -29,9 +29,14 @@ from pathlib import Path
 import duckdb
 
 from twentyfourseven.api import TwentyFourSevenOfficeClient
-from twentyfourseven.api.resources import Column, Resource
+from twentyfourseven.api.resources import Resource
 from twentyfourseven.duckdb_session import single_row
-from twentyfourseven.warehouse.schema import QUARANTINE_COLUMNS, raw_tables_ddl, staged_columns
+from twentyfourseven.warehouse.schema import (
+    QUARANTINE_COLUMNS,
+    raw_tables_ddl,
+    staged_columns,
+    typed_select,
+)
 
 from .progress import Progress
 from .runfiles.staging import (
@@ -139,7 +144,7 @@ def load_listing(
     )
     con.execute(f"DELETE FROM raw.{name} WHERE {key} IN (SELECT {key} FROM {stage})")  # noqa: S608
     con.execute(
-        f"INSERT INTO raw.{name} BY NAME SELECT {_typed(resource.columns)}, payload, "  # noqa: S608
+        f"INSERT INTO raw.{name} BY NAME SELECT {typed_select(resource.columns)}, payload, "  # noqa: S608
         f"run_id, extracted_at, NULL AS deleted_at, NULL AS deleted_run_id FROM {stage}"
     )
     tombstoned = 0
@@ -198,11 +203,4 @@ def _move_watermark(
         "ON CONFLICT (name) DO UPDATE SET value = excluded.value, run_id = excluded.run_id, "
         "updated_at = excluded.updated_at WHERE excluded.value > watermark.value",
         [watermark_name(resource), listed_at, run_id],
-    )
-
-
-def _typed(columns: tuple[Column, ...]) -> str:
-    """Select list casting the staged VARCHAR decimals to their DECIMAL types (exact)."""
-    return ", ".join(
-        f"CAST({c.name} AS {c.sql_type}) AS {c.name}" if c.decimal else c.name for c in columns
     )

@@ -10,20 +10,13 @@ from __future__ import annotations
 
 import duckdb
 
-from twentyfourseven.api.resources import Column
 from twentyfourseven.warehouse.ops_state import WATERMARK
+from twentyfourseven.warehouse.schema import typed_select
 
 from .runfiles.runplan import RunPlan
 from .runfiles.staging import HEADERS, LINES, RECORDS
 
 CORRUPT_CHUNK_ERROR = "CorruptStagingChunk"
-
-
-def _typed(columns: tuple[Column, ...]) -> str:
-    """Select list casting the staged VARCHAR decimals to their DECIMAL types (exact)."""
-    return ", ".join(
-        f"CAST({c.name} AS {c.sql_type}) AS {c.name}" if c.decimal else c.name for c in columns
-    )
 
 
 # The statements of apply_run, then move_watermark's, in the order they run.
@@ -32,7 +25,7 @@ DELETE_REPLACED_HEADERS = (
 )
 INSERT_HEADERS = (
     f"INSERT INTO raw.{HEADERS} BY NAME "  # noqa: S608
-    f"SELECT {_typed(RECORDS.columns)}, header_source, payload, "
+    f"SELECT {typed_select(RECORDS.columns)}, header_source, payload, "
     "? AS run_id, extracted_at, NULL AS deleted_at, NULL AS deleted_run_id "
     f"FROM _stage_{HEADERS}"
 )
@@ -49,7 +42,7 @@ DELETE_REPLACED_LINES = (
 )
 INSERT_LINES = (
     f"INSERT INTO raw.{LINES} BY NAME "  # noqa: S608
-    f"SELECT order_id, line_number, {_typed(RECORDS.children[0].columns)}, payload, "
+    f"SELECT order_id, line_number, {typed_select(RECORDS.children[0].columns)}, payload, "
     f"? AS run_id, extracted_at FROM _stage_{LINES}"
 )
 INSERT_QUARANTINE = (

@@ -27,6 +27,13 @@ def _columns(columns: tuple[Column, ...]) -> str:
     return ",\n    ".join(f"{c.name} {c.sql_type}" for c in columns)
 
 
+def typed_select(columns: tuple[Column, ...]) -> str:
+    """Select list casting staged VARCHAR decimals to their DECIMAL types (exact)."""
+    return ", ".join(
+        f"CAST({c.name} AS {c.sql_type}) AS {c.name}" if c.decimal else c.name for c in columns
+    )
+
+
 def raw_tables_ddl(resource: Resource) -> str:
     """``CREATE TABLE IF NOT EXISTS`` for the resource's ``raw`` table(s).
 
