@@ -22,21 +22,23 @@ def api(sandbox) -> Iterator[httpx.Client]:
         yield client
 
 
-def _list_all(client: httpx.Client, **params: Any) -> tuple[list[dict], int]:
-    """Every order the filters select, following Link rel="next"; and the page count."""
-    orders: list[dict] = []
-    response = client.get("/salesorders", params=params)
+def walk(client: httpx.Client, path: str, **params: Any) -> tuple[list[dict], int]:
+    """Every record of the list at ``path`` the filters select, following Link
+    rel="next"; and the page count."""
+    records: list[dict] = []
+    response = client.get(path, params=params)
     pages = 0
     while True:
         assert response.status_code == 200, response.text
         pages += 1
-        orders.extend(parse_json(response.content))
+        records.extend(parse_json(response.content))
         next_link = response.links.get("next")
         if next_link is None:
-            return orders, pages
+            return records, pages
         response = client.get(next_link["url"])
 
 
 @pytest.fixture(scope="module")
 def list_all(api: httpx.Client) -> Callable[..., tuple[list[dict], int]]:
-    return lambda **params: _list_all(api, **params)
+    """Every order the filters select, and the page count."""
+    return lambda **params: walk(api, "/salesorders", **params)

@@ -48,7 +48,7 @@ from .store import NotFound, OrderFilter
 _Entry = TypeVar("_Entry")  # a catalogue entry: a product, a tax code
 
 
-def _sandbox(request: Request) -> Sandbox:
+def sandbox_of(request: Request) -> Sandbox:
     return request.app.state.sandbox
 
 
@@ -58,7 +58,7 @@ async def require_token(request: Request) -> None:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise unauthorized("Missing bearer token")
-    problem = _sandbox(request).tokens.check(token.strip())
+    problem = sandbox_of(request).tokens.check(token.strip())
     if problem == "expired":
         raise unauthorized("The access token has expired")
     if problem is not None:
@@ -244,11 +244,11 @@ def _complete_line(line: dict[str, Any], header: dict[str, Any]) -> dict[str, An
     return ordered
 
 
-def _encode_token(after: int) -> str:
+def encode_token(after: int) -> str:
     return base64.urlsafe_b64encode(f"after:{after}".encode()).decode().rstrip("=")
 
 
-def _decode_token(token: str) -> int:
+def decode_token(token: str) -> int:
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
         prefix, _, value = raw.partition(":")
@@ -259,7 +259,18 @@ def _decode_token(token: str) -> int:
         raise validation_error([("continuationToken", "format")]) from None
 
 
-def _epoch(value: dt.datetime | None) -> float | None:
+def link_header(request: Request, links: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+    """``Link: <url>; rel="next", …``: the request's URL with each relation's query changes."""
+    if not links:
+        return {}
+    parts = [
+        f'<{request.url.include_query_params(**params)}>; rel="{rel}"'
+        for rel, params in links.items()
+    ]
+    return {"Link": ", ".join(parts)}
+
+
+def epoch(value: dt.datetime | None) -> float | None:
     if value is None:
         return None
     if value.tzinfo is None:
@@ -287,10 +298,10 @@ async def list_sales_orders(
     modified_to: Annotated[dt.datetime | None, Query(alias="modifiedTo")] = None,
 ) -> Response:
     """One page of orders (``SalesOrder``), ascending by ID; ``Link: <…>; rel="next"`` if more."""
-    sandbox = _sandbox(request)
+    sandbox = sandbox_of(request)
     settings = sandbox.settings
     page_size = min(limit or settings.default_page_size, settings.max_page_size)
-    after = _decode_token(continuation_token) if continuation_token else 0
+    after = decode_token(continuation_token) if continuation_token else 0
     flt = OrderFilter(
         date=date.isoformat() if date else None,
         date_from=date_from.isoformat() if date_from else None,
@@ -298,26 +309,23 @@ async def list_sales_orders(
         status=status.value if status else None,
         customer_id=customer_id,
         invoice_number=invoice_number,
-        created_from=_epoch(created_from),
-        created_to=_epoch(created_to),
-        modified_from=_epoch(modified_from),
-        modified_to=_epoch(modified_to),
+        created_from=epoch(created_from),
+        created_to=epoch(created_to),
+        modified_from=epoch(modified_from),
+        modified_to=epoch(modified_to),
     )
     ids, more = sandbox.store.list_ids(flt, after, page_size)
     body = [_order_body(sandbox, order_id, extended=False) for order_id in ids]
-    headers = {}
+    links = {}
     if more:
-        next_url = request.url.include_query_params(
-            limit=page_size, continuationToken=_encode_token(ids[-1])
-        )
-        headers["Link"] = f'<{next_url}>; rel="next"'
-    return json_response(body, headers=headers)
+        links["next"] = {"limit": page_size, "continuationToken": encode_token(ids[-1])}
+    return json_response(body, headers=link_header(request, links))
 
 
 @router.post("/salesorders")
 async def create_sales_order(request: Request) -> Response:
     """Create an order (``SalesOrderRequestPost``); 200 with the ``SalesOrderExtended``."""
-    sandbox = _sandbox(request)
+    sandbox = sandbox_of(request)
     fields = await _validated(request, SalesOrderCreate)
     for key in _SERVER_FIELDS:
         fields.pop(key, None)
@@ -338,13 +346,13 @@ async def create_sales_order(request: Request) -> Response:
 @router.get("/salesorders/{id}")
 async def get_sales_order(request: Request, id: OrderId) -> Response:
     """One order with dimensions (``SalesOrderExtended``)."""
-    return json_response(_order_body(_sandbox(request), id))
+    return json_response(_order_body(sandbox_of(request), id))
 
 
 @router.patch("/salesorders/{id}")
 async def update_sales_order(request: Request, id: OrderId) -> Response:
     """Change an order (``SalesOrderRequestPatch``); invoicing needs at least one line."""
-    sandbox = _sandbox(request)
+    sandbox = sandbox_of(request)
     if not sandbox.store.exists(id):
         raise not_found(f"Sales order {id} not found")
     changes = await _validated(request, SalesOrderUpdate)
@@ -367,7 +375,7 @@ async def update_sales_order(request: Request, id: OrderId) -> Response:
 @router.delete("/salesorders/{id}", status_code=204)
 async def delete_sales_order(request: Request, id: OrderId) -> Response:
     """Delete an order; 409 if it is invoiced."""
-    sandbox = _sandbox(request)
+    sandbox = sandbox_of(request)
     if not sandbox.store.exists(id):
         raise not_found(f"Sales order {id} not found")
     if sandbox.store.is_invoiced(id):
@@ -382,14 +390,14 @@ async def delete_sales_order(request: Request, id: OrderId) -> Response:
 @router.get("/salesorders/{id}/lines")
 async def list_sales_order_lines(request: Request, id: OrderId) -> Response:
     """All lines of an order (``Line``); no paging, no filters."""
-    sandbox = _sandbox(request)
+    sandbox = sandbox_of(request)
     return json_response(sandbox.faults.corrupt_lines(id, _lines_of(sandbox, id)))
 
 
 @router.post("/salesorders/{id}/lines")
 async def create_sales_order_line(request: Request, id: OrderId) -> Response:
     """Add a line (``LineWithoutId``); 200 with the ``Line``."""
-    sandbox = _sandbox(request)
+    sandbox = sandbox_of(request)
     _lines_of(sandbox, id)
     fields = await _validated(request, SalesOrderLineCreate)
     fields["id"] = sandbox.store.new_line_id()
@@ -418,7 +426,7 @@ async def get_sales_order_line(
     line_id: LineId,
 ) -> Response:
     """One line of an order."""
-    sandbox = _sandbox(request)
+    sandbox = sandbox_of(request)
     lines = sandbox.faults.corrupt_lines(id, _lines_of(sandbox, id))
     for line in lines:
         if line["id"] == line_id:
@@ -433,7 +441,7 @@ async def update_sales_order_line(
     line_id: LineId,
 ) -> Response:
     """Change a line (body ``Line``; an ``id`` must match the path)."""
-    sandbox = _sandbox(request)
+    sandbox = sandbox_of(request)
     _check_line_exists(sandbox, id, line_id)
     raw = await _body_json(request)
     if isinstance(raw, dict) and "id" in raw and raw["id"] != line_id:
@@ -459,7 +467,7 @@ async def delete_sales_order_line(
     line_id: LineId,
 ) -> Response:
     """Delete a line; 409 if the order is invoiced."""
-    sandbox = _sandbox(request)
+    sandbox = sandbox_of(request)
     _check_line_exists(sandbox, id, line_id)
     if sandbox.store.is_invoiced(id):
         raise conflict(f"Sales order {id} is invoiced; its lines cannot be deleted")

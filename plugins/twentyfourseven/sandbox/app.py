@@ -8,7 +8,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from . import admin, api, oauth
+from . import admin, api, master_api, oauth
 from .config import SandboxConfig
 from .error_bodies import (
     ApiProblem,
@@ -26,7 +26,7 @@ def create_app(config: SandboxConfig | None = None) -> SandboxMiddleware:
     sandbox = Sandbox(config or SandboxConfig())
     fastapi = FastAPI(
         title="24SevenOffice sandbox",
-        description="Local emulator of the 24SevenOffice (Finago Office) sales-order API.",
+        description="Local emulator of the 24SevenOffice (Finago Office) API.",
         docs_url="/_sandbox/docs",
         redoc_url=None,
         openapi_url="/_sandbox/openapi.json",
@@ -34,6 +34,7 @@ def create_app(config: SandboxConfig | None = None) -> SandboxMiddleware:
     fastapi.state.sandbox = sandbox
     fastapi.include_router(oauth.router)
     fastapi.include_router(api.router)
+    fastapi.include_router(master_api.router)
     fastapi.include_router(admin.router)
 
     @fastapi.exception_handler(ApiProblem)

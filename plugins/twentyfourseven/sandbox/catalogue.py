@@ -117,6 +117,96 @@ PRODUCTS: tuple[CatalogueProduct, ...] = tuple(
 )
 PRODUCT_BY_ID = {product.id: product for product in PRODUCTS}
 
+# --- master data: what /taxes, /accounts and /productcategories serve beyond the above ---
+
+# Tax codes no generated line uses (input VAT, none), listed by /taxes all the same.
+TAX_NONE = TaxCode(0, 0, Decimal(0), "Ingen mva-behandling")
+TAX_INPUT_HIGH = TaxCode(6, 1, Decimal(25), "Fradrag inngående mva, alminnelig sats")
+TAX_INPUT_FOOD = TaxCode(7, 11, Decimal(15), "Fradrag inngående mva, middels sats")
+ALL_TAX_CODES = (TAX_NONE, *TAX_CODES, TAX_INPUT_HIGH, TAX_INPUT_FOOD)
+
+# Every account /accounts lists, with the tax code it carries (``taxId``).
+ACCOUNT_TAX: tuple[tuple[RevenueAccount, TaxCode], ...] = (
+    (RevenueAccount(101500, 1500, "Kundefordringer"), TAX_NONE),
+    (RevenueAccount(101920, 1920, "Bankinnskudd"), TAX_NONE),
+    (RevenueAccount(102700, 2700, "Utgående merverdiavgift, høy sats"), TAX_NONE),
+    (ACC_GOODS, TAX_HIGH),
+    (ACC_SERVICES, TAX_HIGH),
+    (ACC_EXEMPT, TAX_ZERO),
+    (ACC_EXPORT, TAX_EXPORT),
+    (ACC_RENT, TAX_ZERO),
+    (RevenueAccount(104000, 4000, "Innkjøp av varer for videresalg"), TAX_INPUT_HIGH),
+    (RevenueAccount(106300, 6300, "Leie lokale"), TAX_NONE),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    id: int
+    name: str
+    parent_id: int  # 0: a root
+    reference: str  # the API's alternativeReference
+
+
+# A tree four levels deep at most; ``EMBALLASJE`` is deleted in every data set (a
+# product still points at it).
+CATEGORIES: tuple[Category, ...] = (
+    Category(1, "Tjenester", 0, "TJ"),
+    Category(2, "Konsulenttjenester", 1, "TJ-KONS"),
+    Category(3, "Rådgivning", 2, "TJ-KONS-RAD"),
+    Category(4, "Kurs og opplæring", 2, "TJ-KONS-KURS"),
+    Category(5, "Drift og support", 1, "TJ-DRIFT"),
+    Category(6, "Programvare og sky", 5, "TJ-DRIFT-SW"),
+    Category(7, "Service og montering", 5, "TJ-DRIFT-SERV"),
+    Category(8, "Reise og opplevelser", 1, "TJ-REISE"),
+    Category(9, "Overnatting", 8, "TJ-REISE-HOT"),
+    Category(10, "Transport", 8, "TJ-REISE-TRANS"),
+    Category(11, "Arrangementer", 8, "TJ-REISE-ARR"),
+    Category(12, "Gebyrer og frakt", 1, "TJ-GEB"),
+    Category(13, "Varer", 0, "VA"),
+    Category(14, "Kontor", 13, "VA-KONT"),
+    Category(15, "Møbler", 14, "VA-KONT-MOB"),
+    Category(16, "IT-utstyr", 14, "VA-KONT-IT"),
+    Category(17, "Skjermer og PC", 16, "VA-KONT-IT-PC"),
+    Category(18, "Tilbehør", 16, "VA-KONT-IT-TILB"),
+    Category(19, "Rekvisita", 14, "VA-KONT-REK"),
+    Category(20, "Bygg og anlegg", 13, "VA-BYGG"),
+    Category(21, "Arbeidsklær", 20, "VA-BYGG-KLAER"),
+    Category(22, "Byggevarer", 20, "VA-BYGG-VARER"),
+    Category(23, "Energi", 13, "VA-ENERGI"),
+    Category(24, "Mat og drikke", 13, "VA-MAT"),
+    Category(25, "Kantine", 24, "VA-MAT-KANT"),
+    Category(26, "Ferskvare", 24, "VA-MAT-FERSK"),
+    Category(27, "Media og litteratur", 0, "ML"),
+    Category(28, "Utleie", 0, "UT"),
+    Category(29, "Emballasje", 19, "VA-KONT-REK-EMB"),
+)
+DELETED_CATEGORY_IDS = frozenset({29})
+
+# (id, name, symbol)
+UNITS = {
+    "stk": (1, "Stykk", "stk"),
+    "t": (2, "Time", "t"),
+    "kg": (3, "Kilogram", "kg"),
+    "m": (4, "Meter", "m"),
+    "kWh": (5, "Kilowattime", "kWh"),
+    "mnd": (6, "Måned", "mnd"),
+}
+
+# Category and unit of each product, in the order of ``_PRODUCT_ROWS``.
+_PRODUCT_PLACES: tuple[tuple[int, str], ...] = (
+    (3, "t"), (3, "t"), (3, "t"), (6, "mnd"), (6, "stk"), (6, "mnd"),
+    (15, "stk"), (15, "stk"), (17, "stk"), (17, "stk"), (18, "stk"), (18, "stk"),
+    (18, "stk"), (19, "stk"), (19, "stk"), (21, "stk"), (21, "stk"), (22, "stk"),
+    (22, "m"), (22, "stk"), (7, "t"), (7, "stk"), (4, "stk"), (28, "stk"),
+    (25, "kg"), (25, "stk"), (25, "stk"), (25, "stk"), (26, "kg"), (26, "kg"),
+    (9, "stk"), (10, "stk"), (11, "stk"), (11, "stk"), (27, "mnd"), (27, "stk"),
+    (23, "kWh"), (12, "stk"), (12, "stk"), (29, "stk"),
+)  # fmt: skip
+PRODUCT_PLACES: dict[int, tuple[int, str]] = {
+    product.id: place for product, place in zip(PRODUCTS, _PRODUCT_PLACES, strict=True)
+}
+
 # NOK per unit of the currency, around 2023-2025; each month moves a little.
 CURRENCY_RATES: dict[str, Decimal] = {
     "SEK": Decimal("0.9850"),

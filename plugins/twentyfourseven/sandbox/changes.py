@@ -1,5 +1,7 @@
 """Change simulation: advance the sandbox clock and edit, add or delete a
-fraction of the orders and lines, as users of the real ERP would between runs.
+fraction of the orders and lines, as users of the real ERP would between runs;
+and rename, move (to another category), reprice (cost price) or delete products,
+edit customers' addresses or delete customers, bumping their ``modifiedAt``.
 
 Each batch draws from ``random.Random(mix(seed, batch number))``, so the same
 sequence of batches on the same seed makes the same changes. Changes are stamped
@@ -13,13 +15,16 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import random
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .determinism import SALT_CHANGES, mix
+from . import catalogue as cat
+from .determinism import SALT_CHANGES, SALT_MASTER_CHANGES, mix
 from .generator import due_date, iso_date, iso_timestamp, kid
+from .master import CUSTOMERS, PRODUCTS, Resource, addresses, category_ref
 from .money import round2
 from .state import Sandbox
 
@@ -41,6 +46,13 @@ class ChangeRequest(BaseModel):
     line_edit_bumps_modified: bool | None = Field(
         None, description="override the setting for this batch"
     )
+    # Master data, fractions of the live records of each list.
+    rename_products: Fraction = 0
+    move_products: Fraction = Field(0, description="products moved to another category")
+    reprice_products: Fraction = Field(0, description="products whose cost price changes")
+    delete_products: Fraction = 0
+    edit_customers: Fraction = Field(0, description="customers whose address changes")
+    delete_customers: Fraction = 0
 
 
 @dataclasses.dataclass
@@ -50,6 +62,7 @@ class ChangeReport:
     created_orders: list[int] = dataclasses.field(default_factory=list)
     deleted_orders: set[int] = dataclasses.field(default_factory=set)
     line_changed_orders: set[int] = dataclasses.field(default_factory=set)
+    master: dict[str, list[int]] = dataclasses.field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         live = self.deleted_orders
@@ -59,6 +72,7 @@ class ChangeReport:
             "created_orders": [i for i in self.created_orders if i not in live],
             "deleted_orders": sorted(live),
             "line_changed_orders": sorted(self.line_changed_orders - live),
+            **{name: sorted(ids) for name, ids in self.master.items()},
         }
 
 
@@ -79,8 +93,7 @@ def apply_changes(sandbox: Sandbox, request: ChangeRequest) -> dict[str, Any]:
     total = store.count()
     report = ChangeReport(clock=iso_timestamp(after))
 
-    def stamp() -> int:
-        return rnd.randint(before + 1, after) if after > before else after
+    stamp = _stamper(rnd, before, after)
 
     def pick(fraction: float, *, with_lines: bool = False) -> list[int]:
         ids = []
@@ -119,7 +132,77 @@ def apply_changes(sandbox: Sandbox, request: ChangeRequest) -> dict[str, Any]:
         if store.exists(order_id):
             store.delete(order_id)
             report.deleted_orders.add(order_id)
+    # Master data draws from a stream of its own: the order changes above stay the same.
+    master_rnd = random.Random(mix(sandbox.config.seed, SALT_MASTER_CHANGES, store.change_batches))  # noqa: S311
+    report.master = _change_master(
+        sandbox, master_rnd, request, _stamper(master_rnd, before, after)
+    )
     return report.as_dict()
+
+
+def _stamper(rnd: random.Random, before: int, after: int) -> Callable[[], int]:
+    """Moments for changes: random inside the advanced window, or the new time."""
+
+    def stamp() -> int:
+        return rnd.randint(before + 1, after) if after > before else after
+
+    return stamp
+
+
+_RENAMES = ("Pluss", "Pro", "Basis", "2.0", "Premium")
+
+
+def _change_master(
+    sandbox: Sandbox, rnd: random.Random, request: ChangeRequest, stamp: Callable[[], int]
+) -> dict[str, list[int]]:
+    """Rename, move, reprice and delete products; move and delete customers.
+
+    Answers the affected IDs by change, e.g. ``{"renamed_products": [1004]}``.
+    """
+    master = sandbox.master
+    places = [c.id for c in cat.CATEGORIES if c.id not in cat.DELETED_CATEGORY_IDS]
+
+    def rename(product: dict[str, Any]) -> None:
+        base = cat.PRODUCT_BY_ID[product["id"]].name
+        names = [f"{base} {suffix}" for suffix in _RENAMES if f"{base} {suffix}" != product["name"]]
+        product["name"] = rnd.choice(names)
+
+    def move(product: dict[str, Any]) -> None:
+        product["category"] = category_ref(
+            rnd.choice([c for c in places if c != product["category"]["id"]])
+        )
+
+    def reprice(product: dict[str, Any]) -> None:
+        product["costPrice"] = round2(product["costPrice"] * rnd.randint(90, 115) / 100)
+
+    def readdress(customer: dict[str, Any]) -> None:
+        place = {**customer["address"]["visit"]}
+        place["street"] = f"{rnd.choice(cat.STREETS)} {rnd.randint(1, 120)}"
+        if place["countryCode"] == "NO":
+            code, area, county = rnd.choice(cat.NORWEGIAN_PLACES)
+            place.update(postalCode=code, postalArea=area, countrySubdivision=county)
+        customer["address"] = addresses(customer["name"], place)
+
+    edits: tuple[tuple[str, Resource, float, Callable[[dict[str, Any]], None] | None], ...] = (
+        ("renamed_products", PRODUCTS, request.rename_products, rename),
+        ("moved_products", PRODUCTS, request.move_products, move),
+        ("repriced_products", PRODUCTS, request.reprice_products, reprice),
+        ("edited_customers", CUSTOMERS, request.edit_customers, readdress),
+        ("deleted_products", PRODUCTS, request.delete_products, None),
+        ("deleted_customers", CUSTOMERS, request.delete_customers, None),
+    )
+    report: dict[str, list[int]] = {}
+    for name, resource, fraction, edit in edits:
+        table = master.table(resource)
+        chosen = rnd.sample(sorted(table), min(len(table), round(fraction * len(table))))
+        for record_id in chosen:
+            if edit is None:
+                master.delete(resource, record_id)
+            else:
+                edit(table[record_id])
+                master.touch(table[record_id], stamp())
+        report[name] = chosen
+    return report
 
 
 def _edit_order(sandbox: Sandbox, rnd: random.Random, order_id: int, moment: int) -> None:

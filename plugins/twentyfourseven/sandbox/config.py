@@ -9,7 +9,7 @@ time.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -30,19 +30,21 @@ Endpoint = Literal[
     "get_line",
     "update_line",
     "delete_line",
+    "list_customers",
+    "get_customer",
+    "list_products",
+    "get_product",
+    "list_product_categories",
+    "get_product_category",
+    "list_taxes",
+    "get_tax",
+    "list_accounts",
+    "get_account",
+    "list_currencies",
     "other",
 ]
-API_ENDPOINTS: tuple[str, ...] = (
-    "list_orders",
-    "create_order",
-    "get_order",
-    "update_order",
-    "delete_order",
-    "list_lines",
-    "create_line",
-    "get_line",
-    "update_line",
-    "delete_line",
+API_ENDPOINTS: tuple[str, ...] = tuple(
+    name for name in get_args(Endpoint) if name not in ("token", "other")
 )
 
 Rate = Annotated[float, Field(ge=0, le=1)]

@@ -20,7 +20,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from .config import API_ENDPOINTS, Endpoint, FaultConfig
-from .determinism import SALT_INVALID, mix, unit
+from .determinism import SALT_INVALID, SALT_INVALID_MASTER, mix, unit
 
 FaultKind = Literal["429", "500", "502", "503", "drop", "slow", "malformed", "revoke_tokens"]
 
@@ -195,3 +195,27 @@ class FaultInjector:
         else:
             lines[0]["description"] = ""
         return lines
+
+    def corrupt_record(self, resource: str, record: dict[str, Any]) -> dict[str, Any]:
+        """The master record, broken if it is chosen (stable per record, like orders):
+        a customer's visit address gets ``countryCode`` "NOR" (maxLength 2), a product
+        ``status`` "expired" (not in the enum); other lists are never broken."""
+        salt, breaks = _MASTER_BREAKS.get(resource, (0, None))
+        rate = self.config.invalid_record_rate
+        if breaks is None or not rate:
+            return record
+        if unit(self.config.seed, SALT_INVALID_MASTER, salt, record["id"]) >= rate:
+            return record
+        return breaks(record)
+
+
+def _foreign_visit(record: dict[str, Any]) -> dict[str, Any]:
+    address = record["address"]
+    return {**record, "address": {**address, "visit": {**address["visit"], "countryCode": "NOR"}}}
+
+
+# How a chosen master record breaks the official schema, by list: (salt, break).
+_MASTER_BREAKS: dict[str, tuple[int, Any]] = {
+    "customers": (1, _foreign_visit),  # visit countryCode "NOR" (maxLength 2)
+    "products": (2, lambda r: {**r, "status": "expired"}),  # not in the enum
+}

@@ -203,7 +203,7 @@ class OrderGenerator:
         if rnd.random() < 0.5:
             customer["invoiceEmailAddresses"] = [f"faktura@{_slug(first + second)}.no"]
         if rnd.random() < 0.3:
-            customer["gln"] = _gln(rnd)
+            customer["gln"] = gln(rnd)
         customer.update(
             {
                 "name": f"{first} {second} {rnd.choice(cat.COMPANY_FORMS)}",
@@ -439,7 +439,7 @@ def _org_number(rnd: random.Random) -> str:
             return "".join(map(str, body)) + str(check)
 
 
-def _gln(rnd: random.Random) -> str:
+def gln(rnd: random.Random) -> str:
     """A 13-digit GLN (Norwegian prefix 70) with its GS1 check digit."""
     body = "70" + "".join(str(rnd.randint(0, 9)) for _ in range(10))
     total = sum(int(d) * (3 if n % 2 else 1) for n, d in enumerate(body))

@@ -23,6 +23,7 @@ from typing import Any
 from twentyfourseven.api.payloads import dumps_json
 
 from .error_bodies import error_body
+from .master import RESOURCES
 from .state import Sandbox
 
 Scope = MutableMapping[str, Any]
@@ -41,6 +42,12 @@ _ROUTES: tuple[tuple[re.Pattern[str], dict[str, str]], ...] = (
     (
         re.compile(r"^/v1/salesorders/[^/]+/lines/[^/]+/?$"),
         {"GET": "get_line", "PATCH": "update_line", "DELETE": "delete_line"},
+    ),
+    *(
+        (re.compile(rf"^/v1/{resource.name}{suffix}/?$"), {"GET": endpoint})
+        for resource in RESOURCES
+        for suffix, endpoint in (("", resource.list_endpoint), ("/[^/]+", resource.get_endpoint))
+        if endpoint is not None
     ),
 )
 

@@ -7,6 +7,7 @@ from .config import SandboxConfig
 from .counters import RequestCounters
 from .faults import FaultInjector
 from .generator import OrderGenerator
+from .master import MasterData
 from .store import SalesOrderStore
 from .tokens import TokenRegistry
 
@@ -25,6 +26,7 @@ class Sandbox:
             history_days=config.history_days,
         )
         self.store = SalesOrderStore(self.generator, self.clock)
+        self.master = MasterData(self.generator)
         self.faults = FaultInjector(config.faults)
         self.counters = RequestCounters()
         self.tokens = TokenRegistry()
@@ -35,6 +37,7 @@ class Sandbox:
         self.clock.reset()
         self.clock.set_tick(self.settings.tick)
         self.store.reset()
+        self.master.reset()
         self.faults.configure(self.config.faults)
         self.counters.reset()
 
