@@ -153,8 +153,8 @@ def load_listing(
             con,
             f"UPDATE raw.{name} SET deleted_at = ?::TIMESTAMPTZ, deleted_run_id = ? "  # noqa: S608
             f"WHERE deleted_at IS NULL AND {key} NOT IN (SELECT {key} FROM {stage}) "
-            f"AND {key} NOT IN (SELECT record_id FROM _stage_quarantine_{name} "
-            "WHERE record_id IS NOT NULL)",
+            f"AND {key}::VARCHAR NOT IN (SELECT record_id::VARCHAR "
+            f"FROM _stage_quarantine_{name} WHERE record_id IS NOT NULL)",
             [manifest.finished_at, run_id],
         )[0]
     con.execute("DELETE FROM ops.quarantine WHERE run_id = ? AND kind = ?", [run_id, name])
@@ -167,7 +167,7 @@ def load_listing(
     con.execute(
         "UPDATE ops.quarantine SET resolved_run_id = ? "  # noqa: S608
         "WHERE resolved_run_id IS NULL AND run_id <> ? AND kind = ? "
-        f"AND record_id IN (SELECT {key} FROM {stage})",
+        f"AND record_id::VARCHAR IN (SELECT {key}::VARCHAR FROM {stage})",
         [run_id, run_id, name],
     )
     if resource.cursor_column:
