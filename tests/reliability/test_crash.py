@@ -27,7 +27,7 @@ PIPELINE_ENV = {"TWENTYFOURSEVEN_STAGING_RETENTION_DAYS": "1"}
 # Where the load is killed: a point is reached when the loader's connection is about to
 # run a statement starting with this text ("close" once it closes it, after COMMIT).
 LOAD_KILL_POINTS = {
-    "staging the chunks": "INSERT INTO _stage_lines",  # temp tables half filled
+    "staging the chunks": "INSERT INTO _stage_sales_order_lines",  # temp tables half filled
     "applying": "INSERT INTO raw.sales_orders",  # headers of the run deleted, not inserted
     "right before COMMIT": "COMMIT",  # every write done, the ledger too
     "right after COMMIT": "close",  # committed; loaded.json not yet written

@@ -27,7 +27,7 @@ from pydantic import ValidationError
 from twentyfourseven.api import OrderOutcome, OutcomeStatus
 from twentyfourseven.api.bulk import _validate_header, _validate_lines
 from twentyfourseven.api.payloads import SalesOrderExtended, SalesOrderLine, parse_json
-from twentyfourseven.api.resources import LINE_COLUMNS, ORDER_COLUMNS
+from twentyfourseven.api.resources import LINE_COLUMNS, ORDER_COLUMNS, SALES_ORDERS
 from twentyfourseven.pipeline.load import load_run
 from twentyfourseven.pipeline.runfiles.runplan import RunPlan, utc_now
 from twentyfourseven.pipeline.runfiles.staging import FILES, ChunkWriter, chunk_dir
@@ -173,8 +173,8 @@ def read(order_id: int, header_text: str, lines_text: str) -> OrderOutcome:
     """What the bulk reader makes of the two responses (``bulk._read_one`` after the GETs)."""
     raw_header, raw_lines = parse_json(header_text), parse_json(lines_text)
     invalid: list = []
-    header = _validate_header(order_id, raw_header, invalid)
-    lines = _validate_lines(order_id, raw_lines, invalid)
+    header = _validate_header(SALES_ORDERS, order_id, raw_header, invalid)
+    lines = _validate_lines(SALES_ORDERS, order_id, raw_lines, invalid)
     return OrderOutcome(
         order_id,
         OutcomeStatus.OK,
