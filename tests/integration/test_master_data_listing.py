@@ -8,7 +8,12 @@ from decimal import Decimal
 
 import pytest
 
-from twentyfourseven.api.resources.master_data import CUSTOMERS, MASTER_DATA
+from twentyfourseven.api.resources.master_data import (
+    CUSTOMERS,
+    MASTER_DATA,
+    PRODUCT_CATEGORIES,
+    PRODUCTS,
+)
 from twentyfourseven.pipeline.listing import extract_listing, load_listing, watermark_name
 from twentyfourseven.warehouse.schema import open_warehouse
 
@@ -64,3 +69,62 @@ def test_customers_are_listed_by_cursor_and_the_watermark_follows(loaded):
     ).fetchone()[0]
     newest = con.execute("select max(modified_at) from raw.customers").fetchone()[0]
     assert watermark == newest
+
+
+def test_products_and_customers_keep_every_version(sandbox, tmp_path):
+    """After renames, moves, address edits and deletions upstream, the history holds the
+    old version (closed when the new one began) and the new one (open), and a deleted
+    record's last version is closed at its deletion."""
+    from twentyfourseven.api import TwentyFourSevenOfficeClient
+
+    wanted = (PRODUCTS, PRODUCT_CATEGORIES, CUSTOMERS)
+    con = open_warehouse(tmp_path / "warehouse.duckdb")
+
+    def run(run_id: str) -> None:
+        with TwentyFourSevenOfficeClient(**sandbox.client_kwargs(), rate_limit=None) as client:
+            for resource in wanted:
+                extract_listing(client, resource, tmp_path / run_id, run_id=run_id)
+        con.execute("BEGIN TRANSACTION")
+        for resource in wanted:
+            load_listing(con, resource, tmp_path / run_id, run_id=run_id)
+        con.execute("COMMIT")
+
+    run("run-1")
+    versions = "select count(*) from raw.products_history"
+    assert (
+        con.execute(versions).fetchone()[0]
+        == con.execute("select count(*) from raw.products").fetchone()[0]
+    )
+    changed = sandbox.simulate_changes(
+        move_products=0.2, rename_products=0.2, edit_customers=0.01, delete_products=0.05
+    )
+    run("run-2")
+    run("run-2")  # loading the same run again adds no version
+    moved = changed["moved_products"][0]
+    rows = con.execute(
+        "select category_id, valid_from, valid_to from raw.products_history "
+        "where product_id = ? order by valid_from",
+        [moved],
+    ).fetchall()
+    assert len(rows) == 2
+    (old_category, first_from, first_to), (new_category, second_from, second_to) = rows
+    assert old_category != new_category
+    assert first_to == second_from
+    assert second_to is None
+    assert str(first_from).startswith("1900-01-01")
+    deleted = changed["deleted_products"][0]
+    closed = con.execute(
+        "select h.valid_to = p.deleted_at from raw.products_history h "
+        "join raw.products p using (product_id) where product_id = ? and h.valid_to is not null "
+        "order by valid_from desc limit 1",
+        [deleted],
+    ).fetchone()
+    assert closed == (True,)
+    edited = changed["edited_customers"][0]
+    assert (
+        con.execute(
+            "select count(*) from raw.customers_history where customer_id = ?", [edited]
+        ).fetchone()[0]
+        == 2
+    )
+    con.close()

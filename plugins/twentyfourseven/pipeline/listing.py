@@ -16,7 +16,8 @@ sandbox data), no code here.
   quarantined; invalid records go to ``ops.quarantine`` (``kind`` is the resource's
   name, ``order_id`` empty) and are resolved by a later clean read of the same
   record; a listing by cursor moves the resource's watermark to the newest change it
-  loaded, never past the listing's own time.
+  loaded, never past the listing's own time; a resource with ``history`` gets a new
+  version in ``raw.<name>_history`` for each record whose columns changed.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from twentyfourseven.api import TwentyFourSevenOfficeClient
 from twentyfourseven.api.resources import Resource
 from twentyfourseven.duckdb_session import single_row
 from twentyfourseven.warehouse.schema import (
+    HISTORY_START,
     QUARANTINE_COLUMNS,
     raw_tables_ddl,
     staged_columns,
@@ -170,6 +172,8 @@ def load_listing(
         f"AND record_id::VARCHAR IN (SELECT {key}::VARCHAR FROM {stage})",
         [run_id, run_id, name],
     )
+    if resource.history:
+        _keep_history(con, resource, stage, run_id)
     if resource.cursor_column:
         _move_watermark(con, resource, stage, manifest.notes.get("listed_at"), run_id)
     result = ListingLoad(
@@ -185,6 +189,48 @@ def load_listing(
         result.tombstoned,
     )
     return result
+
+
+def _keep_history(
+    con: duckdb.DuckDBPyConnection, resource: Resource, stage: str, run_id: str
+) -> None:
+    """A new version for each listed record whose columns differ from its current one,
+    valid from when it changed (its ``modified_at``, else when it was read; the first
+    version seen of a record from :data:`HISTORY_START`); the version it replaces, and
+    that of a record tombstoned by this run, valid until then."""
+    name, key = resource.name, resource.key
+    history = f"raw.{name}_history"
+    columns = ", ".join(c.name for c in resource.columns)
+    values = ", ".join(f"r.{c.name}" for c in resource.columns)
+    current = ", ".join(f"h.{c.name}" for c in resource.columns)
+    changed = f"r.{resource.changed_column}" if resource.changed_column else "r.extracted_at"
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _versions_{name} AS "  # noqa: S608
+        f"SELECT {values}, CASE WHEN NOT EXISTS (SELECT 1 FROM {history} x "
+        f"WHERE x.{key} = r.{key}) THEN ?::TIMESTAMPTZ "
+        f"ELSE greatest(coalesce({changed}, r.extracted_at), "
+        "h.valid_from + INTERVAL 1 MICROSECOND) END AS valid_from "
+        f"FROM raw.{name} r LEFT JOIN {history} h ON h.{key} = r.{key} AND h.valid_to IS NULL "
+        f"WHERE r.{key} IN (SELECT {key} FROM {stage}) "
+        f"AND (h.{key} IS NULL OR ({values}) IS DISTINCT FROM ({current}))",
+        [HISTORY_START],
+    )
+    con.execute(
+        f"UPDATE {history} SET valid_to = v.valid_from FROM _versions_{name} v "  # noqa: S608
+        f"WHERE {history}.{key} = v.{key} AND {history}.valid_to IS NULL"
+    )
+    con.execute(
+        f"INSERT INTO {history} BY NAME SELECT {columns}, valid_from, "  # noqa: S608
+        f"NULL AS valid_to, ? AS run_id FROM _versions_{name}",
+        [run_id],
+    )
+    con.execute(
+        f"UPDATE {history} SET valid_to = r.deleted_at FROM raw.{name} r "  # noqa: S608
+        f"WHERE {history}.{key} = r.{key} AND {history}.valid_to IS NULL "
+        "AND r.deleted_run_id = ?",
+        [run_id],
+    )
+    con.execute(f"DROP TABLE _versions_{name}")
 
 
 def _move_watermark(

@@ -16,6 +16,10 @@ from twentyfourseven.duckdb_session import open_duckdb
 
 STAMP = "payload VARCHAR, run_id VARCHAR NOT NULL, extracted_at TIMESTAMPTZ NOT NULL"
 TOMBSTONE = "deleted_at TIMESTAMPTZ, deleted_run_id VARCHAR"
+# A version of a record kept with history: when it held (valid_to NULL: it still does).
+HISTORY = "valid_from TIMESTAMPTZ NOT NULL, valid_to TIMESTAMPTZ, run_id VARCHAR NOT NULL"
+# The first version seen of a record is taken to have held since before any sale.
+HISTORY_START = "1900-01-01 00:00:00+00"
 # Written beside a per-record read's typed columns: whether its header came from the
 # record's own GET or from the listing.
 HEADER_SOURCE = "header_source"
@@ -38,8 +42,9 @@ def raw_tables_ddl(resource: Resource) -> str:
     """``CREATE TABLE IF NOT EXISTS`` for the resource's ``raw`` table(s).
 
     One row per record ever loaded (``deleted_at`` marks one the API no longer has);
-    a child's rows are the current children of each live parent, replaced wholesale
-    each time the parent is read.
+    with history, one row per version in ``raw.<name>_history``; a child's rows are
+    the current children of each live parent, replaced wholesale each time the
+    parent is read.
     """
     source = f"{HEADER_SOURCE} VARCHAR,\n    " if resource.children else ""
     ddl = [
@@ -47,6 +52,12 @@ def raw_tables_ddl(resource: Resource) -> str:
         f"    {_columns(resource.columns)},\n    {source}{STAMP},\n    {TOMBSTONE},\n"
         f"    PRIMARY KEY ({resource.key})\n);"
     ]
+    if resource.history:
+        ddl.append(
+            f"CREATE TABLE IF NOT EXISTS raw.{resource.name}_history (\n"
+            f"    {_columns(resource.columns)},\n    {HISTORY},\n"
+            f"    PRIMARY KEY ({resource.key}, valid_from)\n);"
+        )
     parent = resource.key_column
     for child in resource.children:
         ddl.append(

@@ -90,7 +90,9 @@ class Resource:
     (where the watermark is read from); without them every run reads the full list. ``detail_model``
     is what ``GET {path}/{id}`` answers, when the API has it. A resource with
     ``children`` is read per record (the plan lists the keys, the extract reads each
-    record and its children); one without is read as a listing.
+    record and its children); one without is read as a listing. ``history`` keeps
+    every version of a listed record (``raw.<name>_history``, valid from / valid to,
+    as a dbt snapshot does), so a sale can be shown with the record as it was then.
     """
 
     name: str  # staging file and raw table
@@ -103,6 +105,7 @@ class Resource:
     cursor_column: str | None = None
     detail_model: type[BaseModel] | None = None
     children: tuple[Child, ...] = ()
+    history: bool = False
 
     def __post_init__(self) -> None:
         names = [column.name for column in self.columns]
@@ -117,6 +120,13 @@ class Resource:
         if len(self.children) > 1:
             # The per-record reader and the load keep one child list per record.
             raise ValueError(f"resource {self.name}: at most one child resource is supported")
+
+    @property
+    def changed_column(self) -> str | None:
+        """The column saying when a record last changed: the cursor's, else ``modified_at``."""
+        if self.cursor_column:
+            return self.cursor_column
+        return "modified_at" if any(c.name == "modified_at" for c in self.columns) else None
 
     def column(self, name: str) -> Column:
         return next(column for column in self.columns if column.name == name)

@@ -24,6 +24,7 @@ CUSTOMERS = Resource(
     key="customer_id",
     cursor="modifiedFrom",
     cursor_column="modified_at",
+    history=True,
     columns=(
         Column("customer_id", "BIGINT", field("id")),
         Column("name", "VARCHAR", field("name")),
@@ -48,6 +49,7 @@ PRODUCTS = Resource(
     paging=Paging.PAGE,
     model=MasterProduct,
     key="product_id",
+    history=True,
     columns=(
         Column("product_id", "BIGINT", field("id")),
         Column("product_number", "VARCHAR", field("number")),
