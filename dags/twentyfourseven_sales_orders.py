@@ -10,10 +10,15 @@ into the DuckDB warehouse.
    The watermark never passes the listing's clock (the API's `Date` header); a
    `modifiedAt` far ahead of it is a warning, not a new watermark.
 2. **extract** (one mapped task per chunk): header and lines per order under the
-   connection's rate budget, into checksummed staging files.
+   connection's rate budget, into checksummed staging files. Beside them,
+   **extract_master_data** lists the master data (customers by `modifiedFrom`,
+   products, product categories, tax codes, accounts, currencies) every
+   `master_data_every_runs` runs.
 3. **load** (one writer, pool `twentyfourseven_warehouse` with one slot): in one
    transaction, replace each read order's lines, upsert headers, tombstone deleted
-   orders, quarantine invalid records, record failures and the run in `ops.runs`.
+   orders, quarantine invalid records, record failures and the run in `ops.runs`;
+   then each master-data listing in its own transaction (customers and products keep
+   their history), recorded in `ops.listings`.
 4. **transform**: build the SQL models of the package's `sql/` (staging → marts →
    reports, each after the models it reads), then run the data tests (those of
    `sql/tests` and the key and reference tests derived from the models' column
@@ -103,8 +108,15 @@ def twentyfourseven_sales_orders():
 
         return extract_step(get_current_context()["run_id"], chunk, PARALLEL_EXTRACTS)
 
+    @task
+    def extract_master_data(chunks: list[int]) -> dict:
+        """List the master data the plan chose (customers, products, ...) into staging."""
+        from twentyfourseven.pipeline.steps import extract_master_data_step
+
+        return extract_master_data_step(get_current_context()["run_id"])
+
     @task(pool=WAREHOUSE_POOL, outlets=[assets.RAW])
-    def load(extracted: list[dict]) -> dict:
+    def load(extracted: list[dict], master_data: dict) -> dict:
         """Apply the run's staging files to the warehouse in one transaction."""
         from twentyfourseven.pipeline.steps import load_step
 
@@ -126,7 +138,9 @@ def twentyfourseven_sales_orders():
 
     # TaskFlow passes each task's XComArg where the next one's value goes; Airflow's typing
     # of @task calls says the value's type, so mypy sees an XComArg where a dict should be.
-    publish(transform(load(extract.expand(chunk=plan()))))  # type: ignore[arg-type]
+    chunks = plan()
+    loaded = load(extract.expand(chunk=chunks), extract_master_data(chunks))  # type: ignore[arg-type]
+    publish(transform(loaded))  # type: ignore[arg-type]
 
 
 twentyfourseven_sales_orders()

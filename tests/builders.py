@@ -89,11 +89,17 @@ def sandbox_connection(sandbox: Any, folder: Path) -> Iterator[None]:
 
 
 def run_steps(run_id: str, settings: PipelineSettings, **params: Any) -> dict[str, Any]:
-    """One run as the DAG makes it (plan, extract every chunk, load); the load's summary.
-    Needs :func:`sandbox_connection`."""
-    from twentyfourseven.pipeline.steps import extract_step, load_step, plan_step
+    """One run as the DAG makes it (plan, extract every chunk and the master data, load);
+    the load's summary. Needs :func:`sandbox_connection`."""
+    from twentyfourseven.pipeline.steps import (
+        extract_master_data_step,
+        extract_step,
+        load_step,
+        plan_step,
+    )
 
     chunks = plan_step(run_id, params, settings)
     for chunk in chunks:
         extract_step(run_id, chunk, 1, settings)
+    extract_master_data_step(run_id, settings)
     return load_step(run_id, settings)

@@ -50,7 +50,9 @@ class PipelineSettings:
     beyond it), so a run of a million orders loads in the same memory as one of
     a hundred thousand (a DuckDB size: ``512MB``, ``4GB``); ``max_order_ids``
     caps the ``order_ids`` one run accepts (a bigger list is refused before any
-    request, not left to hold the warehouse pool).
+    request, not left to hold the warehouse pool); ``master_data_every_runs`` reads
+    the master data (customers, products, categories, tax codes, accounts,
+    currencies) every that many runs (1: every run; 0: never).
 
     ``file_mode`` is the permissions of the files the pipeline creates (warehouse,
     staging files, snapshot, dashboard; octal, ``0640`` by default: owner and group
@@ -72,6 +74,7 @@ class PipelineSettings:
     load_memory_limit: str = "512MB"
     file_mode: int = 0o640
     max_order_ids: int = 10_000
+    master_data_every_runs: int = 1
 
     @property
     def database_for_readers(self) -> Path:

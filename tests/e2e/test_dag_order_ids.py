@@ -11,7 +11,7 @@ from twentyfourseven.api import TwentyFourSevenOfficeClient
 SANDBOX_OPTIONS = {"orders": 40, "seed": 13}
 UNKNOWN = 999_999  # the sandbox's IDs are far below
 FULLWIDTH_123 = "\uff11\uff12\uff13"
-TASKS = {"plan", "extract", "load", "transform", "publish"}
+TASKS = {"plan", "extract", "extract_master_data", "load", "transform", "publish"}
 
 
 def _two_deletable_orders(sandbox) -> tuple[int, int]:

@@ -35,6 +35,49 @@ def test_first_run_loads_every_order_and_line(pipeline):
     # One lines request per order; the headers came with the listing.
     assert lines_requests == 300
     assert order_requests == 0
+    assert_master_data_read(pipeline)
+
+
+def assert_master_data_read(pipeline):
+    """Every master list read whole, each call counted in ops.runs, one call per page (the
+    minimum the API allows). Right after the run: the sandbox's counters reset per test."""
+    run = pipeline.last_run()
+    listings = dict(
+        pipeline.query(
+            "select resource, status from ops.listings where run_id = ?", [run["run_id"]]
+        )
+    )
+    assert listings == dict.fromkeys(
+        (
+            "customers",
+            "products",
+            "product_categories",
+            "tax_codes",
+            "accounts",
+            "currencies",
+        ),
+        "loaded",
+    )
+    master_endpoints = (
+        "list_customers",
+        "list_products",
+        "list_product_categories",
+        "list_taxes",
+        "list_accounts",
+        "list_currencies",
+    )
+    served = sum(pipeline.sandbox.count(endpoint) for endpoint in master_endpoints)
+    assert run["master_data_api_calls"] == served > 0
+    customers = pipeline.query("select count(*) from raw.customers")[0][0]
+    pages = -(-customers // 100)  # Link paging, 100 a page: the fewest calls there can be
+    assert pipeline.sandbox.count("list_customers") == pages
+    assert (
+        run["master_data_records"]
+        == pipeline.query(
+            "select sum(records) from ops.listings where run_id = ?", [run["run_id"]]
+        )[0][0]
+    )
+    assert run["master_data_failed"] == 0
 
 
 def test_nested_tax_account_product_are_typed_columns(pipeline):

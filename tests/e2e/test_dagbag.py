@@ -13,7 +13,14 @@ def test_every_dag_imports_cleanly():
     bag = DagBag(dag_folder=str(DAGS))
     assert bag.import_errors == {}
     dag = bag.dags["twentyfourseven_sales_orders"]
-    assert {t.task_id for t in dag.tasks} == {"plan", "extract", "load", "transform", "publish"}
+    assert {t.task_id for t in dag.tasks} == {
+        "plan",
+        "extract",
+        "extract_master_data",
+        "load",
+        "transform",
+        "publish",
+    }
     assert dag.max_active_runs == 1
     assert dag.catchup is False
     for writer in ("plan", "load", "transform", "publish"):

@@ -128,3 +128,32 @@ def test_products_and_customers_keep_every_version(sandbox, tmp_path):
         == 2
     )
     con.close()
+
+
+def test_master_records_that_break_the_schema_are_quarantined_with_the_reason(sandbox, tmp_path):
+    """The sandbox serves a stable share of customers with a three-letter country and of
+    products with a status outside the enum; each is quarantined, the rest load."""
+    from twentyfourseven.api import TwentyFourSevenOfficeClient
+
+    sandbox.set_faults(invalid_record_rate=0.05)
+    with TwentyFourSevenOfficeClient(**sandbox.client_kwargs(), rate_limit=None) as client:
+        summaries = [
+            extract_listing(client, resource, tmp_path / "run", run_id="bad")
+            for resource in (CUSTOMERS, PRODUCTS)
+        ]
+    con = open_warehouse(tmp_path / "warehouse.duckdb")
+    con.execute("BEGIN TRANSACTION")
+    loads = [load_listing(con, r, tmp_path / "run", run_id="bad") for r in (CUSTOMERS, PRODUCTS)]
+    con.execute("COMMIT")
+    reasons = dict(
+        con.execute(
+            "select kind, string_agg(distinct reason, ' | ') from ops.quarantine "
+            "where run_id = 'bad' group by kind"
+        ).fetchall()
+    )
+    con.close()
+    assert all(summary.quarantined > 0 for summary in summaries)
+    assert [load.quarantined for load in loads] == [s.quarantined for s in summaries]
+    assert "country_code" in reasons["customers"] or "countryCode" in reasons["customers"]
+    assert "status" in reasons["products"]
+    assert all(load.loaded > 0 for load in loads)  # the records around them still load

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from enum import StrEnum
 from typing import Annotated
 
 from pydantic import Field
@@ -28,7 +29,7 @@ class Address(ApiModel):
     postal_code: str | None = None
     postal_area: str | None = None
     country_subdivision: str | None = None
-    country_code: str | None = None
+    country_code: Annotated[str, Field(max_length=2)] | None = None
 
 
 class Addresses(ApiModel):
@@ -63,14 +64,24 @@ class CategoryReference(ApiModel):
     name: str | None = None
 
 
+class ProductType(StrEnum):
+    DEFAULT = "default"
+    STRUCTURE = "structure"
+
+
+class ProductStatus(StrEnum):
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+
+
 class MasterProduct(ApiModel):
     """``GET /products``."""
 
     id: Int32
     name: str
     number: str | None = None
-    type: str | None = None
-    status: str | None = None
+    type: ProductType | None = None
+    status: ProductStatus | None = None
     cost_price: Amount | None = None
     sales_price: Amount | None = None
     units: Units | None = None

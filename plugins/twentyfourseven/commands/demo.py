@@ -31,9 +31,23 @@ CHANGES_PER_RUN = {
     "add_orders": 0.01,
     "delete_orders": 0.005,
     "edit_lines": 0.01,
+    "rename_products": 0.05,
+    "move_products": 0.05,
+    "reprice_products": 0.05,
+    "edit_customers": 0.002,
 }
 # What the demo shows of Airflow's output; everything goes to the log file.
-SHOWN = ("Plan ", "orders requested", "Built ", "Published ", "Order ", "not loading")
+SHOWN = (
+    "Plan ",
+    "orders requested",
+    "records staged",
+    "FAILED after",
+    "Built ",
+    "Published ",
+    "Order ",
+    "not loading",
+    "not loaded",
+)
 FAILURES = ("ERROR", "Traceback", "Error:")
 PROGRESS = re.compile(r"Extract chunk (\d+): (\d+)/(\d+) orders")
 
@@ -114,12 +128,19 @@ def previous_runs(warehouse: Path) -> int:
         return int(single_row(con, "select count(*) from ops.runs")[0])
 
 
-def last_run(warehouse: Path) -> dict[str, Any]:
+def last_run(warehouse: Path) -> tuple[dict[str, Any], list[tuple[Any, ...]]]:
+    """The last run's row of ``ops.runs`` and its master-data listings (``ops.listings``)."""
     with open_duckdb(warehouse, read_only=True) as con:
         cursor = con.execute("select * from ops.runs order by started_at desc limit 1")
         names = [d[0] for d in cursor.description]
         row = cursor.fetchone()
-    return dict(zip(names, row, strict=True)) if row else {}
+        run = dict(zip(names, row, strict=True)) if row else {}
+        listings = con.execute(
+            "select resource, status, records, quarantined, tombstoned, api_calls "
+            "from ops.listings where run_id = ? order by resource",
+            [run.get("run_id")],
+        ).fetchall()
+    return run, listings
 
 
 def run_demo(orders: int, seed: int, rate: float) -> int:
@@ -164,15 +185,21 @@ def run_demo(orders: int, seed: int, rate: float) -> int:
     if code != 0 or not settings.warehouse.exists():
         print(f"The DAG run failed (exit {code}); see {log}", file=sys.stderr)
         return code or 1
-    run = last_run(settings.warehouse)
+    run, listings = last_run(settings.warehouse)
     print("\nSummary (ops.runs):")
     for key in (
         "run_id", "mode", "orders_requested", "orders_ok", "orders_deleted", "orders_not_found",
         "orders_failed", "orders_quarantined", "lines_loaded", "api_calls", "duration_seconds",
-        "watermark_after",
+        "watermark_after", "master_data_records", "master_data_api_calls", "master_data_failed",
     ):  # fmt: skip
-        print(f"  {key:<20} {run.get(key)}")
-    print(f"  {'sandbox requests':<20} {requests}")
+        print(f"  {key:<21} {run.get(key)}")
+    print(f"  {'sandbox requests':<21} {requests}")
+    print("\nMaster data read (ops.listings):")
+    for resource, status, records, quarantined, tombstoned, calls in listings:
+        print(
+            f"  {resource:<20} {status:<8} {records:>6} records, {quarantined} quarantined, "
+            f"{tombstoned} deleted upstream, {calls} API calls"
+        )
     print(f"\nWarehouse: {settings.warehouse}")
     print(f"Snapshot:  {settings.snapshot}  (for analysts and BI tools, read-only)")
     print(f"Dashboard: {settings.dashboard}  (open it in a browser; no server needed)")

@@ -55,6 +55,8 @@ from twentyfourseven.warehouse.ops_state import (
     read_state,
 )
 
+from .listing import plan_listings
+
 log = logging.getLogger(__name__)
 
 # The listed field the watermark follows (the order's modifiedAt).
@@ -180,6 +182,9 @@ def plan_run(
     # One read-only connection for the whole listing; the plan task holds the
     # warehouse pool's slot, so no load can want the write lock meanwhile.
     with spool.open("wb") as handle, read_only(settings.warehouse) as known:
+        listings = plan_listings(
+            known, every_runs=settings.master_data_every_runs, mode=mode, overlap=settings.overlap
+        )
         for page in listing:
             scan = scan or scan_from_now_on()  # the first page has come: its Date is known
             listed: list[tuple[int, Any, dt.datetime | None]] = []
@@ -252,6 +257,7 @@ def plan_run(
         watermark_reset=reset,
         sources=dict(sources),
         api_stats=client.stats,
+        listings=listings,
     )
     plan.write(run_dir)
     log.info(

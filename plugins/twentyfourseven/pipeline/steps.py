@@ -5,6 +5,7 @@ Airflow's context, so it can be tested and reused. Settings default to
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
 import os
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ from twentyfourseven.hooks import TwentyFourSevenOfficeHook
 from twentyfourseven.pipeline.runfiles.runplan import RunPlan, run_staging_dir
 
 from .extract import extract_chunk
+from .listing import extract_listing, load_listings
 from .plan import RunRequest, plan_run
 
 log = logging.getLogger(__name__)
@@ -76,8 +78,38 @@ def extract_step(
     return {"chunk": chunk, "orders": summary.orders, "statuses": summary.statuses}
 
 
+def extract_master_data_step(
+    run_id: str, settings: PipelineSettings | None = None
+) -> dict[str, Any]:
+    """List the master data the plan chose into the run's staging folder; a resource
+    whose listing fails is sealed as failed (the load records why) and the others go on."""
+    from twentyfourseven.api.resources import LISTED
+
+    settings = _settings(settings)
+    run_dir = run_staging_dir(settings.staging, run_id)
+    listings = RunPlan.read(run_dir).listings
+    by_name = {resource.name: resource for resource in LISTED}
+    hook = TwentyFourSevenOfficeHook(settings.conn_id)
+    summaries = []
+    try:
+        with _creating_files(settings):
+            client = hook.get_conn()
+            for name, since in listings.items():
+                start = dt.datetime.fromisoformat(since) if since else None
+                summaries.append(
+                    extract_listing(client, by_name[name], run_dir, run_id=run_id, since=start)
+                )
+    finally:
+        hook.close()
+    return {
+        summary.resource: {"records": summary.records, "failed": summary.error is not None}
+        for summary in summaries
+    }
+
+
 def load_step(run_id: str, settings: PipelineSettings | None = None) -> dict[str, Any]:
-    """Load the run's staging files, then apply the staging retention."""
+    """Load the run's staging files (the orders, then each master-data listing in its
+    own transaction), then apply the staging retention."""
     from twentyfourseven.pipeline.load import load_run
     from twentyfourseven.pipeline.runfiles.retention import prune_staging, remove_staging
 
@@ -90,6 +122,17 @@ def load_step(run_id: str, settings: PipelineSettings | None = None) -> dict[str
             run_id=run_id,
             memory_limit=settings.load_memory_limit,
         )
+        listed = []
+        if not summary.already_loaded:
+            plan = RunPlan.read(run_dir)
+            listed = load_listings(
+                settings.warehouse,
+                run_dir,
+                plan.listings,
+                run_id=plan.run_id,
+                planned_at=plan.started_at,
+                memory_limit=settings.load_memory_limit,
+            )
     if not summary.already_loaded and settings.staging_retention_days <= 0:
         remove_staging(run_dir, staging_root=settings.staging)
     prune_staging(settings.staging, settings.staging_retention_days)
@@ -104,6 +147,10 @@ def load_step(run_id: str, settings: PipelineSettings | None = None) -> dict[str
         "orders_quarantined": summary.orders_quarantined,
         "lines_loaded": summary.lines_loaded,
         "watermark_note": summary.watermark_note,
+        "master_data": {
+            result.resource: {"status": result.status, "records": result.loaded}
+            for result in listed
+        },
     }
 
 

@@ -146,6 +146,27 @@ ALTER TABLE ops.runs ADD COLUMN IF NOT EXISTS watermark_note VARCHAR;
 -- 404s for orders the warehouse never held (orders_deleted counts the known ones);
 -- added this way so warehouses created before it gain it (NULL for their old runs).
 ALTER TABLE ops.runs ADD COLUMN IF NOT EXISTS orders_not_found INTEGER;
+-- Master data read this run: one row per run and listed resource, loaded or not (why not:
+-- the API's error with its trackingId, or a staging folder that was unfinished or corrupt).
+CREATE TABLE IF NOT EXISTS ops.listings (
+    run_id VARCHAR NOT NULL,
+    resource VARCHAR NOT NULL,
+    status VARCHAR NOT NULL,
+    complete BOOLEAN,
+    records INTEGER,
+    quarantined INTEGER,
+    tombstoned INTEGER,
+    api_calls INTEGER,
+    error_type VARCHAR,
+    http_status INTEGER,
+    tracking_id VARCHAR,
+    message VARCHAR,
+    staged_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (run_id, resource)
+);
+ALTER TABLE ops.runs ADD COLUMN IF NOT EXISTS master_data_records BIGINT;
+ALTER TABLE ops.runs ADD COLUMN IF NOT EXISTS master_data_api_calls BIGINT;
+ALTER TABLE ops.runs ADD COLUMN IF NOT EXISTS master_data_failed INTEGER;
 -- Listed resources' records have no order: warehouses from before them drop the rule.
 ALTER TABLE ops.quarantine ALTER COLUMN order_id DROP NOT NULL;
 """

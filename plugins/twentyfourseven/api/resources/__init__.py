@@ -4,12 +4,17 @@
 """
 
 from .base import Child, Column, Paging, Resource, field, text
+from .master_data import MASTER_DATA
 from .sales_orders import LINE_COLUMNS, ORDER_COLUMNS, SALES_ORDER_LINES, SALES_ORDERS
 
-RESOURCES: tuple[Resource, ...] = (SALES_ORDERS,)
+RESOURCES: tuple[Resource, ...] = (SALES_ORDERS, *MASTER_DATA)
+# Read as listings (no children), after the run's orders are planned.
+LISTED: tuple[Resource, ...] = tuple(r for r in RESOURCES if not r.children)
 
 __all__ = [
     "LINE_COLUMNS",
+    "LISTED",
+    "MASTER_DATA",
     "ORDER_COLUMNS",
     "RESOURCES",
     "SALES_ORDERS",

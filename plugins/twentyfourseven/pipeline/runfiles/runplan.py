@@ -68,6 +68,8 @@ class RunPlan:
     ``watermark_reset``: the loader sets the candidate even if it is older than
     the watermark (a full refresh, or a watermark found ahead of the clock).
     ``sources`` counts IDs by where they came from (param, discovered, known, retry).
+    ``listings``: the listed resources (master data) the run reads, each with the
+    time to list its changes from, or None to list it whole.
     """
 
     run_id: str
@@ -83,6 +85,7 @@ class RunPlan:
     watermark_reset: bool = False
     sources: dict[str, int] = field(default_factory=dict)
     api_stats: dict[str, int] = field(default_factory=dict)
+    listings: dict[str, str | None] = field(default_factory=dict)
 
     def write(self, run_dir: Path) -> Path:
         return write_atomically(run_dir / PLAN_FILE, json.dumps(asdict(self), indent=2))
