@@ -214,7 +214,9 @@ def replicate(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _lines_files(run_dir: Path) -> list[str]:
-    return sorted(str(p) for p in run_dir.glob("chunk-*/lines.ndjson"))
+    from twentyfourseven.pipeline.runfiles.staging import LINES
+
+    return sorted(str(p) for p in run_dir.glob(f"chunk-*/{LINES}.ndjson"))
 
 
 def _count_lines(files: list[str]) -> int:
