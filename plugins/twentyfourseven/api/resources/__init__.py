@@ -4,9 +4,10 @@
 """
 
 from .base import Child, Column, Paging, Resource, field, text
+from .master_data import MASTER_DATA
 from .sales_orders import LINE_COLUMNS, ORDER_COLUMNS, SALES_ORDER_LINES, SALES_ORDERS
 
-RESOURCES: tuple[Resource, ...] = (SALES_ORDERS,)
+RESOURCES: tuple[Resource, ...] = (SALES_ORDERS, *MASTER_DATA)
 
 __all__ = [
     "LINE_COLUMNS",

@@ -47,6 +47,21 @@
 -- column: net_amount_base — round(net_amount × exchange_rate, 2); base currency
 -- column: tax_amount_base — round(tax_amount × exchange_rate, 2); base currency
 -- column: total_amount_base — net_amount_base + tax_amount_base; base currency
+-- column: category_id — the product's category today (→ marts.dim_product_categories)
+-- column: sale_category_id — the product's category at the time of the sale: in the version of
+--   the product (marts.dim_product_versions) valid at the start of the order date, UTC; today's
+--   where the history lacks the product (→ marts.dim_product_categories)
+-- column: cost_price_source — where the cost price comes from: line (the line's cost price,
+--   order currency), product (the product's cost price at the time of the sale, base currency)
+--   or null (neither known: no cost, no margin)
+-- column: product_cost_price — the product's unit cost price at the time of the sale; base
+--   currency (used only where the line gives none)
+-- column: cost_amount — round(quantity × cost price, 2) in the order's currency (from a product
+--   cost price: cost_amount_base / exchange_rate, rounded to cents)
+-- column: margin_amount — gross margin: net_amount − cost_amount; order currency
+-- column: cost_amount_base — cost_amount × exchange_rate rounded to cents (from a product cost
+--   price: round(quantity × cost price, 2)); base currency
+-- column: margin_amount_base — gross margin: net_amount_base − cost_amount_base; base currency
 -- column: run_id — the pipeline run that loaded the line
 -- column: extracted_at — when that run read the line from the API
 
@@ -58,6 +73,43 @@ lines as (
 
     select * from marts.base_sales_order_lines
     where not is_deleted
+
+),
+
+products as (
+
+    select product_id, category_id, cost_price from marts.dim_products
+
+),
+
+product_versions as (
+
+    select product_id, valid_from, category_id, cost_price from marts.dim_product_versions
+
+),
+
+-- the product today, and the version of it valid at the start of the order date (UTC): an
+-- as-of join, the latest version that began by then (a product the history lacks: today's)
+lines_with_products as (
+
+    select
+        lines.*,
+        products.category_id,
+        case
+            when versions.product_id is null then products.category_id
+            else versions.category_id
+        end as sale_category_id,
+        case
+            when versions.product_id is null then products.cost_price
+            else versions.cost_price
+        end as product_cost_price
+
+    from lines
+    left join products on lines.product_id = products.product_id
+    asof left join product_versions as versions
+        on
+            lines.product_id = versions.product_id
+            and timezone('UTC', lines.order_date::timestamp) >= versions.valid_from
 
 ),
 
@@ -78,9 +130,13 @@ scaled as (
         trunc(quantity)::bigint * 1000000 + (quantity % 1 * 1000000)::bigint as quantity_e6,
         trunc(price)::bigint * 1000000 + (price % 1 * 1000000)::bigint as price_e6,
         ((100 - discount_rate) * 1000000)::bigint as kept_rate_e6,
-        (tax_rate * 1000000)::bigint as tax_rate_e6
+        (tax_rate * 1000000)::bigint as tax_rate_e6,
+        trunc(cost_price)::bigint * 1000000 + (cost_price % 1 * 1000000)::bigint
+            as line_cost_price_e6,
+        trunc(product_cost_price)::bigint * 1000000
+        + (product_cost_price % 1 * 1000000)::bigint as product_cost_price_e6
 
-    from lines
+    from lines_with_products
 
 ),
 
@@ -193,6 +249,62 @@ base_currency as (
 
 ),
 
+-- cost: quantity × the line's cost price (order currency) when the line gives one, rounded to
+-- cents and converted like the other amounts; else quantity × the product's cost price at the
+-- time of the sale (base currency), rounded to cents, and in the order's currency that amount
+-- divided by the exchange rate, rounded to cents. In HUGEINT: the products stay below 10^36.
+cost_exact as (
+
+    select
+        *,
+        case
+            when line_cost_price_e6 is not null then 'line'
+            when product_cost_price_e6 is not null then 'product'
+        end as cost_price_source,
+        quantity_e6::hugeint * line_cost_price_e6 as line_cost_e12,
+        quantity_e6::hugeint * product_cost_price_e6 as product_cost_base_e12
+
+    from base_currency
+
+),
+
+cost_rounded as (
+
+    select
+        *,
+        (line_cost_e12 + sign(line_cost_e12) * 5000000000) // 10000000000 as line_cost_cents,
+        (product_cost_base_e12 + sign(product_cost_base_e12) * 5000000000) // 10000000000
+            as product_cost_base_cents
+
+    from cost_exact
+
+),
+
+cost_currency as (
+
+    select
+        *,
+        case cost_price_source
+            when 'line' then line_cost_cents
+            when 'product'
+                then (
+                    product_cost_base_cents * 10000000000
+                    + sign(product_cost_base_cents) * (exchange_rate_e10 // 2)
+                ) // nullif(exchange_rate_e10, 0)
+        end as cost_cents,
+        case cost_price_source
+            when 'line'
+                then (
+                    line_cost_cents * exchange_rate_e10
+                    + sign(line_cost_cents) * 5000000000
+                ) // 10000000000
+            when 'product' then product_cost_base_cents
+        end as cost_base_cents
+
+    from cost_rounded
+
+),
+
 final as (
 
     select
@@ -261,11 +373,23 @@ final as (
         tax_base_cents::decimal(38, 0) * 0.01 as tax_amount_base,
         (net_base_cents + tax_base_cents)::decimal(38, 0) * 0.01 as total_amount_base,
 
+        -- product category today and at the time of the sale
+        category_id,
+        sale_category_id,
+
+        -- cost and gross margin (null where no cost price is known)
+        cost_price_source,
+        product_cost_price,
+        cost_cents::decimal(38, 0) * 0.01 as cost_amount,
+        (net_cents - cost_cents)::decimal(38, 0) * 0.01 as margin_amount,
+        cost_base_cents::decimal(38, 0) * 0.01 as cost_amount_base,
+        (net_base_cents - cost_base_cents)::decimal(38, 0) * 0.01 as margin_amount_base,
+
         -- lineage
         run_id,
         extracted_at
 
-    from base_currency
+    from cost_currency
 
 )
 
