@@ -2,11 +2,11 @@
 --   lines (month, dimension, dimension_id)
 -- description: The monthly revenue and discount sums behind reports.rpt_revenue_by_customer,
 --   _by_product, _by_account and _by_tax_code, in one aggregation over
---   marts.fct_sales_order_lines by month and dimension. Booked (invoiced + confirmed) and pipeline revenue in the base
---   currency, from the lines of live orders (deleted and inactive orders never count; text
---   lines included). A building block: query the rpt_revenue_by_* reports instead. A view:
---   queried for one dimension (where dimension = '…'), DuckDB leaves the other dimensions'
---   branches out.
+--   marts.fct_sales_order_lines by month and dimension. Booked (invoiced + confirmed) and
+--   pipeline revenue in the base currency, from the lines of live orders (deleted and inactive
+--   orders never count; text lines included). A building block: query the rpt_revenue_by_*
+--   reports instead. A view: queried for one dimension (where dimension = '…'), DuckDB leaves
+--   the other dimensions' branches out.
 --
 -- column: month — first day of the order month
 -- column: dimension — what the row is summed by: customer, product, account or tax_code

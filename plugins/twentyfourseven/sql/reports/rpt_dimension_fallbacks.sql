@@ -83,7 +83,9 @@ fallbacks as (
     select 'account', account_id::varchar, account_name, is_from_master_data, line_count
     from accounts
     union all
-    select 'currency', currency_code, currency_code, is_from_master_data, order_count
+    select
+        'currency', currency_code, currency_code as currency_name, is_from_master_data,
+        order_count
     from currencies
 
 ),

@@ -9,8 +9,8 @@
 -- column: product_id — the product (→ marts.dim_products); null for text lines (and any line
 --   without a product)
 -- column: product_number — the product number (master data, else latest seen)
--- column: product_name — the product's name (master data, else latest seen); '(no product)' for text
---   lines
+-- column: product_name — the product's name (master data, else latest seen); '(no product)'
+--   for text lines
 -- column: booked_quantity — quantity sold on booked lines (credit lines count negative)
 -- column: booked_line_count — lines of invoiced and confirmed orders
 -- column: booked_net_amount — booked revenue excluding tax; base currency
