@@ -26,7 +26,7 @@ from twentyfourseven.warehouse.model_runner import (
     run_models,
 )
 
-from .golden import load_golden
+from .golden import load_golden, load_master_data
 
 SANDBOX_ORDERS = 300
 
@@ -42,6 +42,17 @@ def _golden() -> duckdb.DuckDBPyConnection:
 def golden() -> Iterator[duckdb.DuckDBPyConnection]:
     """The golden warehouse, shared by a module's tests: do not change it."""
     con = _golden()
+    yield con
+    con.close()
+
+
+@pytest.fixture(scope="module")
+def golden_master() -> Iterator[duckdb.DuckDBPyConnection]:
+    """The golden warehouse with the golden master data beside it (read-only)."""
+    con = duckdb.connect()
+    load_golden(con)
+    load_master_data(con)
+    build_models(con)
     yield con
     con.close()
 
