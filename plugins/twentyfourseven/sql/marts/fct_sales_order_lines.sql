@@ -78,38 +78,82 @@ lines as (
 
 products as (
 
-    select product_id, category_id, cost_price from marts.dim_products
+    select * from marts.dim_products
 
 ),
 
 product_versions as (
 
-    select product_id, valid_from, category_id, cost_price from marts.dim_product_versions
+    select * from marts.dim_product_versions
 
 ),
 
--- the product today, and the version of it valid at the start of the order date (UTC): an
--- as-of join, the latest version that began by then (a product the history lacks: today's)
+-- per product, each version's span in order dates (UTC): from the first date that starts at or
+-- after valid_from to the first that starts at or after valid_to, with the category then, the
+-- category today and the cost price then; a product the history lacks (built from the lines)
+-- holds one span, for ever
+product_spans as (
+
+    select
+        product_versions.product_id,
+        timezone('UTC', product_versions.valid_from) as valid_from_utc,
+        timezone('UTC', product_versions.valid_to) as valid_to_utc,
+        product_versions.category_id as sale_category_id,
+        products.category_id,
+        product_versions.cost_price as product_cost_price
+
+    from product_versions
+    inner join products on product_versions.product_id = products.product_id
+
+),
+
+product_dates as (
+
+    select
+        product_id,
+        valid_from_utc::date
+        + (valid_from_utc > valid_from_utc::date)::integer as valid_from_date,
+        coalesce(
+            valid_to_utc::date + (valid_to_utc > valid_to_utc::date)::integer,
+            'infinity'::date
+        ) as valid_to_date,
+        sale_category_id,
+        category_id,
+        product_cost_price
+
+    from product_spans
+
+    union all
+
+    select
+        product_id,
+        '-infinity'::date,
+        'infinity'::date,
+        category_id as sale_category_id,
+        category_id,
+        cost_price
+
+    from products
+    where product_id not in (select product_id from product_versions)
+
+),
+
+-- each line with the version of its product valid at the start of its order date (a line
+-- without an order date: the current version): a hash join on the product, then the range
 lines_with_products as (
 
     select
         lines.*,
-        products.category_id,
-        case
-            when versions.product_id is null then products.category_id
-            else versions.category_id
-        end as sale_category_id,
-        case
-            when versions.product_id is null then products.cost_price
-            else versions.cost_price
-        end as product_cost_price
+        product_dates.category_id,
+        product_dates.sale_category_id,
+        product_dates.product_cost_price
 
     from lines
-    left join products on lines.product_id = products.product_id
-    asof left join product_versions as versions
+    left join product_dates
         on
-            lines.product_id = versions.product_id
-            and timezone('UTC', lines.order_date::timestamp) >= versions.valid_from
+            lines.product_id = product_dates.product_id
+            and product_dates.valid_from_date <= coalesce(lines.order_date, '9999-12-31'::date)
+            and coalesce(lines.order_date, '9999-12-31'::date) < product_dates.valid_to_date
 
 ),
 
@@ -252,7 +296,8 @@ base_currency as (
 -- cost: quantity × the line's cost price (order currency) when the line gives one, rounded to
 -- cents and converted like the other amounts; else quantity × the product's cost price at the
 -- time of the sale (base currency), rounded to cents, and in the order's currency that amount
--- divided by the exchange rate, rounded to cents. In HUGEINT: the products stay below 10^36.
+-- divided by the exchange rate, rounded to cents. Rounded in BIGINT where the products fit, as
+-- above, else in HUGEINT.
 cost_exact as (
 
     select
@@ -261,22 +306,38 @@ cost_exact as (
             when line_cost_price_e6 is not null then 'line'
             when product_cost_price_e6 is not null then 'product'
         end as cost_price_source,
-        quantity_e6::hugeint * line_cost_price_e6 as line_cost_e12,
-        quantity_e6::hugeint * product_cost_price_e6 as product_cost_base_e12
+        quantity_e6::hugeint * coalesce(line_cost_price_e6, product_cost_price_e6) as cost_e12
 
     from base_currency
 
 ),
 
+-- the cost in cents of the currency its price is in (the order's or the base currency)
 cost_rounded as (
 
     select
         *,
-        (line_cost_e12 + sign(line_cost_e12) * 5000000000) // 10000000000 as line_cost_cents,
-        (product_cost_base_e12 + sign(product_cost_base_e12) * 5000000000) // 10000000000
-            as product_cost_base_cents
+        case
+            when abs(cost_e12) < 9000000000000000000
+                then (cost_e12::bigint + sign(cost_e12) * 5000000000) // 10000000000
+            else (cost_e12 + sign(cost_e12) * 5000000000) // 10000000000
+        end as priced_cost_cents
 
     from cost_exact
+
+),
+
+-- the same cost in the other currency: × exchange_rate (line) or ÷ exchange_rate (product)
+cost_converted as (
+
+    select
+        *,
+        case cost_price_source
+            when 'line' then priced_cost_cents * exchange_rate_e10
+            else priced_cost_cents * 10000000000
+        end as converted_e10
+
+    from cost_rounded
 
 ),
 
@@ -285,23 +346,23 @@ cost_currency as (
     select
         *,
         case cost_price_source
-            when 'line' then line_cost_cents
+            when 'line' then priced_cost_cents
             when 'product'
-                then (
-                    product_cost_base_cents * 10000000000
-                    + sign(product_cost_base_cents) * (exchange_rate_e10 // 2)
-                ) // nullif(exchange_rate_e10, 0)
+                then (converted_e10 + sign(converted_e10) * (exchange_rate_e10 // 2))
+                    // nullif(exchange_rate_e10, 0)
         end as cost_cents,
         case cost_price_source
             when 'line'
-                then (
-                    line_cost_cents * exchange_rate_e10
-                    + sign(line_cost_cents) * 5000000000
-                ) // 10000000000
-            when 'product' then product_cost_base_cents
+                then case
+                        when abs(converted_e10) < 9000000000000000000
+                            then (converted_e10::bigint + sign(converted_e10) * 5000000000)
+                                // 10000000000
+                        else (converted_e10 + sign(converted_e10) * 5000000000) // 10000000000
+                    end
+            when 'product' then priced_cost_cents
         end as cost_base_cents
 
-    from cost_rounded
+    from cost_converted
 
 ),
 
