@@ -5,8 +5,9 @@ corrupt) are in-memory warehouses holding the hand-computed data set of
 ``golden.py`` with every model built.
 ``sandbox_warehouse`` is a warehouse file loaded from a sandbox of a few hundred
 orders the way the DAG loads it, without Airflow (plan, extract every chunk,
-load; then changes upstream, including deletions, and a reconcile run), with the
-models built; package scope, read-only for the tests.
+load, and the master data read as listings; then changes upstream, including deletions,
+renamed and moved products, and a reconcile run), with the models built; package scope,
+read-only for the tests.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from twentyfourseven.warehouse.model_runner import (
     run_models,
 )
 
-from .golden import load_golden
+from .golden import load_golden, load_master_data
 
 SANDBOX_ORDERS = 300
 
@@ -42,6 +43,17 @@ def _golden() -> duckdb.DuckDBPyConnection:
 def golden() -> Iterator[duckdb.DuckDBPyConnection]:
     """The golden warehouse, shared by a module's tests: do not change it."""
     con = _golden()
+    yield con
+    con.close()
+
+
+@pytest.fixture(scope="module")
+def golden_master() -> Iterator[duckdb.DuckDBPyConnection]:
+    """The golden warehouse with the golden master data beside it (read-only)."""
+    con = duckdb.connect()
+    load_golden(con)
+    load_master_data(con)
+    build_models(con)
     yield con
     con.close()
 
@@ -100,6 +112,28 @@ def load_from_sandbox(sandbox: Any, warehouse: Path, staging: Path, run_id: str,
     return load_run(warehouse, run_dir, run_id=run_id)
 
 
+def load_master_from_sandbox(sandbox: Any, warehouse: Path, staging: Path, run_id: str) -> None:
+    """Read every master-data resource from ``sandbox`` and load it, as the DAG's load step
+    does for a run (in a folder of its own beside the run's)."""
+    from twentyfourseven.api import TwentyFourSevenOfficeClient
+    from twentyfourseven.api.resources.master_data import MASTER_DATA
+    from twentyfourseven.pipeline.listing import extract_listing, load_listing
+    from twentyfourseven.warehouse.schema import open_warehouse
+
+    folder = staging / f"{run_id}-master"
+    with TwentyFourSevenOfficeClient(**sandbox.client_kwargs(), rate_limit=None) as client:
+        for resource in MASTER_DATA:
+            extract_listing(client, resource, folder, run_id=run_id)
+    con = open_warehouse(warehouse)
+    try:
+        con.execute("BEGIN TRANSACTION")
+        for resource in MASTER_DATA:
+            load_listing(con, resource, folder, run_id=run_id)
+        con.execute("COMMIT")
+    finally:
+        con.close()
+
+
 @pytest.fixture(scope="package")
 def sandbox_warehouse(
     sandbox_factory: Callable[..., Any], tmp_path_factory: pytest.TempPathFactory
@@ -109,10 +143,18 @@ def sandbox_warehouse(
     folder = tmp_path_factory.mktemp("sandbox-warehouse")
     warehouse, staging = folder / "warehouse.duckdb", folder / "staging"
     load_from_sandbox(sandbox, warehouse, staging, "run-1")
+    load_master_from_sandbox(sandbox, warehouse, staging, "run-1")
     sandbox.simulate_changes(
-        advance_seconds=3600, edit_orders=0.05, add_orders=0.03, delete_orders=0.05, edit_lines=0.05
+        advance_seconds=3600,
+        edit_orders=0.05,
+        add_orders=0.03,
+        delete_orders=0.05,
+        edit_lines=0.05,
+        rename_products=0.2,
+        move_products=0.2,
     )
     load_from_sandbox(sandbox, warehouse, staging, "run-2", reconcile=True)
+    load_master_from_sandbox(sandbox, warehouse, staging, "run-2")
     shutil.rmtree(staging, ignore_errors=True)
     summary = run_models(warehouse, raise_on_failure=False)
     return warehouse, summary

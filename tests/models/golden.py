@@ -143,3 +143,131 @@ def load_golden(con: duckdb.DuckDBPyConnection) -> None:
             for row in LINES
         ],
     )
+
+
+# --- master data ---------------------------------------------------------------------
+#
+# The golden orders with master data beside them (``load_master_data``): names as
+# 24SevenOffice holds them, a category tree three levels deep with a cycle and a missing
+# parent, a product moved between categories on 2025-02-01 (its cost price raised), and
+# records the master data lacks (product 103, customer 503, tax code 5, account 103200)
+# or has deleted (tax code 7), so the fallback rows are exercised.
+#
+#   10 Accessories ─┬─ 11 Bags ── 12 Handbags      product 101 from 2025-02-01 (cost 20)
+#                   └─ 13 Small leather goods      product 101 before (cost 18)
+#   20 Loop A ⇄ 21 Loop B (a cycle)                30 Orphan → 99 (missing): product 102
+MOVED_AT = "2025-02-01 00:00:00+00"
+
+CATEGORIES = [  # (category_id, name, parent_id)
+    (10, "Accessories", None),
+    (11, "Bags", 10),
+    (12, "Handbags", 11),
+    (13, "Small leather goods", 10),
+    (20, "Loop A", 21),
+    (21, "Loop B", 20),
+    (30, "Orphan", 99),
+]
+
+PRODUCT_FIELDS = (
+    "product_id", "product_number", "name", "product_type", "status", "unit_name",
+    "cost_price", "sales_price", "category_id",
+)  # fmt: skip
+PRODUCTS = [
+    (101, "P-101", "Leather handbag", "Goods", "Active", "pcs", "20.00", "49.99", 12),
+    (102, "P-102", "Wallet", "Goods", "Active", "pcs", "5.00", "12.50", 30),
+]
+# (product_id, valid_from, valid_to, name, cost_price, category_id)
+PRODUCT_VERSIONS = [
+    (101, "1900-01-01 00:00:00+00", MOVED_AT, "Handbag", "18.00", 13),
+    (101, MOVED_AT, None, "Leather handbag", "20.00", 12),
+    (102, "1900-01-01 00:00:00+00", None, "Wallet", "5.00", 30),
+]
+
+CUSTOMER_FIELDS = (
+    "customer_id", "name", "is_company", "is_supplier", "organization_number", "first_name",
+    "last_name", "city", "country_code",
+)  # fmt: skip
+CUSTOMERS = [
+    (501, "Nordlys Holding AS", True, True, "987654321", None, None, "Oslo", "NO"),
+    (502, "Anna Berg", False, False, None, "Anna", "Berg", "Berlin", "DE"),
+]
+
+# (tax_id, tax_number, name, rate, deleted)
+TAX_CODES = [
+    (1, 1, "Utgående mva, høy sats", "25", False),
+    (2, 31, "Utgående mva, middels sats", "15", False),
+    (3, 33, "Utgående mva, lav sats", "12", False),
+    (7, 7, "Old code", "10", True),
+]
+# (account_id, account_number, name, tax_id): 300000 names tax code 9, which nothing else has
+ACCOUNTS = [
+    (200001, 1500, "Kundefordringer", 1),
+    (300000, 3000, "Salgsinntekt, avgiftspliktig", 9),
+]
+CURRENCIES = [("NOK", "1"), ("EUR", "11.4")]
+
+# the line 1001/1 gives its own cost price (order currency)
+LINE_COST = (1001, 1, "30.00")
+
+
+def load_master_data(con: duckdb.DuckDBPyConnection) -> None:
+    """Insert the master data above beside the golden orders (after :func:`load_golden`)."""
+    stamp = [RUN, EXTRACTED]
+    con.executemany(
+        "INSERT INTO raw.product_categories (category_id, name, parent_id, run_id, extracted_at) "
+        "VALUES (?, ?, ?, ?, ?)",
+        [[*row, *stamp] for row in CATEGORIES],
+    )
+    columns = ", ".join(PRODUCT_FIELDS)
+    marks = ", ".join("?" for _ in PRODUCT_FIELDS)
+    con.executemany(
+        f"INSERT INTO raw.products ({columns}, run_id, extracted_at) VALUES ({marks}, ?, ?)",
+        [[*(_decimal(v) for v in row), *stamp] for row in PRODUCTS],
+    )
+    con.executemany(
+        "INSERT INTO raw.products_history (product_id, valid_from, valid_to, name, cost_price, "
+        "category_id, run_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [[*(_decimal(v) for v in row), RUN] for row in PRODUCT_VERSIONS],
+    )
+    columns = ", ".join(CUSTOMER_FIELDS)
+    marks = ", ".join("?" for _ in CUSTOMER_FIELDS)
+    con.executemany(
+        f"INSERT INTO raw.customers ({columns}, run_id, extracted_at) VALUES ({marks}, ?, ?)",
+        [[*row, *stamp] for row in CUSTOMERS],
+    )
+    con.executemany(
+        f"INSERT INTO raw.customers_history ({columns}, valid_from, run_id) "
+        f"VALUES ({marks}, '1900-01-01 00:00:00+00', ?)",
+        [[*row, RUN] for row in CUSTOMERS],
+    )
+    con.executemany(
+        "INSERT INTO raw.tax_codes (tax_id, tax_number, name, rate, run_id, extracted_at, "
+        "deleted_at, deleted_run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            [tax_id, number, name, Decimal(rate), *stamp, EXTRACTED if gone else None,
+             RUN if gone else None]
+            for tax_id, number, name, rate, gone in TAX_CODES
+        ],
+    )  # fmt: skip
+    con.executemany(
+        "INSERT INTO raw.accounts (account_id, account_number, name, tax_id, run_id, "
+        "extracted_at) VALUES (?, ?, ?, ?, ?, ?)",
+        [[*row, *stamp] for row in ACCOUNTS],
+    )
+    con.executemany(
+        "INSERT INTO raw.currencies (currency_code, rate, run_id, extracted_at) "
+        "VALUES (?, ?, ?, ?)",
+        [[code, Decimal(rate), *stamp] for code, rate in CURRENCIES],
+    )
+    order_id, line_id, cost = LINE_COST
+    con.execute(
+        "UPDATE raw.sales_order_lines SET cost_price = ? WHERE order_id = ? AND line_id = ?",
+        [Decimal(cost), order_id, line_id],
+    )
+
+
+def _decimal(value: object) -> object:
+    """Prices given as text become ``Decimal``; anything else stays as it is."""
+    if isinstance(value, str) and value.replace(".", "", 1).isdigit() and "." in value:
+        return Decimal(value)
+    return value

@@ -327,13 +327,18 @@ def test_reconciliation_lists_differences(golden):
 
 
 def test_dimensions_keep_latest_values(golden):
+    """Without master data (the golden set has none) every dimension row comes from the
+    orders, flagged as such."""
     customer = one(golden, "select * from marts.dim_customers where customer_id = 501")
     assert customer["customer_name"] == "Nordlys Handel AS"  # 1007, modified last
     assert (customer["order_count"], customer["first_order_date"]) == (3, dt.date(2025, 1, 15))
     assert rows(golden, "select * from marts.dim_tax_codes order by tax_id")[0] == {
         "tax_id": 1,
         "tax_number": 1,
+        "tax_name": None,
         "tax_rate": D("25"),
+        "is_from_master_data": False,
+        "is_deleted": False,
         "line_count": 7,  # 1001 x 3, 1003, 1005, 1006, 1007; not the deleted 1004
         "first_order_date": dt.date(2024, 1, 15),
         "last_order_date": dt.date(2025, 2, 25),

@@ -28,5 +28,5 @@ def test_readme_shows_each_example_query_as_it_is_tested(query):
     assert found, f"README does not show {query.name} as it is in docs/queries"
 
 
-def test_the_readme_has_five_queries():
-    assert len(QUERIES) == 5
+def test_the_readme_has_seven_queries():
+    assert len(QUERIES) == 7

@@ -96,8 +96,8 @@ def test_the_reports_add_up_to_the_facts(warehouse):
     assert differences.fetchone() == (0,)
 
 
-def test_there_are_five_example_queries():
-    assert len(QUERIES) == 5
+def test_there_are_seven_example_queries():
+    assert len(QUERIES) == 7
 
 
 @pytest.mark.parametrize("query", QUERIES, ids=[q.stem for q in QUERIES])

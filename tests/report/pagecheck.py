@@ -9,6 +9,8 @@ CHARTS = (
     "revenue-by-month",
     "top-customers",
     "top-products",
+    "categories",
+    "gross-margin-by-month",
     "discounts-by-month",
     "discount-bands",
     "tax-codes",

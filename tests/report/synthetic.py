@@ -2,7 +2,7 @@
 
 The ``raw`` and ``ops`` tables come from the loader's own DDL and the models are
 built over them by the real runner, so every relation has the columns and types
-production has. The six report views the page reads are then swapped for tables
+production has. The eight report views the page reads are then swapped for tables
 of the very same columns and types (:func:`_stand_in`) holding a few rows chosen
 to catch mistakes, which no raw data could produce through the models: hostile
 strings in every text column the page shows (a discount band's label included),
@@ -26,6 +26,7 @@ from twentyfourseven.warehouse.schema import create_schema
 EVIL = "<script>window.pwned=1</script><img src=x onerror=\"document.title='pwned'\">&amp;\"'"
 EVIL_CUSTOMER = f"Evil {EVIL} AS"
 EVIL_PRODUCT = f"Product {EVIL}"
+EVIL_CATEGORY = f"Category {EVIL}"
 
 # two months whose booked sum is 9,999,999,999,999,999.99: a float would print 1e16
 BIG_A = Decimal("4999999999999999.99")
@@ -133,10 +134,34 @@ def _reports(con: duckdb.DuckDBPyConnection) -> None:
         con,
         "reports.rpt_revenue_by_tax_code",
         _rows(
-            "month tax_id tax_number tax_rate booked_line_count booked_net_amount"
+            "month tax_id tax_number tax_name tax_rate booked_line_count booked_net_amount"
             " booked_tax_amount booked_total_amount",
-            (FEB, 1, 3, Decimal("25.000000"), 2, Decimal("800.00"), Decimal("200.00"), 1000),
-            (FEB, 2, 5, Decimal("0.000000"), 2, Decimal("100.00"), Decimal("0.00"), 100),
+            (FEB, 1, 3, f"Tax {EVIL}", Decimal("25.000000"), 2, Decimal("800.00"),
+             Decimal("200.00"), 1000),
+            (FEB, 2, 5, None, Decimal("0.000000"), 2, Decimal("100.00"), Decimal("0.00"), 100),
+        ),
+    )  # fmt: skip
+    _stand_in(
+        con,
+        "reports.rpt_revenue_by_category",
+        _rows(
+            "month category_level category_id category_name booked_line_count"
+            " booked_net_amount booked_discount_amount",
+            (JAN, 1, 7, EVIL_CATEGORY, 2, Decimal("600.05"), Decimal("10.00")),
+            (FEB, 1, 7, EVIL_CATEGORY, 1, Decimal("400.05"), Decimal("0.01")),
+            (FEB, 2, 8, "Not a top level", 1, Decimal("999.00"), Decimal("0.00")),
+            (FEB, 1, None, "(no category)", 1, Decimal("10.00"), Decimal("0.00")),
+        ),
+    )
+    _stand_in(
+        con,
+        "reports.rpt_gross_margin",
+        _rows(
+            "month customer_id product_id line_count uncosted_line_count net_amount_base"
+            " cost_amount_base margin_amount_base",
+            (JAN, 1, 10, 2, 0, Decimal("1000.00"), Decimal("600.00"), Decimal("400.00")),
+            (FEB, 1, 10, 1, 1, Decimal("300.00"), Decimal("100.01"), Decimal("199.99")),
+            (FEB, 2, 11, 1, 0, Decimal("100.00"), Decimal("50.00"), Decimal("50.00")),
         ),
     )
 

@@ -92,6 +92,17 @@ def test_displayed_totals_are_the_exact_decimal_sums(page_html):
     assert "\u221250.00" in text  # a credit-only customer keeps its sign
 
 
+def test_the_category_and_margin_sections_show_exact_sums(page_html):
+    text = _text(page_html)
+    # the evil top-level category over the period: 600.05 + 400.05; a level-2 row left out
+    assert "1,000.10" in text
+    assert "Not a top level" not in text
+    assert "(no category)" in text
+    # February's margin: 199.99 + 50.00 of a net 400.00, and one line without a cost price
+    assert "249.99" in text
+    assert "62.50 %" in text  # 249.99 x 100 / 400.00, recomputed from the sums
+
+
 def test_strings_from_the_data_are_escaped(page_html):
     page = parse_page(page_html)
     assert "<script>window.pwned" not in page_html
@@ -132,6 +143,8 @@ def test_every_chart_is_in_the_page_with_data_marks(page_html):
         "revenue-by-month": 4,  # 2 months x (booked bar + pipeline point)
         "top-customers": 3,
         "top-products": 2,
+        "categories": 4,  # 2 top-level categories x (net + discount)
+        "gross-margin-by-month": 4,  # 2 months x (margin bar + rate point)
         "discounts-by-month": 4,
         "discount-bands": 4,  # 2 bands x 2 shares
         "tax-codes": 4,  # 2 codes x (net + tax)

@@ -42,6 +42,8 @@ class DashboardData:
     discounts_by_month: list[Row] = field(default_factory=list)
     discount_bands: list[Row] = field(default_factory=list)
     tax_codes: list[Row] = field(default_factory=list)
+    categories: list[Row] = field(default_factory=list)
+    gross_margin_by_month: list[Row] = field(default_factory=list)
     watermarks: list[Row] = field(default_factory=list)
     # The last run's watermark note, its listing's clock and the watermark, when either
     # the note or a watermark past that clock says something is wrong; else None.
@@ -115,6 +117,7 @@ def read_dashboard_data(
         data.period_start = start
     _read_period(read, data)
     _read_discounts(read, data)
+    _read_margin(read, data)
     _read_ops(read, data)
     return data
 
@@ -178,18 +181,65 @@ def _read_period(read: _Reader, data: DashboardData) -> None:
         read.rows(
             "reports.rpt_revenue_by_tax_code",
             """
-            select tax_id, tax_number, tax_rate,
+            select tax_id, tax_number, tax_name, tax_rate,
                 sum(booked_line_count) as booked_line_count,
                 sum(booked_net_amount) as booked_net_amount,
                 sum(booked_tax_amount) as booked_tax_amount,
                 sum(booked_total_amount) as booked_total_amount
             from reports.rpt_revenue_by_tax_code
             where month between ? and ?
-            group by tax_id, tax_number, tax_rate
+            group by tax_id, tax_number, tax_name, tax_rate
             having sum(booked_line_count) > 0
             order by tax_number nulls last, tax_id
             """,
             period,
+        )
+        or []
+    )
+
+    data.categories = (
+        read.rows(
+            "reports.rpt_revenue_by_category",
+            """
+            select category_id, category_name,
+                sum(booked_line_count) as booked_line_count,
+                sum(booked_net_amount) as booked_net_amount,
+                sum(booked_discount_amount) as booked_discount_amount
+            from reports.rpt_revenue_by_category
+            where category_level = 1 and month between ? and ?
+            group by category_id, category_name
+            having sum(booked_line_count) > 0
+            order by booked_net_amount desc, category_id nulls last
+            limit ?
+            """,
+            [*period, TOP_N],
+        )
+        or []
+    )
+
+
+def _read_margin(read: _Reader, data: DashboardData) -> None:
+    data.gross_margin_by_month = (
+        read.rows(
+            "reports.rpt_gross_margin",
+            """
+            select month,
+                sum(net_amount_base) as net_amount,
+                sum(cost_amount_base) as cost_amount,
+                sum(margin_amount_base) as margin_amount,
+                decimal_division(
+                    (sum(margin_amount_base) * 100)::decimal(36, 2),
+                    nullif(sum(net_amount_base), 0)::decimal(36, 2),
+                    2
+                ) as margin_pct,
+                sum(uncosted_line_count) as uncosted_line_count
+            from reports.rpt_gross_margin
+            where month > (select max(month) from reports.rpt_gross_margin)
+                - to_months(?::integer)
+            group by month
+            order by month
+            """,
+            [TREND_MONTHS],
         )
         or []
     )

@@ -35,6 +35,7 @@ DISCOUNT = "#dc2626"
 RATE = "#7c3aed"
 TAX = "#0d9488"
 PRODUCT = "#0891b2"
+MARGIN = "#16a34a"
 
 Text = Callable[[Row], str]
 
@@ -316,6 +317,7 @@ TAX_CODES = Section(
     ),
     columns=(
         Column("Tax code", _tax_code, numeric=False),
+        Column("Name", lambda row: row["tax_name"] or "", numeric=False),
         Column("Rate", lambda row: format_rate(row["tax_rate"])),
         amount("Net", "booked_net_amount"),
         amount("Tax", "booked_tax_amount"),
@@ -323,10 +325,62 @@ TAX_CODES = Section(
     ),
 )
 
+
+def _category(row: Row) -> str:
+    return row["category_name"] or f"Category {row['category_id']}"
+
+
+CATEGORIES = Section(
+    key="categories",
+    title="Revenue by product category",
+    note="Booked revenue and discount by top-level product category (the product's category "
+    "at the time of the sale), {currency}, {period}.",
+    empty="No booked revenue.",
+    chart=Columns(
+        "Booked revenue and discount by top-level product category",
+        _category,
+        (
+            Measure("Net revenue", "booked_net_amount", BOOKED),
+            Measure("Discount", "booked_discount_amount", DISCOUNT),
+        ),
+    ),
+    columns=(
+        Column("Category", _category, numeric=False),
+        count("Lines", "booked_line_count"),
+        amount("Net", "booked_net_amount"),
+        amount("Discount", "booked_discount_amount"),
+    ),
+)
+
+GROSS_MARGIN_BY_MONTH = _by_month(
+    "gross_margin_by_month",
+    "Gross margin by month",
+    "Gross margin of booked lines (net \u2212 quantity \u00d7 cost price: the line's cost "
+    "price, else the product's at the time of the sale), {currency}, and the margin in percent "
+    "of net; lines without a cost price are left out and counted",
+    card_id="margin",
+    empty="No booked lines with a cost price.",
+    label="Gross margin and margin rate by month",
+    measures=(
+        Measure("Gross margin", "margin_amount", MARGIN),
+        Measure("Margin rate", "margin_pct", RATE, text=format_pct, kind="line", axis="right"),
+    ),
+    options={"right_title": "%", "right_format": _pct_tick},
+    columns=(
+        amount("Net", "net_amount"),
+        amount("Cost", "cost_amount"),
+        amount("Margin", "margin_amount"),
+        pct("Margin rate", "margin_pct"),
+        count("Lines without cost", "uncosted_line_count"),
+    ),
+)
+
 # The page's rows of chart sections, top to bottom.
 SECTIONS: tuple[tuple[Section, ...], ...] = (
     (REVENUE_BY_MONTH,),
     (TOP_CUSTOMERS, TOP_PRODUCTS),
+    (CATEGORIES,),
+    (GROSS_MARGIN_BY_MONTH,),
     (DISCOUNTS_BY_MONTH,),
     (DISCOUNT_BANDS, TAX_CODES),
 )

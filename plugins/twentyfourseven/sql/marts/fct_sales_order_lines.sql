@@ -47,6 +47,21 @@
 -- column: net_amount_base — round(net_amount × exchange_rate, 2); base currency
 -- column: tax_amount_base — round(tax_amount × exchange_rate, 2); base currency
 -- column: total_amount_base — net_amount_base + tax_amount_base; base currency
+-- column: category_id — the product's category today (→ marts.dim_product_categories)
+-- column: sale_category_id — the product's category at the time of the sale: in the version of
+--   the product (marts.dim_product_versions) valid at the start of the order date, UTC; today's
+--   where the history lacks the product (→ marts.dim_product_categories)
+-- column: cost_price_source — where the cost price comes from: line (the line's cost price,
+--   order currency), product (the product's cost price at the time of the sale, base currency)
+--   or null (neither known: no cost, no margin)
+-- column: product_cost_price — the product's unit cost price at the time of the sale; base
+--   currency (used only where the line gives none)
+-- column: cost_amount — round(quantity × cost price, 2) in the order's currency (from a product
+--   cost price: cost_amount_base / exchange_rate, rounded to cents)
+-- column: margin_amount — gross margin: net_amount − cost_amount; order currency
+-- column: cost_amount_base — cost_amount × exchange_rate rounded to cents (from a product cost
+--   price: round(quantity × cost price, 2)); base currency
+-- column: margin_amount_base — gross margin: net_amount_base − cost_amount_base; base currency
 -- column: run_id — the pipeline run that loaded the line
 -- column: extracted_at — when that run read the line from the API
 
@@ -58,6 +73,87 @@ lines as (
 
     select * from marts.base_sales_order_lines
     where not is_deleted
+
+),
+
+products as (
+
+    select * from marts.dim_products
+
+),
+
+product_versions as (
+
+    select * from marts.dim_product_versions
+
+),
+
+-- per product, each version's span in order dates (UTC): from the first date that starts at or
+-- after valid_from to the first that starts at or after valid_to, with the category then, the
+-- category today and the cost price then; a product the history lacks (built from the lines)
+-- holds one span, for ever
+product_spans as (
+
+    select
+        product_versions.product_id,
+        timezone('UTC', product_versions.valid_from) as valid_from_utc,
+        timezone('UTC', product_versions.valid_to) as valid_to_utc,
+        product_versions.category_id as sale_category_id,
+        products.category_id,
+        product_versions.cost_price as product_cost_price
+
+    from product_versions
+    inner join products on product_versions.product_id = products.product_id
+
+),
+
+product_dates as (
+
+    select
+        product_id,
+        valid_from_utc::date
+        + (valid_from_utc > valid_from_utc::date)::integer as valid_from_date,
+        coalesce(
+            valid_to_utc::date + (valid_to_utc > valid_to_utc::date)::integer,
+            'infinity'::date
+        ) as valid_to_date,
+        sale_category_id,
+        category_id,
+        product_cost_price
+
+    from product_spans
+
+    union all
+
+    select
+        product_id,
+        '-infinity'::date,
+        'infinity'::date,
+        category_id as sale_category_id,
+        category_id,
+        cost_price
+
+    from products
+    where product_id not in (select product_id from product_versions)
+
+),
+
+-- each line with the version of its product valid at the start of its order date (a line
+-- without an order date: the current version): a hash join on the product, then the range
+lines_with_products as (
+
+    select
+        lines.*,
+        product_dates.category_id,
+        product_dates.sale_category_id,
+        product_dates.product_cost_price
+
+    from lines
+    left join product_dates
+        on
+            lines.product_id = product_dates.product_id
+            and product_dates.valid_from_date <= coalesce(lines.order_date, '9999-12-31'::date)
+            and coalesce(lines.order_date, '9999-12-31'::date) < product_dates.valid_to_date
 
 ),
 
@@ -78,9 +174,13 @@ scaled as (
         trunc(quantity)::bigint * 1000000 + (quantity % 1 * 1000000)::bigint as quantity_e6,
         trunc(price)::bigint * 1000000 + (price % 1 * 1000000)::bigint as price_e6,
         ((100 - discount_rate) * 1000000)::bigint as kept_rate_e6,
-        (tax_rate * 1000000)::bigint as tax_rate_e6
+        (tax_rate * 1000000)::bigint as tax_rate_e6,
+        trunc(cost_price)::bigint * 1000000 + (cost_price % 1 * 1000000)::bigint
+            as line_cost_price_e6,
+        trunc(product_cost_price)::bigint * 1000000
+        + (product_cost_price % 1 * 1000000)::bigint as product_cost_price_e6
 
-    from lines
+    from lines_with_products
 
 ),
 
@@ -193,6 +293,79 @@ base_currency as (
 
 ),
 
+-- cost: quantity × the line's cost price (order currency) when the line gives one, rounded to
+-- cents and converted like the other amounts; else quantity × the product's cost price at the
+-- time of the sale (base currency), rounded to cents, and in the order's currency that amount
+-- divided by the exchange rate, rounded to cents. Rounded in BIGINT where the products fit, as
+-- above, else in HUGEINT.
+cost_exact as (
+
+    select
+        *,
+        case
+            when line_cost_price_e6 is not null then 'line'
+            when product_cost_price_e6 is not null then 'product'
+        end as cost_price_source,
+        quantity_e6::hugeint * coalesce(line_cost_price_e6, product_cost_price_e6) as cost_e12
+
+    from base_currency
+
+),
+
+-- the cost in cents of the currency its price is in (the order's or the base currency)
+cost_rounded as (
+
+    select
+        *,
+        case
+            when abs(cost_e12) < 9000000000000000000
+                then (cost_e12::bigint + sign(cost_e12) * 5000000000) // 10000000000
+            else (cost_e12 + sign(cost_e12) * 5000000000) // 10000000000
+        end as priced_cost_cents
+
+    from cost_exact
+
+),
+
+-- the same cost in the other currency: × exchange_rate (line) or ÷ exchange_rate (product)
+cost_converted as (
+
+    select
+        *,
+        case cost_price_source
+            when 'line' then priced_cost_cents * exchange_rate_e10
+            else priced_cost_cents * 10000000000
+        end as converted_e10
+
+    from cost_rounded
+
+),
+
+cost_currency as (
+
+    select
+        *,
+        case cost_price_source
+            when 'line' then priced_cost_cents
+            when 'product'
+                then (converted_e10 + sign(converted_e10) * (exchange_rate_e10 // 2))
+                    // nullif(exchange_rate_e10, 0)
+        end as cost_cents,
+        case cost_price_source
+            when 'line'
+                then case
+                        when abs(converted_e10) < 9000000000000000000
+                            then (converted_e10::bigint + sign(converted_e10) * 5000000000)
+                                // 10000000000
+                        else (converted_e10 + sign(converted_e10) * 5000000000) // 10000000000
+                    end
+            when 'product' then priced_cost_cents
+        end as cost_base_cents
+
+    from cost_converted
+
+),
+
 final as (
 
     select
@@ -261,11 +434,23 @@ final as (
         tax_base_cents::decimal(38, 0) * 0.01 as tax_amount_base,
         (net_base_cents + tax_base_cents)::decimal(38, 0) * 0.01 as total_amount_base,
 
+        -- product category today and at the time of the sale
+        category_id,
+        sale_category_id,
+
+        -- cost and gross margin (null where no cost price is known)
+        cost_price_source,
+        product_cost_price,
+        cost_cents::decimal(38, 0) * 0.01 as cost_amount,
+        (net_cents - cost_cents)::decimal(38, 0) * 0.01 as margin_amount,
+        cost_base_cents::decimal(38, 0) * 0.01 as cost_amount_base,
+        (net_base_cents - cost_base_cents)::decimal(38, 0) * 0.01 as margin_amount_base,
+
         -- lineage
         run_id,
         extracted_at
 
-    from base_currency
+    from cost_currency
 
 )
 

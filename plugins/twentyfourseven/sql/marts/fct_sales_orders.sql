@@ -12,6 +12,7 @@
 -- column: status_category — invoiced, confirmed, pipeline, inactive (or unknown)
 -- column: is_booked — true for invoiced and confirmed orders
 -- column: currency_code — the order's currency (null: the base currency)
+--   (→ marts.dim_currencies)
 -- column: exchange_rate — base currency units per unit of the order's currency (1 when absent)
 -- column: line_count — lines of the order
 -- column: text_line_count — text lines of the order

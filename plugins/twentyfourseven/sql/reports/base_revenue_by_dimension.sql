@@ -1,12 +1,12 @@
 -- grain: one row per month and customer, product, account or tax code with booked or pipeline
 --   lines (month, dimension, dimension_id)
--- description: The monthly revenue sums behind reports.rpt_revenue_by_customer, _by_product,
---   _by_account and _by_tax_code, in one aggregation over marts.fct_sales_order_lines by
---   month and dimension. Booked (invoiced + confirmed) and pipeline revenue in the base
---   currency, from the lines of live orders (deleted and inactive orders never count; text
---   lines included). A building block: query the rpt_revenue_by_* reports instead. A view:
---   queried for one dimension (where dimension = '…'), DuckDB leaves the other dimensions'
---   branches out.
+-- description: The monthly revenue and discount sums behind reports.rpt_revenue_by_customer,
+--   _by_product, _by_account and _by_tax_code, in one aggregation over
+--   marts.fct_sales_order_lines by month and dimension. Booked (invoiced + confirmed) and
+--   pipeline revenue in the base currency, from the lines of live orders (deleted and inactive
+--   orders never count; text lines included). A building block: query the rpt_revenue_by_*
+--   reports instead. A view: queried for one dimension (where dimension = '…'), DuckDB leaves
+--   the other dimensions' branches out.
 --
 -- column: month — first day of the order month
 -- column: dimension — what the row is summed by: customer, product, account or tax_code
@@ -17,6 +17,7 @@
 -- column: booked_net_amount — booked revenue excluding tax; base currency
 -- column: booked_tax_amount — tax on booked revenue; base currency
 -- column: booked_total_amount — booked revenue including tax; base currency
+-- column: booked_discount_amount — discount given on booked lines (gross − net); base currency
 -- column: pipeline_line_count — lines of draft, web and proposal orders
 -- column: pipeline_net_amount — pipeline excluding tax; base currency
 -- column: pipeline_tax_amount — tax on the pipeline; base currency
@@ -62,6 +63,8 @@ final as (
             as booked_tax_amount,
         coalesce(sum(total_amount_base) filter (where is_booked), 0)::decimal(38, 2)
             as booked_total_amount,
+        coalesce(sum(discount_amount_base) filter (where is_booked), 0)::decimal(38, 2)
+            as booked_discount_amount,
 
         -- pipeline
         count(*) filter (where status_category = 'pipeline') as pipeline_line_count,

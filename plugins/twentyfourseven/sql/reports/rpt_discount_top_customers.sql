@@ -5,7 +5,7 @@
 --
 -- column: discount_rank — 1 for the customer with the largest discount_amount (ties share a rank)
 -- column: customer_id — the customer (→ marts.dim_customers)
--- column: customer_name — the customer's name (latest snapshot)
+-- column: customer_name — the customer's name (master data, else latest snapshot)
 -- column: discounted_line_count — booked lines with a discount rate above 0
 -- column: gross_amount — booked revenue before discount, excluding tax; base currency
 -- column: discount_amount — discount given (gross − net); base currency

@@ -5,8 +5,8 @@
 --
 -- column: discount_rank — 1 for the product with the largest discount_amount (ties share a rank)
 -- column: product_id — the product (→ marts.dim_products)
--- column: product_number — the product number (latest seen)
--- column: product_name — the product's name (latest seen)
+-- column: product_number — the product number (master data, else latest seen)
+-- column: product_name — the product's name (master data, else latest seen)
 -- column: discounted_line_count — booked lines with a discount rate above 0
 -- column: gross_amount — booked revenue before discount, excluding tax; base currency
 -- column: discount_amount — discount given (gross − net); base currency

@@ -6,7 +6,7 @@
 --
 -- column: month — first day of the order month
 -- column: customer_id — the customer (→ marts.dim_customers)
--- column: customer_name — the customer's name (latest snapshot)
+-- column: customer_name — the customer's name (master data, else latest snapshot)
 -- column: line_count — booked lines
 -- column: discounted_line_count — booked lines with a discount rate above 0
 -- column: discounted_line_share_pct — discounted_line_count in percent of line_count

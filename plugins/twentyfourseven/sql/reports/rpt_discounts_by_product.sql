@@ -6,8 +6,8 @@
 --
 -- column: month — first day of the order month
 -- column: product_id — the product (→ marts.dim_products)
--- column: product_number — the product number (latest seen)
--- column: product_name — the product's name (latest seen)
+-- column: product_number — the product number (master data, else latest seen)
+-- column: product_name — the product's name (master data, else latest seen)
 -- column: line_count — booked lines
 -- column: discounted_line_count — booked lines with a discount rate above 0
 -- column: discounted_line_share_pct — discounted_line_count in percent of line_count

@@ -7,12 +7,13 @@
 --
 -- column: month — first day of the order month
 -- column: account_id — the sales account (→ marts.dim_accounts)
--- column: account_number — the account number (latest seen)
--- column: account_name — the account name (latest seen)
+-- column: account_number — the account number (master data, else latest seen)
+-- column: account_name — the account name (master data, else latest seen)
 -- column: booked_line_count — lines of invoiced and confirmed orders
 -- column: booked_net_amount — booked revenue excluding tax; base currency
 -- column: booked_tax_amount — tax on booked revenue; base currency
 -- column: booked_total_amount — booked revenue including tax; base currency
+-- column: booked_discount_amount — discount given on booked lines (gross − net); base currency
 -- column: pipeline_line_count — lines of draft, web and proposal orders
 -- column: pipeline_net_amount — pipeline excluding tax; base currency
 -- column: pipeline_tax_amount — tax on the pipeline; base currency

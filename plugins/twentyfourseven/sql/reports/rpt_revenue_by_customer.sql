@@ -6,12 +6,14 @@
 --
 -- column: month — first day of the order month
 -- column: customer_id — the customer (→ marts.dim_customers)
--- column: customer_name — the customer's name (latest snapshot)
--- column: country_code — the customer's country (latest snapshot)
+-- column: customer_name — the customer's name (master data, else latest snapshot)
+-- column: country_code — the customer's country (master data, else latest snapshot)
+-- column: customer_type — company, person, or unknown (not in the master data)
 -- column: booked_line_count — lines of invoiced and confirmed orders
 -- column: booked_net_amount — booked revenue excluding tax; base currency
 -- column: booked_tax_amount — tax on booked revenue; base currency
 -- column: booked_total_amount — booked revenue including tax; base currency
+-- column: booked_discount_amount — discount given on booked lines (gross − net); base currency
 -- column: pipeline_line_count — lines of draft, web and proposal orders
 -- column: pipeline_net_amount — pipeline excluding tax; base currency
 -- column: pipeline_tax_amount — tax on the pipeline; base currency
@@ -42,6 +44,7 @@ final as (
         revenue.dimension_id as customer_id,
         customers.customer_name,
         customers.country_code,
+        customers.customer_type,
 
         -- revenue
         revenue.* exclude (month, dimension, dimension_id, booked_quantity)

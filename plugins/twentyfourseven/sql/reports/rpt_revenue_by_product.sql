@@ -8,13 +8,15 @@
 -- column: month — first day of the order month
 -- column: product_id — the product (→ marts.dim_products); null for text lines (and any line
 --   without a product)
--- column: product_number — the product number (latest seen)
--- column: product_name — the product's name (latest seen); '(no product)' for text lines
+-- column: product_number — the product number (master data, else latest seen)
+-- column: product_name — the product's name (master data, else latest seen); '(no product)'
+--   for text lines
 -- column: booked_quantity — quantity sold on booked lines (credit lines count negative)
 -- column: booked_line_count — lines of invoiced and confirmed orders
 -- column: booked_net_amount — booked revenue excluding tax; base currency
 -- column: booked_tax_amount — tax on booked revenue; base currency
 -- column: booked_total_amount — booked revenue including tax; base currency
+-- column: booked_discount_amount — discount given on booked lines (gross − net); base currency
 -- column: pipeline_line_count — lines of draft, web and proposal orders
 -- column: pipeline_net_amount — pipeline excluding tax; base currency
 -- column: pipeline_tax_amount — tax on the pipeline; base currency

@@ -7,12 +7,15 @@
 --
 -- column: month — first day of the order month
 -- column: tax_id — the tax code (→ marts.dim_tax_codes)
--- column: tax_number — the tax code's number (latest seen)
--- column: tax_rate — the tax code's rate in percent (latest seen)
+-- column: tax_number — the tax code's number (master data, else latest seen)
+-- column: tax_name — the tax code's name in 24SevenOffice (null where the master data lacks the
+--   code)
+-- column: tax_rate — the tax code's rate in percent (master data, else latest seen)
 -- column: booked_line_count — lines of invoiced and confirmed orders
 -- column: booked_net_amount — booked revenue excluding tax; base currency
 -- column: booked_tax_amount — tax on booked revenue; base currency
 -- column: booked_total_amount — booked revenue including tax; base currency
+-- column: booked_discount_amount — discount given on booked lines (gross − net); base currency
 -- column: pipeline_line_count — lines of draft, web and proposal orders
 -- column: pipeline_net_amount — pipeline excluding tax; base currency
 -- column: pipeline_tax_amount — tax on the pipeline; base currency
@@ -42,6 +45,7 @@ final as (
         revenue.month,
         revenue.dimension_id as tax_id,
         tax_codes.tax_number,
+        tax_codes.tax_name,
         tax_codes.tax_rate,
 
         -- revenue
