@@ -6,7 +6,9 @@ then runs :func:`twentyfourseven.warehouse.model_runner.run_models` ``--runs`` t
 prints the per-model and per-test timings (median over the runs). The data covers what the
 models must handle: foreign currencies with 4-decimal rates, credit lines, text lines,
 fractional quantities, 6-decimal prices, 100 % discounts, every status, deleted orders and
-API order amounts that reconcile with the lines.
+API order amounts that reconcile with the lines; and the master data they reference
+(products with a category history, a category tree, customers, tax codes, accounts,
+currencies), with a few references missing so the fallback rows are built too.
 
     .venv/bin/python benchmarks/models_10m.py            # 10 M lines, 3 runs
     .venv/bin/python benchmarks/models_10m.py --quick    # 1 M lines, 1 run
@@ -161,6 +163,85 @@ where o.order_id = s.order_id and o.order_id % 10 <> 0
 """
 
 
+# The master data the lines and orders reference, as the listings load it: 20,000 products
+# (1 in 5 moved to another category in the middle of the data, so the history join has work:
+# 24,000 versions), a three-level tree of 84 categories, 50,000 customers (1 in 10 a person,
+# 1 in 100 missing: fallback rows), three of the four tax codes (one missing), 40 accounts,
+# the currencies. Small, as the real lists are; the point is the joins on 10 M lines.
+MASTER_SQL = """
+insert into raw.product_categories by name
+select
+    c as category_id,
+    'Category ' || c as name,
+    case when c <= 4 then 0 when c <= 20 then 1 + (c - 5) // 4 else 5 + (c - 21) // 4 end
+        as parent_id,
+    'bench' as run_id,
+    timestamptz '2025-03-05 12:00:00+00' as extracted_at
+from range(1, 85) as t(c);
+
+insert into raw.products by name
+select
+    p as product_id,
+    'P-' || p as product_number,
+    'Product ' || p as name,
+    'default' as product_type,
+    'active' as status,
+    'stk' as unit_name,
+    ((p * 7919 % 500000) * 0.005)::decimal(18, 6) as cost_price,
+    ((p * 7919 % 500000) * 0.01)::decimal(18, 6) as sales_price,
+    21 + (p % 64) as category_id,
+    'bench' as run_id,
+    timestamptz '2025-03-05 12:00:00+00' as extracted_at
+from range(1, 20001) as t(p);
+
+insert into raw.products_history by name
+select * exclude (payload, extracted_at, deleted_at, deleted_run_id, category_id),
+    case when product_id % 5 = 0 then 21 + ((product_id + 1) % 64) else category_id end
+        as category_id,
+    timestamptz '1900-01-01 00:00:00+00' as valid_from,
+    case when product_id % 5 = 0 then timestamptz '2024-01-01 00:00:00+00' end as valid_to
+from raw.products
+union all by name
+select * exclude (payload, extracted_at, deleted_at, deleted_run_id),
+    timestamptz '2024-01-01 00:00:00+00' as valid_from, null as valid_to
+from raw.products where product_id % 5 = 0;
+
+insert into raw.customers by name
+select
+    c as customer_id,
+    case when c % 10 = 0 then 'First' || c || ' Last' else 'Customer ' || c end as name,
+    c % 10 <> 0 as is_company,
+    c % 50 = 0 as is_supplier,
+    case when c % 10 <> 0 then (900000000 + c)::varchar end as organization_number,
+    'Street ' || (c % 300) as street,
+    lpad((c % 9999)::varchar, 4, '0') as postal_code,
+    'Oslo' as city,
+    case when c % 5 = 0 then 'DE' else 'NO' end as country_code,
+    'bench' as run_id,
+    timestamptz '2025-03-05 12:00:00+00' as extracted_at
+from range(1, 50001) as t(c) where c % 100 <> 7;
+
+insert into raw.customers_history by name
+select * exclude (payload, extracted_at, deleted_at, deleted_run_id),
+    timestamptz '1900-01-01 00:00:00+00' as valid_from, null as valid_to
+from raw.customers;
+
+insert into raw.tax_codes by name
+select * , 'bench' as run_id, timestamptz '2025-03-05 12:00:00+00' as extracted_at
+from (values (1, 3, 'Utgående mva, høy sats', 25), (2, 31, 'Utgående mva, middels sats', 15),
+    (3, 33, 'Utgående mva, lav sats', 12)) as t(tax_id, tax_number, name, rate);
+
+insert into raw.accounts by name
+select 100000 + a as account_id, 3000 + a as account_number, 'Salgsinntekt ' || a as name,
+    1 + a % 3 as tax_id, 'bench' as run_id, timestamptz '2025-03-05 12:00:00+00' as extracted_at
+from range(0, 40) as t(a);
+
+insert into raw.currencies by name
+select *, 'bench' as run_id, timestamptz '2025-03-05 12:00:00+00' as extracted_at
+from (values ('NOK', 1), ('EUR', 11.5), ('USD', 10.6), ('SEK', 0.98)) as t(currency_code, rate);
+"""
+
+
 def generate(con: duckdb.DuckDBPyConnection, lines: int) -> float:
     started = time.perf_counter()
     create_schema(con)
@@ -168,6 +249,7 @@ def generate(con: duckdb.DuckDBPyConnection, lines: int) -> float:
     con.execute(ORDERS_SQL.replace("$orders", str(orders)))
     con.execute(LINES_SQL.replace("$lines", str(lines)))
     con.execute(API_AMOUNTS_SQL)
+    con.execute(MASTER_SQL)
     con.execute("checkpoint")
     return time.perf_counter() - started
 
