@@ -102,9 +102,16 @@ def test_norwegian_customers_and_foreign_currencies(dataset):
     orders, _ = dataset
     norwegian = [o for o in orders if o["customer"]["countryCode"] == "NO"]
     assert len(norwegian) / len(orders) > 0.8
+    persons = [o for o in norwegian if "organizationNumber" not in o["customer"]]
+    assert 0.03 < len(persons) / len(orders) < 0.12  # private persons, the rest companies
     for order in norwegian:
         customer = order["customer"]
-        assert re.fullmatch(r"[89]\d{8}", customer["organizationNumber"])
+        if order in persons:  # a name and a home address, nothing a company has
+            assert re.fullmatch(r"[A-ZÆØÅ][a-zæøå]+ [A-ZÆØÅ][a-zæøå]+", customer["name"])
+            assert not {"gln", "invoiceEmailAddresses"} & set(customer)
+            assert order["deliveryCustomer"]["name"] == customer["name"]
+        else:
+            assert re.fullmatch(r"[89]\d{8}", customer["organizationNumber"])
         assert re.fullmatch(r"\d{4}", customer["postalCode"])
         assert order["currency"] == {"code": "NOK", "rate": 1}
     foreign = {o["currency"]["code"]: o["currency"]["rate"] for o in orders}

@@ -129,12 +129,17 @@ def test_customer_filters_company_and_person(api, customers):
 # --- consistency with the orders -----------------------------------------------------
 
 
-def test_everything_orders_reference_exists_but_a_few_deleted(api, customers, orders_and_lines):
-    orders, lines = orders_and_lines
-    customer_by_id = {c["id"]: c for c in customers}
+def _lists(api) -> tuple[dict[int, dict], dict[int, dict], dict[int, dict]]:
     products = {p["id"]: p for p in api.get("/products", params={"limit": 1000}).json()}
     taxes = {t["id"]: t for t in parse_json(api.get("/taxes").content)}
     accounts = {a["id"]: a for a in api.get("/accounts").json()}
+    return products, taxes, accounts
+
+
+def test_everything_orders_reference_exists_but_a_few_deleted(api, customers, orders_and_lines):
+    orders, lines = orders_and_lines
+    customer_by_id = {c["id"]: c for c in customers}
+    products, taxes, accounts = _lists(api)
 
     referenced_customers = {o["customer"]["id"] for o in orders}
     missing_customers = referenced_customers - set(customer_by_id)
@@ -145,7 +150,7 @@ def test_everything_orders_reference_exists_but_a_few_deleted(api, customers, or
         master = customer_by_id.get(order["customer"]["id"])
         if master is not None:
             assert master["name"] == order["customer"]["name"]
-            assert master["organizationNumber"] == order["customer"]["organizationNumber"]
+            assert master.get("organizationNumber") == order["customer"].get("organizationNumber")
             assert master["address"]["visit"]["postalCode"] == order["customer"]["postalCode"]
 
     product_lines = [line for line in lines if "product" in line]
@@ -157,7 +162,12 @@ def test_everything_orders_reference_exists_but_a_few_deleted(api, customers, or
         if product is not None:
             assert product["number"] == line["product"]["number"]
 
+    missing_taxes = {line["tax"]["id"] for line in lines} - set(taxes)
+    missing_accounts = {line["account"]["id"] for line in lines} - set(accounts)
+    assert len(missing_taxes) == len(missing_accounts) == 1  # deleted on purpose, see below
     for line in lines:
+        if line["tax"]["id"] in missing_taxes or line["account"]["id"] in missing_accounts:
+            continue
         tax, account = taxes[line["tax"]["id"]], accounts[line["account"]["id"]]
         assert (tax["number"], tax["rate"]) == (line["tax"]["number"], line["tax"]["rate"])
         assert (account["number"], account["name"]) == (
@@ -166,6 +176,61 @@ def test_everything_orders_reference_exists_but_a_few_deleted(api, customers, or
         )
         assert tax["name"]
     assert all(a["taxId"] in taxes for a in accounts.values())
+
+
+def test_some_order_customers_are_persons(api, customers, orders_and_lines):
+    """A share of orders name private persons: no organisation number in the order's
+    snapshot, and a person record (isCompany false) under the same ID in /customers."""
+    orders, _ = orders_and_lines
+    customer_by_id = {c["id"]: c for c in customers}
+    persons = [o["customer"] for o in orders if "organizationNumber" not in o["customer"]]
+    assert 0.03 <= len(persons) / len(orders) <= 0.12
+    assert len({p["id"] for p in persons}) >= 5
+    resolved = 0
+    for snapshot in persons:
+        assert not {"gln", "invoiceEmailAddresses"} & set(snapshot)
+        assert snapshot["countryCode"] == "NO"
+        record = customer_by_id.get(snapshot["id"])
+        if record is None:  # one of the deleted customers
+            assert api.get(f"/customers/{snapshot['id']}").status_code == 404
+            continue
+        resolved += 1
+        assert record["isCompany"] is False
+        assert "organizationNumber" not in record
+        person = record["person"]
+        assert f"{person['firstName']} {person['lastName']}" == snapshot["name"] == record["name"]
+        visit = record["address"]["visit"]
+        assert (visit["street"], visit["postalCode"], visit["postalArea"]) == (
+            snapshot["street"],
+            snapshot["postalCode"],
+            snapshot["postalArea"],
+        )
+        assert api.get(f"/customers/{snapshot['id']}").json() == record
+    assert resolved >= len(persons) * 0.9
+    for company in (o["customer"] for o in orders if "organizationNumber" in o["customer"]):
+        record = customer_by_id.get(company["id"])
+        assert record is None or (record["isCompany"] and "person" not in record)
+    listed_persons, _ = _walk(api, "/customers", limit=100, isCompany="false")
+    ordered = {p["id"] for p in persons}
+    assert ordered & set(_ids(listed_persons))
+    assert len(set(_ids(listed_persons)) - ordered) >= 100  # the persons no order names
+
+
+def test_a_tax_code_and_an_account_lines_use_are_deleted(api, orders_and_lines):
+    """One tax code and one revenue account that a modest share of lines reference are
+    absent from the lists (404 on get): a consumer's fallback is exercised for both."""
+    _, lines = orders_and_lines
+    _, taxes, accounts = _lists(api)
+    for kind, listed, path in (("tax", taxes, "/taxes"), ("account", accounts, "/accounts")):
+        uses = Counter(line[kind]["id"] for line in lines)
+        missing = set(uses) - set(listed)
+        assert len(missing) == 1, kind
+        (deleted,) = missing
+        assert 0.01 <= uses[deleted] / len(lines) <= 0.2, (kind, uses)
+        assert api.get(f"{path}/{deleted}").status_code == 404
+        assert api.get(f"{path}/{deleted}").json()["error"]["name"] == "NotFoundError"
+        assert len(listed) >= 5  # the rest, and the ones no line uses, are there
+    assert all(a["taxId"] in taxes for a in accounts.values())  # nothing points at the deleted
 
 
 def test_currencies_cover_the_orders(api, orders_and_lines):

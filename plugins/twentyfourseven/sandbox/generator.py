@@ -28,6 +28,7 @@ from .determinism import (
     SALT_CUSTOMER_PICK,
     SALT_LINES,
     SALT_ORDER,
+    SALT_PERSON,
     SALT_SKELETON,
     mix,
     unit,
@@ -39,6 +40,8 @@ INVOICE_NUMBER_BASE = 500_000
 LINE_ID_FACTOR = 100  # base line IDs are order ID * 100 + 1, + 2, …
 CUSTOMER_ID_BASE = 10_000
 CUSTOMER_COUNT = 5_000
+FOREIGN_SHARE = 0.08  # customers abroad, invoiced in their own currency
+PERSON_SHARE = 0.07  # Norwegian customers who are private persons, not companies
 MAX_MODIFIED_DELAY = 45 * 86_400
 RECENT = 45 * 86_400
 
@@ -177,10 +180,28 @@ class OrderGenerator:
 
     # --- customers ----------------------------------------------------------
 
+    def person_of(self, customer_id: int) -> tuple[str, str] | None:
+        """``(first name, last name)`` if ``customer_id`` is a private person, else None.
+
+        About ``PERSON_SHARE`` of the Norwegian customers, chosen by a stream of their
+        own: the companies, and every order, stay as they would be without persons.
+        """
+        if unit(self.seed, SALT_PERSON, customer_id) >= PERSON_SHARE:
+            return None
+        if self._foreign(random.Random(mix(self.seed, SALT_CUSTOMER, customer_id))):  # noqa: S311 - data
+            return None
+        rnd = random.Random(mix(self.seed, SALT_PERSON, customer_id, 1))  # noqa: S311 - data, not secrets
+        return rnd.choice(cat.FIRST_NAMES), rnd.choice(cat.LAST_NAMES)
+
+    @staticmethod
+    def _foreign(rnd: random.Random) -> bool:
+        """The first draw of a customer's stream: abroad or not."""
+        return rnd.random() < FOREIGN_SHARE
+
     def _customer(self, customer_id: int) -> tuple[dict[str, Any], str]:
         """The customer snapshot of ``customer_id`` and its currency code."""
         rnd = random.Random(mix(self.seed, SALT_CUSTOMER, customer_id))  # noqa: S311 - data, not secrets
-        if rnd.random() < 0.08:
+        if self._foreign(rnd):
             country = rnd.choice(tuple(cat.FOREIGN_COUNTRIES))
             base, form = cat.FOREIGN_COMPANY[country]
             street, postal_code, city, subdivision = rnd.choice(cat.FOREIGN_PLACES[country])
@@ -197,8 +218,13 @@ class OrderGenerator:
                 "countryCode": country,
             }
             return customer, cat.FOREIGN_COUNTRIES[country]
+        person = self.person_of(customer_id)
+        if person is not None:  # a name and a home address: no organisation number, no GLN
+            place = rnd.choice(cat.NORWEGIAN_PLACES)
+            street = f"{rnd.choice(cat.STREETS)} {rnd.randint(1, 120)}"
+            return {"id": customer_id, "name": " ".join(person), **_address(street, place)}, "NOK"
         first, second = rnd.choice(cat.COMPANY_FIRST), rnd.choice(cat.COMPANY_SECOND)
-        postal_code, city, county = rnd.choice(cat.NORWEGIAN_PLACES)
+        place = rnd.choice(cat.NORWEGIAN_PLACES)
         customer = {"id": customer_id, "organizationNumber": _org_number(rnd)}
         if rnd.random() < 0.5:
             customer["invoiceEmailAddresses"] = [f"faktura@{_slug(first + second)}.no"]
@@ -207,12 +233,7 @@ class OrderGenerator:
         customer.update(
             {
                 "name": f"{first} {second} {rnd.choice(cat.COMPANY_FORMS)}",
-                "street": f"{rnd.choice(cat.STREETS)} {rnd.randint(1, 120)}",
-                "postalCode": postal_code,
-                "postalArea": city,
-                "city": city,
-                "countrySubdivision": county,
-                "countryCode": "NO",
+                **_address(f"{rnd.choice(cat.STREETS)} {rnd.randint(1, 120)}", place),
             }
         )
         return customer, "NOK"
@@ -234,8 +255,9 @@ class OrderGenerator:
         header["currency"] = {"code": currency, "rate": currency_rate(currency, order_date)}
         header["status"] = sk.status
         delivery = {k: v for k, v in customer.items() if k not in _NOT_DELIVERY}
-        if rnd.random() < 0.15:
-            delivery["name"] = f"{customer['name']} v/ varemottak"
+        if rnd.random() < 0.15:  # another delivery address (goods reception, or a cabin)
+            if "organizationNumber" in customer:
+                delivery["name"] = f"{customer['name']} v/ varemottak"
             delivery["street"] = f"{rnd.choice(cat.STREETS)} {rnd.randint(1, 120)}"
         header["deliveryCustomer"] = delivery
         header["deliveryDate"] = (order_date + dt.timedelta(days=rnd.randint(0, 21))).isoformat()
@@ -425,6 +447,19 @@ def kid(invoice_number: int) -> str:
         d = int(ch) * (2 if n % 2 == 0 else 1)
         total += d - 9 if d > 9 else d
     return digits + str((10 - total % 10) % 10)
+
+
+def _address(street: str, place: tuple[str, str, str]) -> dict[str, str]:
+    """A Norwegian snapshot address: ``street`` in ``place`` (postal code, city, county)."""
+    postal_code, city, county = place
+    return {
+        "street": street,
+        "postalCode": postal_code,
+        "postalArea": city,
+        "city": city,
+        "countrySubdivision": county,
+        "countryCode": "NO",
+    }
 
 
 def _org_number(rnd: random.Random) -> str:

@@ -2,12 +2,13 @@
 currencies, consistent with the generated orders.
 
 Customers are the order generator's own customers (same IDs, names, organisation
-numbers and addresses as the snapshots orders carry), plus a few private persons
-no order names; products, categories, tax codes and accounts come from the
-catalogue the lines are built from. A few records orders reference are deleted in
-every data set (``deleted``), so a consumer's fallback for a missing dimension is
-exercised: some customers, two products and one category (a product still points
-at it).
+numbers and addresses as the snapshots orders carry; the generator's private
+persons are persons here too), plus a few private persons no order names; products,
+categories, tax codes and accounts come from the catalogue the lines are built
+from. A few records orders reference are deleted in every data set (``deleted``),
+so a consumer's fallback for a missing dimension is exercised: some customers, two
+products, one category (a product still points at it), one tax code and one
+revenue account.
 
 The lists are small (about five thousand customers), so they are built on first use
 and held, and the change simulation edits them in place. Everything is a pure
@@ -39,11 +40,15 @@ PERSON_COUNT = 100  # private persons, IDs after the generator's companies
 PERSON_ID_BASE = CUSTOMER_ID_BASE + CUSTOMER_COUNT
 DELETED_CUSTOMER_SHARE = 0.01
 DELETED_PRODUCTS = 2
+# One of each is deleted (chosen by seed): codes and accounts a modest share of lines
+# use, and no remaining account points at the deleted tax code.
+DELETED_TAX_CHOICES = (cat.TAX_FOOD, cat.TAX_LOW)  # about 13 % and 9 % of lines
+DELETED_ACCOUNT_CHOICES = (cat.ACC_EXEMPT, cat.ACC_RENT)  # about 4 % and 2 % of lines
 COST_SHARE = Decimal("0.62")  # the cost price lines carry is 62 % of their price
 _DAY = 86_400
 
 # Salt offsets inside SALT_MASTER, one stream per use.
-_CUSTOMER, _PERSON, _PRODUCT, _DELETED, _CATEGORY = 1, 2, 3, 4, 5
+_CUSTOMER, _PERSON, _PRODUCT, _DELETED, _CATEGORY, _DELETED_CODE = 1, 2, 3, 4, 5, 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +135,8 @@ class MasterData:
             CUSTOMERS.name: deleted_customers,
             PRODUCTS.name: {p.id for p in ranked[:DELETED_PRODUCTS]},
             CATEGORIES.name: set(cat.DELETED_CATEGORY_IDS),
+            TAXES.name: {self._pick_deleted(DELETED_TAX_CHOICES).id},
+            ACCOUNTS.name: {self._pick_deleted(DELETED_ACCOUNT_CHOICES).id},
         }
         records = {
             CUSTOMERS.name: {c["id"]: c for c in map(self._customer, self._customer_ids())},
@@ -151,6 +158,11 @@ class MasterData:
             records[name] = dict(sorted(records[name].items()))
         return records, deleted
 
+    def _pick_deleted(self, choices: tuple[Any, ...]) -> Any:
+        """The one of ``choices`` (tax codes or accounts, by ``id``) this seed deletes."""
+        seed = self.generator.seed
+        return min(choices, key=lambda c: mix(seed, SALT_MASTER, _DELETED_CODE, c.id))
+
     @staticmethod
     def _customer_ids() -> Iterator[int]:
         yield from range(CUSTOMER_ID_BASE, PERSON_ID_BASE + PERSON_COUNT)
@@ -166,6 +178,9 @@ class MasterData:
         if customer_id >= PERSON_ID_BASE:
             return self._person(customer_id)
         snapshot, _ = self.generator.customer(customer_id)
+        person = self.generator.person_of(customer_id)
+        if person is not None:
+            return self._person(customer_id, person, snapshot)
         rnd = random.Random(mix(self.generator.seed, SALT_MASTER, _CUSTOMER, customer_id))  # noqa: S311 - data
         record: dict[str, Any] = {
             "id": customer_id,
@@ -180,17 +195,26 @@ class MasterData:
         record["phone"] = _phone(rnd, snapshot["countryCode"])
         return {**record, **self._stamps(rnd)}
 
-    def _person(self, customer_id: int) -> dict[str, Any]:
+    def _person(
+        self,
+        customer_id: int,
+        name: tuple[str, str] | None = None,
+        place: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """A private person: the generator's (``name`` and ``place`` from the order's
+        snapshot) or one of the persons no order names (drawn here)."""
         rnd = random.Random(mix(self.generator.seed, SALT_MASTER, _PERSON, customer_id))  # noqa: S311 - data
-        first, last = rnd.choice(cat.FIRST_NAMES), rnd.choice(cat.LAST_NAMES)
-        postal_code, city, county = rnd.choice(cat.NORWEGIAN_PLACES)
-        place = {
-            "street": f"{rnd.choice(cat.STREETS)} {rnd.randint(1, 120)}",
-            "postalCode": postal_code,
-            "postalArea": city,
-            "countrySubdivision": county,
-            "countryCode": "NO",
-        }
+        if name is None or place is None:
+            name = rnd.choice(cat.FIRST_NAMES), rnd.choice(cat.LAST_NAMES)
+            postal_code, city, county = rnd.choice(cat.NORWEGIAN_PLACES)
+            place = {
+                "street": f"{rnd.choice(cat.STREETS)} {rnd.randint(1, 120)}",
+                "postalCode": postal_code,
+                "postalArea": city,
+                "countrySubdivision": county,
+                "countryCode": "NO",
+            }
+        first, last = name
         record = {
             "id": customer_id,
             "name": f"{first} {last}",
