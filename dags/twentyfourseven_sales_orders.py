@@ -113,7 +113,7 @@ def twentyfourseven_sales_orders():
         """List the master data the plan chose (customers, products, ...) into staging."""
         from twentyfourseven.pipeline.steps import extract_master_data_step
 
-        return extract_master_data_step(get_current_context()["run_id"])
+        return extract_master_data_step(get_current_context()["run_id"], PARALLEL_EXTRACTS)
 
     @task(pool=WAREHOUSE_POOL, outlets=[assets.RAW])
     def load(extracted: list[dict], master_data: dict) -> dict:

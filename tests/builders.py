@@ -101,5 +101,5 @@ def run_steps(run_id: str, settings: PipelineSettings, **params: Any) -> dict[st
     chunks = plan_step(run_id, params, settings)
     for chunk in chunks:
         extract_step(run_id, chunk, 1, settings)
-    extract_master_data_step(run_id, settings)
+    extract_master_data_step(run_id, 1, settings)
     return load_step(run_id, settings)

@@ -62,14 +62,22 @@ def plan_step(
     return list(range(run_plan.chunks))
 
 
+def budget_share(plan: RunPlan, parallel: int) -> int:
+    """How many clients share the connection's rate budget while a run extracts: the
+    extract tasks at once (at most ``parallel``, at most one per chunk), plus the
+    master-data task when the run reads master data."""
+    return max(1, min(parallel, plan.chunks)) + (1 if plan.listings else 0)
+
+
 def extract_step(
     run_id: str, chunk: int, parallel: int, settings: PipelineSettings | None = None
 ) -> dict[str, Any]:
     """Extract one chunk, with 1/``parallel`` of the rate budget (as many share it)."""
     settings = _settings(settings)
     run_dir = run_staging_dir(settings.staging, run_id)
-    chunks = RunPlan.read(run_dir).chunks
-    hook = TwentyFourSevenOfficeHook(settings.conn_id, budget_share=max(1, min(parallel, chunks)))
+    hook = TwentyFourSevenOfficeHook(
+        settings.conn_id, budget_share=budget_share(RunPlan.read(run_dir), parallel)
+    )
     try:
         with _creating_files(settings):
             summary = extract_chunk(hook.get_conn(), run_dir, chunk)
@@ -79,17 +87,19 @@ def extract_step(
 
 
 def extract_master_data_step(
-    run_id: str, settings: PipelineSettings | None = None
+    run_id: str, parallel: int = 1, settings: PipelineSettings | None = None
 ) -> dict[str, Any]:
-    """List the master data the plan chose into the run's staging folder; a resource
-    whose listing fails is sealed as failed (the load records why) and the others go on."""
+    """List the master data the plan chose into the run's staging folder, with its share
+    of the rate budget beside the extract tasks; a resource whose listing fails is
+    sealed as failed (the load records why) and the others go on."""
     from twentyfourseven.api.resources import LISTED
 
     settings = _settings(settings)
     run_dir = run_staging_dir(settings.staging, run_id)
-    listings = RunPlan.read(run_dir).listings
+    plan = RunPlan.read(run_dir)
+    listings = plan.listings
     by_name = {resource.name: resource for resource in LISTED}
-    hook = TwentyFourSevenOfficeHook(settings.conn_id)
+    hook = TwentyFourSevenOfficeHook(settings.conn_id, budget_share=budget_share(plan, parallel))
     summaries = []
     try:
         with _creating_files(settings):
