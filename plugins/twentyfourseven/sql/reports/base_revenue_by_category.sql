@@ -13,6 +13,9 @@
 -- column: month — first day of the order month
 -- column: category_level — the level in the category tree: 1 for the top
 -- column: category_id — the category at that level on the line's path (null: no category)
+-- column: category_name — the category's name; '(no category)' for lines without one,
+--   '(unknown category)' for one the master data lacks
+-- column: category_path — the category's path from the top, joined by ' > '
 -- column: booked_quantity — quantity sold on booked lines (credit lines count negative)
 -- column: booked_line_count — lines of invoiced and confirmed orders
 -- column: booked_gross_amount — booked revenue before discount, excluding tax; base currency
@@ -31,6 +34,12 @@ lines as (
 
     select * from marts.fct_sales_order_lines
     where is_booked or status_category = 'pipeline'
+
+),
+
+categories as (
+
+    select category_id, category_name, category_path from marts.dim_product_categories
 
 ),
 
@@ -65,7 +74,7 @@ lines_by_level as (
 
 ),
 
-final as (
+sums as (
 
     select
         -- basis, month and category
@@ -96,6 +105,28 @@ final as (
 
     from lines_by_level
     group by category_as_of, order_month, category_level, level_category_id
+
+),
+
+final as (
+
+    select
+        -- basis, month and category
+        sums.category_as_of,
+        sums.month,
+        sums.category_level,
+        sums.category_id,
+        case
+            when sums.category_id is null then '(no category)'
+            else coalesce(categories.category_name, '(unknown category)')
+        end as category_name,
+        categories.category_path,
+
+        -- revenue and discount
+        sums.* exclude (category_as_of, month, category_level, category_id)
+
+    from sums
+    left join categories on sums.category_id = categories.category_id
 
 )
 

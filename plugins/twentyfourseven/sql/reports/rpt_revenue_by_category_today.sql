@@ -36,30 +36,9 @@ revenue as (
 
 ),
 
-categories as (
-
-    select * from marts.dim_product_categories
-
-),
-
 final as (
 
-    select
-        -- month and category
-        revenue.month,
-        revenue.category_level,
-        revenue.category_id,
-        case
-            when revenue.category_id is null then '(no category)'
-            else coalesce(categories.category_name, '(unknown category)')
-        end as category_name,
-        categories.category_path,
-
-        -- revenue and discount
-        revenue.* exclude (category_as_of, month, category_level, category_id)
-
-    from revenue
-    left join categories on revenue.category_id = categories.category_id
+    select * exclude (category_as_of) from revenue
 
 )
 
