@@ -14,7 +14,7 @@ from twentyfourseven.api.resources.master_data import (
     PRODUCT_CATEGORIES,
     PRODUCTS,
 )
-from twentyfourseven.pipeline.listing import extract_listing, load_listing, watermark_name
+from twentyfourseven.pipeline.listing import extract_listing, load_listing
 from twentyfourseven.warehouse.schema import open_warehouse
 
 SANDBOX_OPTIONS = {"orders": 120, "seed": 23}
@@ -65,7 +65,7 @@ def test_customers_are_listed_by_cursor_and_the_watermark_follows(loaded):
     con, summaries, _ = loaded
     assert summaries[CUSTOMERS.name].api_requests > 1  # Link paging walked
     watermark = con.execute(
-        "select value from ops.watermark where name = ?", [watermark_name(CUSTOMERS)]
+        "select value from ops.watermark where name = ?", [CUSTOMERS.watermark_name]
     ).fetchone()[0]
     newest = con.execute("select max(modified_at) from raw.customers").fetchone()[0]
     assert watermark == newest

@@ -54,11 +54,6 @@ from .runfiles.staging import (
 log = logging.getLogger(__name__)
 
 
-def watermark_name(resource: Resource) -> str:
-    """The ``ops.watermark`` row of a resource listed by cursor."""
-    return f"{resource.name}_{resource.cursor_column}"
-
-
 @dataclass(frozen=True)
 class ListingSummary:
     resource: str
@@ -301,7 +296,7 @@ def _move_watermark(
         f"?::TIMESTAMPTZ FROM {stage} HAVING max({column}) IS NOT NULL "
         "ON CONFLICT (name) DO UPDATE SET value = excluded.value, run_id = excluded.run_id, "
         "updated_at = excluded.updated_at WHERE excluded.value > watermark.value",
-        [watermark_name(resource), listed_at, run_id, staged_at],
+        [resource.watermark_name, listed_at, run_id, staged_at],
     )
 
 
@@ -340,7 +335,7 @@ def plan_listings(
             row = con.execute(
                 "SELECT value FROM ops.watermark WHERE name = ? AND NOT EXISTS (SELECT 1 "
                 "FROM ops.quarantine WHERE kind = ? AND resolved_run_id IS NULL)",
-                [watermark_name(resource), resource.name],
+                [resource.watermark_name, resource.name],
             ).fetchone()
             since = (row[0] - overlap).isoformat() if row else None
         plan[resource.name] = since

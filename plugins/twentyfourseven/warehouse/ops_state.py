@@ -11,9 +11,10 @@ from pathlib import Path
 
 import duckdb
 
+from twentyfourseven.api.resources import SALES_ORDERS
 from twentyfourseven.duckdb_session import open_duckdb, table_columns
 
-WATERMARK = "sales_orders_modified_at"
+WATERMARK = SALES_ORDERS.watermark_name  # "sales_orders_modified_at"
 _RECONCILING_MODES = ("reconcile", "full_refresh")
 
 

@@ -128,6 +128,11 @@ class Resource:
             return self.cursor_column
         return "modified_at" if any(c.name == "modified_at" for c in self.columns) else None
 
+    @property
+    def watermark_name(self) -> str:
+        """The ``ops.watermark`` row of a resource listed by cursor."""
+        return f"{self.name}_{self.cursor_column}"
+
     def column(self, name: str) -> Column:
         return next(column for column in self.columns if column.name == name)
 
