@@ -17,7 +17,7 @@ from typing import Any
 from airflow.sdk import BaseHook
 
 from . import connection
-from .api import RetryPolicy, TwentyFourSevenOfficeClient
+from .api import RetryPolicy, TwentyFourSevenOfficeClient, constants
 from .api.errors import TwentyFourSevenOfficeError
 
 # How a boolean extra can be spelled (the JSON form gives false, a form or env var "false").
@@ -41,7 +41,8 @@ class TwentyFourSevenOfficeHook(BaseHook):
         **client_kwargs: Any,
     ):
         """``budget_share``: how many tasks share the connection's rate budget at once;
-        this hook's client gets 1/``budget_share`` of it, so together they stay within it.
+        this hook's client gets 1/``budget_share`` of it, less a headroom when shared
+        (``SHARED_BUDGET_HEADROOM``), so together they stay within it.
         ``client_kwargs`` override the connection's client settings (tests: ``transport``).
         """
         super().__init__()
@@ -51,6 +52,11 @@ class TwentyFourSevenOfficeHook(BaseHook):
         self.budget_share = budget_share
         self._client_kwargs = client_kwargs
         self._client: TwentyFourSevenOfficeClient | None = None
+
+    def _rate_share(self, rate_limit: float) -> float:
+        if self.budget_share == 1:
+            return rate_limit
+        return rate_limit * constants.SHARED_BUDGET_HEADROOM / self.budget_share
 
     @classmethod
     def get_ui_field_behaviour(cls) -> dict[str, Any]:
@@ -112,7 +118,7 @@ class TwentyFourSevenOfficeHook(BaseHook):
             "base_url": extra("api_base_url"),
             "token_url": extra("token_url"),
             "audience": extra("audience"),
-            "rate_limit": rate_limit / self.budget_share if rate_limit > 0 else None,
+            "rate_limit": self._rate_share(rate_limit) if rate_limit > 0 else None,
             "rate_burst": max(1, rate_burst),
             "max_concurrency": max_concurrency,
             "timeout": timeout,

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from twentyfourseven import connection
+from twentyfourseven.api.constants import SHARED_BUDGET_HEADROOM
 from twentyfourseven.hooks import TwentyFourSevenOfficeHook
 from twentyfourseven.provider import get_provider_info
 
@@ -156,7 +157,10 @@ def test_airflow_lists_the_provider_and_its_connection_type(tmp_path):
 
 def test_budget_share_splits_the_connection_rate(monkeypatch):
     set_connection(monkeypatch)
-    assert TwentyFourSevenOfficeHook(budget_share=5).get_conn().limiter.rate == 2.5
+    assert TwentyFourSevenOfficeHook().get_conn().limiter.rate == 12.5
+    shared = TwentyFourSevenOfficeHook(budget_share=5).get_conn().limiter.rate
+    assert shared == pytest.approx(12.5 * SHARED_BUDGET_HEADROOM / 5)
+    assert 5 * shared < 12.5
     with pytest.raises(ValueError, match="budget_share"):
         TwentyFourSevenOfficeHook(budget_share=0)
 

@@ -16,6 +16,11 @@ DEFAULT_RATE_LIMIT = 5.0
 # exactly 1/R apart, which any server limiter of R admits; raise it only as far as
 # the API's limiter admits bursts (the sandbox's bucket holds a second's budget).
 DEFAULT_RATE_BURST = 1
+# Tasks that split one budget cannot coordinate their requests: each keeps its own
+# spacing, but on the wire their requests drift together, and at exactly the limit
+# any cluster finds the server's bucket empty (a 429). Shared, the budget is spent at
+# this fraction, so the bucket refills faster than the tasks together drain it.
+SHARED_BUDGET_HEADROOM = 0.9
 DEFAULT_MAX_CONCURRENCY = 8
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_CONNECT_TIMEOUT = 10.0
