@@ -13,9 +13,10 @@ which equals the connection's ``rate_limit`` (not one 429); the load ran once pe
 run in its one-slot pool, and no two warehouse tasks ever overlapped; the warehouse
 equals the sandbox's data.
 
-Burst: the sandbox's token bucket holds ``PARALLEL_EXTRACTS + 1`` tokens. Each
-extract task spaces its own requests exactly at R/N, but N tasks in N processes on
-two machines do not coordinate their phases: at worst all N send in the same instant,
+Burst: the sandbox's token bucket holds ``PARALLEL_EXTRACTS + 2`` tokens. N clients
+share the budget: the extract tasks and, beside them, the master-data task. Each
+spaces its own requests exactly at R/N (less the shared headroom), but N tasks in N
+processes on two machines do not coordinate their phases: at worst all N send in the same instant,
 so over any window T they send up to R*T + N requests, which a bucket of rate R
 admits only with a burst of N; one more token absorbs a request that a busy machine
 sent late, right before the task's next one. With a burst of 2 the sandbox answered
@@ -53,7 +54,8 @@ POOL = "twentyfourseven_warehouse"
 ORDERS = 2000
 RATE = 40.0  # requests/s: the sandbox's limit and the connection's rate_limit
 PARALLEL_EXTRACTS = 4  # docker-compose.yml's default
-BURST = int(os.environ.get("TWENTYFOURSEVEN_DISTRIBUTED_BURST", PARALLEL_EXTRACTS + 1))
+# the extract tasks, the master-data task beside them, and one request sent late
+BURST = int(os.environ.get("TWENTYFOURSEVEN_DISTRIBUTED_BURST", PARALLEL_EXTRACTS + 2))
 PIPELINE_ENV = {"TWENTYFOURSEVEN_MIN_CHUNK_SIZE": "200", "TWENTYFOURSEVEN_MAX_CHUNKS": "8"}
 RUN_TIMEOUT = 480  # seconds for both runs
 FINISHED = {"success", "failed"}

@@ -53,6 +53,12 @@ CORRUPTIONS = {
         "create or replace view reports.rpt_bad as select 1.5::double as net_amount",
         False,
     ),
+    "discount_shares_tie_to_discount_bands": (
+        "create table main.ranked_before as select * from reports.base_discounts_ranked; "
+        "create or replace view reports.base_discounts_ranked as select * replace "
+        "(share_of_all_discount_pct + 1 as share_of_all_discount_pct) from main.ranked_before",
+        False,
+    ),
     "accepted_values": (
         "update raw.sales_orders set status = 'Archived' where order_id = 1002",
         True,
@@ -121,3 +127,24 @@ def test_api_amounts_that_disagree_with_the_lines_are_reported_not_failed(fresh_
         (1002, 2, Decimal("999999999999.999999") + net_1002, Decimal("0.01"), True),
         (1007, 2, Decimal("0.02"), Decimal("0.01"), True),  # 1.98 - 1.96 on two lines
     ]
+
+
+def test_shares_are_of_all_booked_discount_when_a_credit_line_carries_one(fresh_golden):
+    # customer 503's one discounted line turned into a credit: its discount total is -5.00, so
+    # it leaves the ranking, and all booked discount falls to 66.99 - 5.00 = 61.99
+    fresh_golden.execute(
+        "update raw.sales_order_lines set quantity = -quantity "
+        "where order_id = 1005 and line_id = 1"
+    )
+    build_models(fresh_golden)
+    assert [r.name for r in run_data_tests(fresh_golden) if not r.passed] == []
+    [(total,)] = fresh_golden.sql(
+        "select sum(discount_amount) from reports.rpt_discount_bands"
+    ).fetchall()
+    assert total == Decimal("61.99")
+    shares = fresh_golden.sql(
+        "select customer_id, discount_amount, share_of_all_discount_pct "
+        "from reports.rpt_discount_top_customers"
+    ).fetchall()
+    # 66.99 / 61.99: more than all of it, as the credit offsets part of the discount
+    assert shares == [(501, Decimal("66.99"), Decimal("108.07"))]

@@ -13,8 +13,9 @@
 -- column: discount_amount — discount given (gross − net); base currency
 -- column: net_amount — booked revenue after discount, excluding tax; base currency
 -- column: effective_discount_rate_pct — discount_amount in percent of gross_amount
--- column: share_of_all_discount_pct — discount_amount in percent of the discount of all the
---   dimension's ranked rows
+-- column: share_of_all_discount_pct — discount_amount in percent of all booked discount: every
+--   booked line's, as reports.rpt_discount_bands totals it (credit lines with a discount
+--   included, so the shares of the ranked rows can add up to more than 100)
 
 create or replace view reports.base_discounts_ranked as
 
@@ -29,27 +30,38 @@ discounts as (
 
 ),
 
+-- the denominator of every share: all booked lines, whatever their customer, product or sign
+all_booked as (
+
+    select sum(discount_amount) as discount_amount
+    from reports.base_discounts_by_dimension
+    where month is null and dimension = 'discount_band'
+
+),
+
 final as (
 
     select
         -- dimension and rank
-        dimension,
-        dimension_id,
-        rank() over (partition by dimension order by discount_amount desc) as discount_rank,
+        discounts.dimension,
+        discounts.dimension_id,
+        rank() over (partition by discounts.dimension order by discounts.discount_amount desc)
+            as discount_rank,
 
         -- discounts
-        discounted_line_count,
-        gross_amount,
-        discount_amount,
-        net_amount,
-        effective_discount_rate_pct,
+        discounts.discounted_line_count,
+        discounts.gross_amount,
+        discounts.discount_amount,
+        discounts.net_amount,
+        discounts.effective_discount_rate_pct,
         decimal_division(
-            (discount_amount * 100)::decimal(36, 2),
-            nullif(sum(discount_amount) over (partition by dimension), 0)::decimal(36, 2),
+            (discounts.discount_amount * 100)::decimal(36, 2),
+            nullif(all_booked.discount_amount, 0)::decimal(36, 2),
             2
         )::decimal(38, 2) as share_of_all_discount_pct
 
     from discounts
+    cross join all_booked
 
 )
 

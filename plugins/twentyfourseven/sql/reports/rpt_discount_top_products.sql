@@ -12,7 +12,8 @@
 -- column: discount_amount — discount given (gross − net); base currency
 -- column: net_amount — booked revenue after discount, excluding tax; base currency
 -- column: effective_discount_rate_pct — discount_amount in percent of gross_amount
--- column: share_of_all_discount_pct — discount_amount in percent of all booked discount
+-- column: share_of_all_discount_pct — discount_amount in percent of all booked discount (the
+--   total of reports.rpt_discount_bands; credit lines with a discount included)
 
 create or replace view reports.rpt_discount_top_products as
 
