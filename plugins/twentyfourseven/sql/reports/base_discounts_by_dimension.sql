@@ -1,6 +1,6 @@
--- grain: one row per period and dimension value with booked lines (month, dimension,
---   dimension_id): each month's total, each month and customer, each month and product, and
---   over all time (month null) each customer, each product and each discount band
+-- grain: one row per period and dimension value with booked lines (is_all_time, month,
+--   dimension, dimension_id): each month's total, each month and customer, each month and
+--   product, and over all time (is_all_time) each customer, each product and each discount band
 -- description: The discount sums behind reports.rpt_discounts_by_month, _by_customer,
 --   _by_product, rpt_discount_bands and (through reports.base_discounts_ranked) the top
 --   discount reports, in one aggregation over marts.fct_sales_order_lines by period and
@@ -9,7 +9,9 @@
 --   A building block: query the rpt_discount* reports instead. A view: queried for one
 --   dimension and period, DuckDB leaves the other branches out.
 --
--- column: month — first day of the order month; null for the all-time rows
+-- column: is_all_time — true for the rows over all time, false for the rows of one month
+-- column: month — first day of the order month; null for the all-time rows, and for the month
+--   rows of orders without a date
 -- column: dimension — what the row is summed by: total (all booked lines of the month),
 --   customer, product or discount_band
 -- column: dimension_id — the customer_id, product_id (null for text lines and any line without a
@@ -36,24 +38,30 @@ lines as (
 -- each line once for each period and dimension it is summed by
 lines_by_dimension as (
 
-    select order_month as month, 'total' as dimension, null::bigint as dimension_id, *
+    select
+        false as is_all_time,
+        order_month as month,
+        'total' as dimension,
+        null::bigint as dimension_id,
+        *
     from lines
     union all
-    select order_month, 'customer', customer_id, * from lines
+    select false, order_month, 'customer', customer_id, * from lines
     union all
-    select order_month, 'product', product_id, * from lines
+    select false, order_month, 'product', product_id, * from lines
     union all
-    select null::date, 'customer', customer_id, * from lines
+    select true, null::date, 'customer', customer_id, * from lines
     union all
-    select null::date, 'product', product_id, * from lines
+    select true, null::date, 'product', product_id, * from lines
     union all
-    select null::date, 'discount_band', discount_band_order, * from lines
+    select true, null::date, 'discount_band', discount_band_order, * from lines
 
 ),
 
 sums as (
 
     select
+        is_all_time,
         month,
         dimension,
         dimension_id,
@@ -64,7 +72,7 @@ sums as (
         sum(net_amount_base)::decimal(38, 2) as net_amount
 
     from lines_by_dimension
-    group by month, dimension, dimension_id
+    group by is_all_time, month, dimension, dimension_id
 
 ),
 
@@ -72,6 +80,7 @@ final as (
 
     select
         -- period and dimension
+        is_all_time,
         month,
         dimension,
         dimension_id,

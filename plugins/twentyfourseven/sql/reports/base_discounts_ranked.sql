@@ -24,7 +24,7 @@ with
 discounts as (
 
     select * from reports.base_discounts_by_dimension
-    where month is null
+    where is_all_time
         and discount_amount > 0
         and (dimension = 'customer' or (dimension = 'product' and dimension_id is not null))
 
@@ -35,7 +35,7 @@ all_booked as (
 
     select sum(discount_amount) as discount_amount
     from reports.base_discounts_by_dimension
-    where month is null and dimension = 'discount_band'
+    where is_all_time and dimension = 'discount_band'
 
 ),
 

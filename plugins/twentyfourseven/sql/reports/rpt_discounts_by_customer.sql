@@ -4,7 +4,7 @@
 --   currency. Rates are in percent, rounded to 2 decimals (half to even); over several rows,
 --   recompute them from the sums (sum(discount_amount) × 100 / sum(gross_amount)).
 --
--- column: month — first day of the order month
+-- column: month — first day of the order month (null for orders without a date)
 -- column: customer_id — the customer (→ marts.dim_customers)
 -- column: customer_name — the customer's name (master data, else latest snapshot)
 -- column: line_count — booked lines
@@ -22,7 +22,7 @@ with
 discounts as (
 
     select * from reports.base_discounts_by_dimension
-    where dimension = 'customer' and month is not null
+    where dimension = 'customer' and not is_all_time
 
 ),
 
@@ -41,7 +41,7 @@ final as (
         customers.customer_name,
 
         -- discounts
-        discounts.* exclude (month, dimension, dimension_id)
+        discounts.* exclude (is_all_time, month, dimension, dimension_id)
 
     from discounts
     left join customers on discounts.dimension_id = customers.customer_id

@@ -31,7 +31,7 @@ final as (
         month,
 
         -- discounts
-        * exclude (month, dimension, dimension_id)
+        * exclude (is_all_time, month, dimension, dimension_id)
 
     from discounts
 

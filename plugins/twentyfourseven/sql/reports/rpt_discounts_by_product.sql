@@ -4,7 +4,7 @@
 --   currency. Rates are in percent, rounded to 2 decimals (half to even); over several rows,
 --   recompute them from the sums (sum(discount_amount) × 100 / sum(gross_amount)).
 --
--- column: month — first day of the order month
+-- column: month — first day of the order month (null for orders without a date)
 -- column: product_id — the product (→ marts.dim_products)
 -- column: product_number — the product number (master data, else latest seen)
 -- column: product_name — the product's name (master data, else latest seen)
@@ -23,7 +23,7 @@ with
 discounts as (
 
     select * from reports.base_discounts_by_dimension
-    where dimension = 'product' and month is not null and dimension_id is not null
+    where dimension = 'product' and not is_all_time and dimension_id is not null
 
 ),
 
@@ -43,7 +43,7 @@ final as (
         products.product_name,
 
         -- discounts
-        discounts.* exclude (month, dimension, dimension_id)
+        discounts.* exclude (is_all_time, month, dimension, dimension_id)
 
     from discounts
     left join products on discounts.dimension_id = products.product_id

@@ -18,7 +18,7 @@ customers_total as (
 
     select coalesce(sum(discount_amount), 0) as discount_amount
     from reports.base_discounts_by_dimension
-    where month is null and dimension = 'customer'
+    where is_all_time and dimension = 'customer'
 
 ),
 
