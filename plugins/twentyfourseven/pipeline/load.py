@@ -49,6 +49,7 @@ from twentyfourseven.duckdb_session import single_row
 from twentyfourseven.warehouse.ops_state import current_watermark
 from twentyfourseven.warehouse.schema import open_warehouse
 
+from .deletions import confirm_candidates
 from .load_apply import apply_run, move_watermark
 from .load_stage import (
     KINDS,
@@ -147,6 +148,7 @@ def _load(
         con.execute("SELECT status, count(*) FROM _stage_outcomes GROUP BY status").fetchall()
     )
     lines = single_row(con, f"SELECT count(*) FROM _stage_{LINES}")[0]  # noqa: S608
+    confirmed = confirm_candidates(con, plan.deletion_candidates)
     stale = drop_stale(con, run_id)
     corrupt = stage_corrupt(con, run_dir, chunks.corrupt)
     apply_run(con, run_id, staged_at)
@@ -180,6 +182,12 @@ def _load(
         finished_at=finished,
         duration_seconds=(finished - started).total_seconds() if started else None,
         sources=dict(plan.sources),
+        deletion_check=plan.deletion_check,
+        deletion_check_calls=plan.deletion_check_calls + len(plan.deletion_candidates),
+        deletion_candidates=len(plan.deletion_candidates),
+        deleted_confirmed=confirmed.deleted,
+        deletion_unconfirmed=confirmed.unconfirmed,
+        deletion_check_note=plan.deletion_check_note,
     )
     write_ledger(con, summary)
     for table in (*(f"_stage_{kind}" for kind in KINDS), "_dup_lines", "_stale", "_corrupt"):
