@@ -57,7 +57,7 @@ class Pipeline:
         columns = ("mode", "deletion_check", "deletion_check_calls", "deletion_candidates")
         columns += ("deleted_confirmed", "orders_deleted", "orders_failed", "api_calls")
         row = self.query(
-            f"select {', '.join(columns)} from ops.runs where run_id = ?",  # noqa: S608
+            f"select {', '.join(columns)} from ops.runs where run_id = ?",
             [f"run-{run}"],
         )[0]
         return dict(zip(columns, row, strict=True))
