@@ -47,25 +47,12 @@ from _harness import (
     run_child,
     summary,
 )
+from pipeline_steps import _client
 
 MODES = ("with", "without", "ids_only", "raw", "headers")
 
 
 # --- the children ---------------------------------------------------------------------
-
-
-def _client(args: argparse.Namespace):
-    from twentyfourseven.api import TwentyFourSevenOfficeClient
-
-    return TwentyFourSevenOfficeClient(
-        "sandbox-client",
-        "sandbox-secret",
-        "sandbox-org",
-        base_url=args.base_url,
-        token_url=args.token_url,
-        rate_limit=None,
-        max_concurrency=8,
-    )
 
 
 def child(args: argparse.Namespace) -> dict[str, Any]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import math
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,36 +17,19 @@ import pytest
 from twentyfourseven.pipeline.deletions import PAGE_SIZE
 from twentyfourseven.pipeline.load_summary import LoadSummary
 
-from ..models.conftest import load_from_sandbox
-from ..warehouse.conftest import query
+from .conftest import HandRuns
 
 # More orders than one page of the ID listing holds, so it pages.
 SANDBOX_OPTIONS = {"orders": 1200, "seed": 21}
 
 
-class Pipeline:
-    """The pipeline's steps on one warehouse file, run by hand: run-1, run-2, …"""
+class Pipeline(HandRuns):
+    """Runs by hand, each with the sandbox's counters reset first."""
 
-    def __init__(self, sandbox: Any, folder: Path) -> None:
-        self.sandbox = sandbox
-        self.warehouse = folder / "warehouse.duckdb"
-        self.staging = folder / "staging"
-        self.runs = 0
-
-    def run(self, every_runs: int = 1, **params: Any) -> LoadSummary:
-        self.runs += 1
+    def run(self, settings_overrides=None, every_runs: int = 1, **params: Any) -> LoadSummary:
         self.sandbox.reset_counters()
-        return load_from_sandbox(
-            self.sandbox,
-            self.warehouse,
-            self.staging,
-            f"run-{self.runs}",
-            settings_overrides={"deletion_check_every_runs": every_runs},
-            **params,
-        )
-
-    def query(self, sql: str, params: list[Any] | None = None) -> list[tuple]:
-        return query(self.warehouse, sql, params)
+        overrides = {"deletion_check_every_runs": every_runs, **(settings_overrides or {})}
+        return super().run(overrides, **params)
 
     def tombstoned(self) -> set[int]:
         rows = self.query("select order_id from raw.sales_orders where deleted_at is not null")
