@@ -164,8 +164,13 @@ def test_an_order_deleted_upstream_leaves_booked_revenue_on_the_next_incremental
         for order_id in victims:
             assert api.delete(f"/salesorders/{order_id}", headers=token).status_code == 204
     sandbox.reset_counters()
-    pipeline.run()  # the next incremental run, not the reconciliation
+    output = pipeline.run()  # the next incremental run, not the reconciliation
     run = pipeline.last_run()
+    # The task logs say so: the plan's listing, the load's count.
+    assert "deletion check: listed " in output
+    assert "3 known orders missing from the listing: 3 confirmed deleted (404, tombstoned)" in (
+        output
+    )
     assert run["mode"] == "incremental"
     assert run["deleted_confirmed"] == run["orders_deleted"] == 3
     assert sandbox.count("get_order", 404) == 3
