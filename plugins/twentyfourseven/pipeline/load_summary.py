@@ -110,10 +110,14 @@ class LoadSummary:
         if not self.deletion_check:
             return f"deletion check not run: {self.deletion_check_note or 'see the plan log'}"
         candidates, deleted = self.deletion_candidates or 0, self.deleted_confirmed or 0
-        return (
+        line = (
             f"deletion check: {self.deletion_check_calls} API calls; {candidates} known orders "
-            f"missing from the listing: {deleted} confirmed deleted (404, tombstoned), "
-            f"{candidates - deleted - self.deletion_unconfirmed} still there, "
+            f"missing from the listing: {deleted} confirmed deleted (404, tombstoned)"
+        )
+        if self.already_loaded:  # the ledger keeps no split of the rest
+            return line
+        return (
+            f"{line}, {candidates - deleted - self.deletion_unconfirmed} still there, "
             f"{self.deletion_unconfirmed} not confirmed (left alone, read again next run)"
         )
 
