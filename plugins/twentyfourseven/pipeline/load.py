@@ -8,7 +8,9 @@ and with DuckDB's bulk JSON reader (no row-by-row inserts):
 - upserts the headers of orders read ``ok`` into ``raw.sales_orders`` (an order
   that comes back is live again) and tombstones the known orders the API answered
   404 (``deleted``); a 404 for an order the warehouse never held is ``not_found``:
-  counted, with nothing to tombstone and nothing to read again;
+  counted, with nothing to tombstone and nothing to read again; a deletion
+  candidate of the plan (a known order missing from its ID listing) is tombstoned
+  only on that 404, and the ledger counts what its ``GET`` said (:mod:`.deletions`);
 - replaces the lines of every ``ok`` or deleted order wholesale, so a line
   removed upstream disappears; ``quarantined`` and ``failed`` orders keep their
   previous version untouched;
