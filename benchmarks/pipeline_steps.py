@@ -62,7 +62,9 @@ def _client(args: argparse.Namespace):
     )
 
 
-def _plan_and_extract(args, settings, run_id: str, request=None) -> dict[str, Any]:
+def _plan_and_extract(
+    args, settings, run_id: str, request=None, master_data: bool = False
+) -> dict[str, Any]:
     from twentyfourseven.pipeline.extract import extract_chunk
     from twentyfourseven.pipeline.plan import RunRequest, plan_run
     from twentyfourseven.pipeline.runfiles.runplan import run_folder_name
@@ -82,6 +84,7 @@ def _plan_and_extract(args, settings, run_id: str, request=None) -> dict[str, An
     for chunk in range(plan.chunks):
         with _client(args) as client:  # one client per chunk, as the DAG's mapped tasks
             lines += extract_chunk(client, run_dir, chunk, progress_interval=1e9).lines
+    listings = _extract_listings(args, run_dir, run_id, plan.listings) if master_data else {}
     return {
         "run_dir": str(run_dir),
         "mode": plan.mode,
@@ -89,9 +92,51 @@ def _plan_and_extract(args, settings, run_id: str, request=None) -> dict[str, An
         "chunks": plan.chunks,
         "sources": plan.sources,
         "lines": lines,
+        "listings": listings,
         "plan_seconds": round(plan_seconds, 3),
         "extract_seconds": round(time.perf_counter() - started - plan_seconds, 3),
     }
+
+
+def _extract_listings(
+    args, run_dir: Path, run_id: str, chosen: dict[str, str | None]
+) -> dict[str, dict[str, Any]]:
+    """The master data the plan chose, listed as the DAG's master-data task lists it (one
+    client for all lists); per list its records and API requests, and the fewest requests
+    its paging allows for that many records (one per page of DEFAULT_PAGE_SIZE; a page/limit
+    list also needs the short page that ends it)."""
+    import datetime as dt
+
+    from twentyfourseven.api.constants import DEFAULT_PAGE_SIZE
+    from twentyfourseven.api.resources import LISTED
+    from twentyfourseven.api.resources.base import Paging
+    from twentyfourseven.pipeline.listing import extract_listing
+
+    by_name = {resource.name: resource for resource in LISTED}
+    out: dict[str, dict[str, Any]] = {}
+    with _client(args) as client:
+        for name, since in chosen.items():
+            resource = by_name[name]
+            summary = extract_listing(
+                client,
+                resource,
+                run_dir,
+                run_id=run_id,
+                since=dt.datetime.fromisoformat(since) if since else None,
+            )
+            listed = summary.records + summary.quarantined
+            minimum = {
+                Paging.LINK: max(1, math.ceil(listed / DEFAULT_PAGE_SIZE)),
+                Paging.PAGE: listed // DEFAULT_PAGE_SIZE + 1,
+                Paging.NONE: 1,
+            }[resource.paging]
+            out[name] = {
+                "records": listed,
+                "incremental": since is not None,
+                "requests": summary.api_requests,
+                "minimum": minimum,
+            }
+    return out
 
 
 def stage(args: argparse.Namespace) -> dict[str, Any]:
@@ -352,18 +397,31 @@ def dlt_load(args: argparse.Namespace) -> dict[str, Any]:
     return {"runs": runs, "peak_rss_mb": round(peak_rss_mb(), 1)}
 
 
-def calls(args: argparse.Namespace) -> dict[str, Any]:
-    """First a full refresh of the sandbox's M orders; then ``--runs`` incremental runs,
-    each after the sandbox changed K orders, counted by the sandbox per endpoint."""
-    import httpx
-
+def _load_with_listings(settings, run_dir: str, run_id: str) -> None:
+    """Load a run's orders, then its master-data listings (which move their watermarks), as
+    the DAG's load task does."""
+    from twentyfourseven.pipeline.listing import load_listings
     from twentyfourseven.pipeline.load import load_run
+    from twentyfourseven.pipeline.runfiles.runplan import RunPlan
+
+    load_run(settings.warehouse, Path(run_dir), run_id=run_id)
+    plan = RunPlan.read(Path(run_dir))
+    load_listings(
+        settings.warehouse, Path(run_dir), plan.listings, run_id=run_id, planned_at=plan.started_at
+    )
+
+
+def calls(args: argparse.Namespace) -> dict[str, Any]:
+    """First a full refresh of the sandbox's M orders and its master data; then ``--runs``
+    incremental runs, each after the sandbox changed K orders (and, as its change simulation
+    does, some master data), counted by the sandbox per endpoint."""
+    import httpx
 
     admin = httpx.Client(base_url=args.base_url.removesuffix("/v1") + "/_sandbox", timeout=60)
     data = Path(args.data)
     settings = _settings(data)
-    first = _plan_and_extract(args, settings, "bench__calls_0")
-    load_run(settings.warehouse, Path(first["run_dir"]), run_id="bench__calls_0")
+    first = _plan_and_extract(args, settings, "bench__calls_0", master_data=True)
+    _load_with_listings(settings, first["run_dir"], "bench__calls_0")
     known = first["orders"]
     runs = []
     for run in range(1, args.runs + 1):
@@ -372,12 +430,18 @@ def calls(args: argparse.Namespace) -> dict[str, Any]:
         ).json()
         edited = len(changed["edited_orders"])
         admin.delete("/counters")
-        result = _plan_and_extract(args, settings, f"bench__calls_{run}")
+        result = _plan_and_extract(args, settings, f"bench__calls_{run}", master_data=True)
         counted = admin.get("/counters").json()
-        load_run(settings.warehouse, Path(result["run_dir"]), run_id=f"bench__calls_{run}")
+        _load_with_listings(settings, result["run_dir"], f"bench__calls_{run}")
         per = {name: e["requests"] for name, e in counted["endpoints"].items()}
         pages = per.get("list_orders", 0)
         minimum_pages = max(1, math.ceil(edited / 100))
+        master = result["listings"]
+        master_calls = sum(listing["requests"] for listing in master.values())
+        master_minimum = sum(listing["minimum"] for listing in master.values())
+        # the orders' calls as before master data was read: its lists and its task's token
+        # are counted apart, against their own minimum
+        orders_calls = counted["total"] - master_calls - 1
         minimum = edited + minimum_pages + 1
         runs.append(
             {
@@ -385,11 +449,14 @@ def calls(args: argparse.Namespace) -> dict[str, Any]:
                 "planned": result["orders"],
                 "sources": result["sources"],
                 "chunks": result["chunks"],
-                "calls": counted["total"],
+                "calls": orders_calls,
                 "by_endpoint": per,
                 "list_pages": pages,
                 "minimum": minimum,
-                "over_minimum_pct": round(100 * (counted["total"] - minimum) / minimum, 2),
+                "over_minimum_pct": round(100 * (orders_calls - minimum) / minimum, 2),
+                "master_data": master,
+                "master_data_calls": master_calls,
+                "master_data_minimum": master_minimum,
             }
         )
     return {"known": known, "runs": runs}

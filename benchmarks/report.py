@@ -233,19 +233,27 @@ def _calls(calls: dict[str, Any], add) -> None:
     add("## 3. Calls per run")
     add("")
     add(
-        f"A full refresh of {calls['known']:,} orders, then incremental runs (plan + one "
-        "client per extract chunk, as the DAG's tasks), each after the sandbox edited K "
-        "orders and moved its clock an hour. Calls as the sandbox counted them (token "
-        "requests included). Minimum = K + ceil(K / 100) list pages + 1 token."
+        f"A full refresh of {calls['known']:,} orders and the master data, then incremental "
+        "runs (plan + one client per extract chunk + one for the master data, as the DAG's "
+        "tasks), each after the sandbox edited K orders and moved its clock an hour. Calls as "
+        "the sandbox counted them (token requests included). Orders: calls = all but the "
+        "master-data lists and their task's token; minimum = K + ceil(K / 100) list pages + "
+        "1 token. Master data: one call per page of each list (customers since their "
+        "watermark; a page/limit list also needs the short page that ends it)."
     )
     add("")
-    add("| K changed | calls | minimum | over minimum | by endpoint (last run) |")
-    add("|---:|---:|---:|---:|---|")
+    add(
+        "| K changed | order calls | minimum | over minimum | master-data calls | minimum "
+        "| by endpoint (last run) |"
+    )
+    add("|---:|---:|---:|---:|---:|---:|---|")
     for c in calls["cases"].values():
         last = c["runs"][-1]
         add(
             f"| {c['changed']:,} | {fmt(c['calls'], digits=0)} | {fmt(c['minimum'], digits=0)} | "
             f"{fmt(c['over_minimum_pct'], '%', digits=2)} | "
+            f"{fmt(c['master_data_calls'], digits=0)} | "
+            f"{fmt(c['master_data_minimum'], digits=0)} | "
             f"{', '.join(f'{k} {v}' for k, v in sorted(last['by_endpoint'].items()))} |"
         )
     add("")
