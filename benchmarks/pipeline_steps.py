@@ -91,6 +91,7 @@ def _plan_and_extract(
         "orders": plan.orders_requested,
         "chunks": plan.chunks,
         "sources": plan.sources,
+        "deletion_check_calls": plan.deletion_check_calls,
         "lines": lines,
         "listings": listings,
         "plan_seconds": round(plan_seconds, 3),
@@ -442,7 +443,9 @@ def calls(args: argparse.Namespace) -> dict[str, Any]:
         # the orders' calls as before master data was read: its lists and its task's token
         # are counted apart, against their own minimum
         orders_calls = counted["total"] - master_calls - 1
-        minimum = edited + minimum_pages + 1
+        # The deletion check lists every order ID: one page per 1,000 known orders at least.
+        check_minimum = math.ceil(known / 1000) if result["deletion_check_calls"] else 0
+        minimum = edited + minimum_pages + check_minimum + 1
         runs.append(
             {
                 "changed": edited,
@@ -452,6 +455,7 @@ def calls(args: argparse.Namespace) -> dict[str, Any]:
                 "calls": orders_calls,
                 "by_endpoint": per,
                 "list_pages": pages,
+                "deletion_check_calls": result["deletion_check_calls"],
                 "minimum": minimum,
                 "over_minimum_pct": round(100 * (orders_calls - minimum) / minimum, 2),
                 "master_data": master,

@@ -238,8 +238,9 @@ def _calls(calls: dict[str, Any], add) -> None:
         "tasks), each after the sandbox edited K orders and moved its clock an hour. Calls as "
         "the sandbox counted them (token requests included). Orders: calls = all but the "
         "master-data lists and their task's token; minimum = K + ceil(K / 100) list pages + "
-        "1 token. Master data: one call per page of each list (customers since their "
-        "watermark; a page/limit list also needs the short page that ends it)."
+        "ceil(M / 1,000) pages of the deletion check's ID listing + 1 token. Master data: "
+        "one call per page of each list (customers since their watermark; a page/limit list "
+        "also needs the short page that ends it)."
     )
     add("")
     add(

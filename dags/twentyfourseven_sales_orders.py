@@ -6,7 +6,11 @@ into the DuckDB warehouse.
 
 1. **plan**: which orders to read: discovered since the watermark (minus an
    overlap), the `order_ids` param, last runs' failures and quarantined orders,
-   and every known order on a reconciliation run. Cut into a bounded number of chunks.
+   and every known order on a reconciliation run. An incremental run also lists
+   every order ID (every `deletion_check_every_runs` runs; default every run) and
+   adds the known orders missing from it, so their `GET` confirms each deletion
+   (404: tombstoned; any other answer: left alone, logged, asked again next run).
+   Cut into a bounded number of chunks.
    The watermark never passes the listing's clock (the API's `Date` header); a
    `modifiedAt` far ahead of it is a warning, not a new watermark.
 2. **extract** (one mapped task per chunk): header and lines per order under the
@@ -32,7 +36,8 @@ Assets (for downstream DAGs): `twentyfourseven_raw` (load), `twentyfourseven_mod
 (transform), `twentyfourseven_snapshot` (publish).
 
 **Params**: `order_ids` (list, or comma-separated; at most `max_order_ids`, each
-in ASCII digits), `reconcile` (re-read every known order), `full_refresh` (list
+in ASCII digits), `reconcile` (re-read every known order: finds line-only edits
+that do not move `modifiedAt`; it also runs every `reconcile_every_hours`), `full_refresh` (list
 everything and re-read every known order). Bad params fail the plan task at once,
 without retries, with an error naming every bad value.
 

@@ -292,8 +292,9 @@ def assert_equals_truth(
     """The warehouse (read through ``query``) equals ``truth``, by count and by content.
 
     ``stale``: orders deleted upstream that the warehouse may not know of yet (an
-    incremental run cannot see deletions); they must still be live there, and are not
-    compared. ``marts``: also compare the fact tables (built by the SQL models).
+    incremental run without its deletion check cannot see deletions); they must still
+    be live there, and are not compared. ``marts``: also compare the fact tables (built
+    by the SQL models).
     """
     _check_columns_covered(query)
     stale = set(stale)

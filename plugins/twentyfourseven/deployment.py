@@ -52,7 +52,10 @@ class PipelineSettings:
     caps the ``order_ids`` one run accepts (a bigger list is refused before any
     request, not left to hold the warehouse pool); ``master_data_every_runs`` reads
     the master data (customers, products, categories, tax codes, accounts,
-    currencies) every that many runs (1: every run; 0: never).
+    currencies) every that many runs (1: every run; 0: never);
+    ``deletion_check_every_runs``: an incremental run lists every order ID, to find
+    the orders deleted upstream, every that many runs (1: every run; 0: never, and
+    deletions wait for the reconciliation run).
 
     ``file_mode`` is the permissions of the files the pipeline creates (warehouse,
     staging files, snapshot, dashboard; octal, ``0640`` by default: owner and group
@@ -75,6 +78,7 @@ class PipelineSettings:
     file_mode: int = 0o640
     max_order_ids: int = 10_000
     master_data_every_runs: int = 1
+    deletion_check_every_runs: int = 1
 
     @property
     def database_for_readers(self) -> Path:

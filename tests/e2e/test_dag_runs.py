@@ -7,6 +7,8 @@ import multiprocessing
 import os
 import signal
 
+import httpx
+
 from twentyfourseven.pipeline.steps import extract_step, load_step, plan_step
 
 from .conftest import assert_equals_truth, table_checksums
@@ -125,32 +127,84 @@ def test_incremental_run_reads_only_what_changed(pipeline):
         | set(changes["created_orders"])
         | set(changes["line_changed_orders"])
     )
+    deleted = set(changes["deleted_orders"])
     assert len(changed) > 20
+    assert deleted
     sandbox.reset_counters()
     pipeline.run()
     run = pipeline.last_run()
     assert run["mode"] == "incremental"
-    assert run["orders_requested"] == len(changed)
+    assert run["orders_requested"] == len(changed) + len(deleted)
     assert sandbox.count("list_lines") == len(changed)  # nothing unchanged was read
-    assert sandbox.count("get_order") == 0  # headers came with the listing
-    # Deletions are invisible to modifiedFrom: every other order equals the truth.
-    assert_equals_truth(pipeline, stale=set(changes["deleted_orders"]))
+    # Headers came with the listing; a GET only confirms each deletion (a 404).
+    assert sandbox.count("get_order") == sandbox.count("get_order", 404) == len(deleted)
+    assert run["deletion_check"] is True
+    assert run["deletion_candidates"] == run["deleted_confirmed"] == len(deleted)
+    assert run["orders_deleted"] == len(deleted)
+    # Deletions are invisible to modifiedFrom, but the deletion check found them all.
+    assert_equals_truth(pipeline)
+
+
+def test_an_order_deleted_upstream_leaves_booked_revenue_on_the_next_incremental_run(pipeline):
+    sandbox = pipeline.sandbox
+    # Confirmed orders: booked revenue, and deletable (the API refuses to delete an invoice).
+    booked = dict(
+        pipeline.query(
+            "select order_id, net_amount_base from marts.fct_sales_orders"
+            " where is_booked and status_category = 'confirmed'"
+        )
+    )
+    victims = sorted(booked)[:3]
+    revenue = (
+        "select sum(booked_order_count), sum(booked_net_amount) from reports.rpt_revenue_by_month"
+    )
+    count_before, net_before = pipeline.query(revenue)[0]
+    with httpx.Client(base_url=sandbox.base_url) as api:
+        token = {"Authorization": f"Bearer {sandbox.token()}"}
+        for order_id in victims:
+            assert api.delete(f"/salesorders/{order_id}", headers=token).status_code == 204
+    sandbox.reset_counters()
+    output = pipeline.run()  # the next incremental run, not the reconciliation
+    run = pipeline.last_run()
+    # The task logs say so: the plan's listing, the load's count.
+    assert "deletion check: listed " in output
+    assert "3 known orders missing from the listing: 3 confirmed deleted (404, tombstoned)" in (
+        output
+    )
+    assert run["mode"] == "incremental"
+    assert run["deleted_confirmed"] == run["orders_deleted"] == 3
+    assert sandbox.count("get_order", 404) == 3
+    assert run["deletion_check_calls"] == sandbox.count("list_orders") - 1 + 3  # IDs + GETs
+    assert pipeline.query(revenue)[0] == (
+        count_before - 3,
+        net_before - sum(booked[order_id] for order_id in victims),
+    )
+    gone = pipeline.query(
+        "select count(*) from marts.fct_sales_order_lines where order_id in (select unnest(?))",
+        [victims],
+    )
+    assert gone == [(0,)]
+    assert_equals_truth(pipeline)
 
 
 def test_reconcile_catches_deletions_and_line_only_edits(pipeline):
     sandbox = pipeline.sandbox
     quiet = sandbox.simulate_changes(
-        advance_seconds=600, edit_lines=0.05, line_edit_bumps_modified=False
+        advance_seconds=600, edit_lines=0.05, delete_orders=0.02, line_edit_bumps_modified=False
     )
     silent = set(quiet["line_changed_orders"])
     assert silent
+    assert quiet["deleted_orders"]
     sandbox.reset_counters()
-    pipeline.run()
+    # With the deletion check off, only the reconciliation finds the deletions.
+    pipeline.run(TWENTYFOURSEVEN_DELETION_CHECK_EVERY_RUNS="0")
     assert sandbox.count("list_lines") == 0  # line-only edits do not show in modifiedFrom
+    assert sandbox.count("get_order") == 0
+    assert pipeline.last_run()["deletion_check"] is False
     pipeline.run({"reconcile": True})
     run = pipeline.last_run()
     assert run["mode"] == "reconcile"
-    assert run["orders_deleted"] > 0
+    assert run["orders_deleted"] == len(quiet["deleted_orders"])
     assert_equals_truth(pipeline)
     tombstoned = {
         r[0]

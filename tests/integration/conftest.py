@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from twentyfourseven.api import RetryPolicy, TwentyFourSevenOfficeClient
+from twentyfourseven.pipeline.load_summary import LoadSummary
+
+from ..models.conftest import load_from_sandbox
+from ..warehouse.conftest import query
 
 RETRY_AFTER_MAX = 0.25
 FAST_RETRY = RetryPolicy(
@@ -63,3 +68,28 @@ def wait_for_counters(sandbox, endpoint: str, requests: int, timeout: float = 5.
         if seen >= requests or time.monotonic() > deadline:
             return seen
         time.sleep(0.05)
+
+
+class HandRuns:
+    """The pipeline's steps (plan, extract every chunk, load; no Airflow) on one warehouse
+    file, run by hand: run-1, run-2, …"""
+
+    def __init__(self, sandbox: Any, folder: Path) -> None:
+        self.sandbox = sandbox
+        self.warehouse = folder / "warehouse.duckdb"
+        self.staging = folder / "staging"
+        self.runs = 0
+
+    def run(self, settings_overrides: dict[str, Any] | None = None, **params: Any) -> LoadSummary:
+        self.runs += 1
+        return load_from_sandbox(
+            self.sandbox,
+            self.warehouse,
+            self.staging,
+            f"run-{self.runs}",
+            settings_overrides=settings_overrides,
+            **params,
+        )
+
+    def query(self, sql: str, params: list[Any] | None = None) -> list[tuple]:
+        return query(self.warehouse, sql, params)

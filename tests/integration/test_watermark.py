@@ -8,39 +8,20 @@ hours ahead of its clock, as a vendor clock jump would.
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
-from typing import Any
 
 import pytest
 
-from twentyfourseven.pipeline.load_summary import LoadSummary
 from twentyfourseven.warehouse.ops_state import WATERMARK
 from twentyfourseven.warehouse.schema import open_warehouse
 
-from ..models.conftest import load_from_sandbox
-from ..warehouse.conftest import query
+from .conftest import HandRuns
 
 SANDBOX_OPTIONS = {"orders": 150, "seed": 13}
 HOUR = 3600
 
 
-class Pipeline:
+class Pipeline(HandRuns):
     """The pipeline's steps on one warehouse file, run by hand, run-1, run-2…"""
-
-    def __init__(self, sandbox: Any, folder: Path) -> None:
-        self.sandbox = sandbox
-        self.warehouse = folder / "warehouse.duckdb"
-        self.staging = folder / "staging"
-        self.runs = 0
-
-    def run(self, **params: Any) -> LoadSummary:
-        self.runs += 1
-        return load_from_sandbox(
-            self.sandbox, self.warehouse, self.staging, f"run-{self.runs}", **params
-        )
-
-    def query(self, sql: str, params: list[Any] | None = None) -> list[tuple]:
-        return query(self.warehouse, sql, params)
 
     def loaded_ids(self) -> set[int]:
         return {row[0] for row in self.query("select order_id from raw.sales_orders")}

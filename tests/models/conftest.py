@@ -81,8 +81,17 @@ def raw() -> Iterator[duckdb.DuckDBPyConnection]:
     con.close()
 
 
-def load_from_sandbox(sandbox: Any, warehouse: Path, staging: Path, run_id: str, **params: Any):
-    """One pipeline run (plan, extract each chunk, load) against ``sandbox``."""
+def load_from_sandbox(
+    sandbox: Any,
+    warehouse: Path,
+    staging: Path,
+    run_id: str,
+    *,
+    settings_overrides: dict[str, Any] | None = None,
+    **params: Any,
+):
+    """One pipeline run (plan, extract each chunk, load) against ``sandbox``; the run's
+    params as keywords, settings other than the defaults in ``settings_overrides``."""
     from twentyfourseven.api import TwentyFourSevenOfficeClient
     from twentyfourseven.deployment import PipelineSettings
     from twentyfourseven.pipeline.extract import extract_chunk
@@ -94,7 +103,7 @@ def load_from_sandbox(sandbox: Any, warehouse: Path, staging: Path, run_id: str,
         staging=staging,
         snapshot=staging.parent / "snapshot.duckdb",
         dashboard=staging.parent / "dashboard.html",
-        min_chunk_size=100,
+        **{"min_chunk_size": 100, **(settings_overrides or {})},
     )
     run_dir = staging / run_id
     with TwentyFourSevenOfficeClient(

@@ -8,7 +8,9 @@ and with DuckDB's bulk JSON reader (no row-by-row inserts):
 - upserts the headers of orders read ``ok`` into ``raw.sales_orders`` (an order
   that comes back is live again) and tombstones the known orders the API answered
   404 (``deleted``); a 404 for an order the warehouse never held is ``not_found``:
-  counted, with nothing to tombstone and nothing to read again;
+  counted, with nothing to tombstone and nothing to read again; a deletion
+  candidate of the plan (a known order missing from its ID listing) is tombstoned
+  only on that 404, and the ledger counts what its ``GET`` said (:mod:`.deletions`);
 - replaces the lines of every ``ok`` or deleted order wholesale, so a line
   removed upstream disappears; ``quarantined`` and ``failed`` orders keep their
   previous version untouched;
@@ -49,6 +51,7 @@ from twentyfourseven.duckdb_session import single_row
 from twentyfourseven.warehouse.ops_state import current_watermark
 from twentyfourseven.warehouse.schema import open_warehouse
 
+from .deletions import confirm_candidates
 from .load_apply import apply_run, move_watermark
 from .load_stage import (
     KINDS,
@@ -147,6 +150,7 @@ def _load(
         con.execute("SELECT status, count(*) FROM _stage_outcomes GROUP BY status").fetchall()
     )
     lines = single_row(con, f"SELECT count(*) FROM _stage_{LINES}")[0]  # noqa: S608
+    confirmed = confirm_candidates(con, plan.deletion_candidates)
     stale = drop_stale(con, run_id)
     corrupt = stage_corrupt(con, run_dir, chunks.corrupt)
     apply_run(con, run_id, staged_at)
@@ -180,6 +184,12 @@ def _load(
         finished_at=finished,
         duration_seconds=(finished - started).total_seconds() if started else None,
         sources=dict(plan.sources),
+        deletion_check=plan.deletion_check,
+        deletion_check_calls=plan.deletion_check_calls + len(plan.deletion_candidates),
+        deletion_candidates=len(plan.deletion_candidates),
+        deleted_confirmed=confirmed.deleted,
+        deletion_unconfirmed=confirmed.unconfirmed,
+        deletion_check_note=plan.deletion_check_note,
     )
     write_ledger(con, summary)
     for table in (*(f"_stage_{kind}" for kind in KINDS), "_dup_lines", "_stale", "_corrupt"):

@@ -47,6 +47,14 @@ class LoadSummary:
     duration_seconds: float | None = None
     load_seconds: float = 0.0
     already_loaded: bool = False  # staging was gone; the ledger row was returned
+    # The plan's deletion check (None: recorded before it existed). Its calls are the
+    # listing's plus one confirming GET per candidate; deleted_confirmed answered 404.
+    deletion_check: bool | None = None
+    deletion_check_calls: int | None = None
+    deletion_candidates: int | None = None
+    deleted_confirmed: int | None = None
+    deletion_unconfirmed: int = 0  # candidates whose GET failed: left alone
+    deletion_check_note: str | None = None  # why it did not run
     sources: dict[str, int] = field(default_factory=dict, compare=False)
 
     @property
@@ -96,6 +104,23 @@ class LoadSummary:
             lines.append(f"watermark unchanged at {self.watermark_after}")
         return lines
 
+    def _deletion_line(self) -> str:
+        if self.deletion_check is None:
+            return "deletion check not recorded (a run from before it existed)"
+        if not self.deletion_check:
+            return f"deletion check not run: {self.deletion_check_note or 'see the plan log'}"
+        candidates, deleted = self.deletion_candidates or 0, self.deleted_confirmed or 0
+        line = (
+            f"deletion check: {self.deletion_check_calls} API calls; {candidates} known orders "
+            f"missing from the listing: {deleted} confirmed deleted (404, tombstoned)"
+        )
+        if self.already_loaded:  # the ledger keeps no split of the rest
+            return line
+        return (
+            f"{line}, {candidates - deleted - self.deletion_unconfirmed} still there, "
+            f"{self.deletion_unconfirmed} not confirmed (left alone, read again next run)"
+        )
+
     def _count_lines(self) -> list[str]:
         lines = [
             f"orders requested {self.orders_requested}: ok {self.orders_ok}, deleted "
@@ -103,6 +128,7 @@ class LoadSummary:
             f"{self.orders_failed}, quarantined {self.orders_quarantined}; "
             f"lines loaded {self.lines_loaded}",
             f"API calls {self.api_calls} (retries {self.api_retries})",
+            self._deletion_line(),
         ]
         if self.orders_unaccounted:
             lines.append(
@@ -187,6 +213,10 @@ _LEDGER = (
     "watermark_after",
     "listed_at",
     "watermark_note",
+    "deletion_check",
+    "deletion_check_calls",
+    "deletion_candidates",
+    "deleted_confirmed",
 )
 
 
@@ -233,6 +263,10 @@ def already_loaded(warehouse: Path, run_dir: Path, run_id: str | None) -> LoadSu
         watermark_after=match["watermark_after"],
         listed_at=match.get("listed_at"),
         watermark_note=match.get("watermark_note"),
+        deletion_check=match.get("deletion_check"),
+        deletion_check_calls=match.get("deletion_check_calls"),
+        deletion_candidates=match.get("deletion_candidates"),
+        deleted_confirmed=match.get("deleted_confirmed"),
         started_at=match["started_at"],
         finished_at=match["finished_at"],
         duration_seconds=match["duration_seconds"],

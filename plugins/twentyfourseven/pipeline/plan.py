@@ -2,9 +2,11 @@
 
 Sources, in union: the run's ``order_ids`` param; discovery (``GET /salesorders``
 modified since the watermark minus an overlap, which also yields headers); the
-orders the last runs failed or quarantined; and, on a reconciliation run, every
-known live order. A discovered order whose ``modifiedAt`` equals the version
-already loaded is not read again, so the overlap costs list pages, not reads.
+orders the last runs failed or quarantined; on a reconciliation run, every known
+live order; and on an incremental run, the known live orders a listing of every
+order ID lacks (deletion candidates, see :mod:`.deletions`). A discovered order
+whose ``modifiedAt`` equals the version already loaded is not read again, so the
+overlap costs list pages, not reads.
 
 The watermark candidate never passes the time the listing was taken (the API's
 ``Date``, or our clock if earlier): an order changed after that moment may have
@@ -55,6 +57,7 @@ from twentyfourseven.warehouse.ops_state import (
     read_state,
 )
 
+from .deletions import check_deletions
 from .listing import plan_listings
 
 log = logging.getLogger(__name__)
@@ -209,6 +212,9 @@ def plan_run(
                     continue
                 discovered.add(order_id)
                 handle.write(b"%d\t%s" % (order_id, chunk_ids_entry(order_id, raw)))
+        deletion = check_deletions(
+            client, known, mode=mode, every_runs=settings.deletion_check_every_runs
+        )
     sources["discovered"] = len(discovered)
     scan = scan or scan_from_now_on()
     scan.warn()
@@ -237,6 +243,10 @@ def plan_run(
         before = len(wanted)
         wanted.update(known_live_ids(settings.warehouse))
         sources["known"] = len(wanted) - before
+    if deletion.candidates:
+        before = len(wanted)
+        wanted.update(deletion.candidates)
+        sources["deletion_candidates"] = len(wanted) - before
 
     ids = sorted(wanted)
     chunks = _chunk_count(len(ids), settings)
@@ -258,6 +268,10 @@ def plan_run(
         sources=dict(sources),
         api_stats=client.stats,
         listings=listings,
+        deletion_check=deletion.ran,
+        deletion_check_calls=deletion.calls,
+        deletion_candidates=list(deletion.candidates),
+        deletion_check_note=deletion.note,
     )
     plan.write(run_dir)
     log.info(

@@ -157,6 +157,9 @@ def load_step(run_id: str, settings: PipelineSettings | None = None) -> dict[str
         "orders_quarantined": summary.orders_quarantined,
         "lines_loaded": summary.lines_loaded,
         "watermark_note": summary.watermark_note,
+        "deletion_check": summary.deletion_check,
+        "deletion_candidates": summary.deletion_candidates,
+        "deleted_confirmed": summary.deleted_confirmed,
         "master_data": {
             result.resource: {"status": result.status, "records": result.loaded}
             for result in listed

@@ -111,14 +111,20 @@ def _last_reconciled_listed_at(con: duckdb.DuckDBPyConnection) -> dt.datetime | 
 
 def known_live_ids(path: Path) -> array:
     """IDs of every known order not deleted, as a compact array (a million is 8 MB)."""
-    ids = array("q")
     with read_only(path) as con:
-        if con is None or not _has_tables(con):
-            return ids
-        cursor = con.execute(_LIVE_IDS)
+        return array("q", live_ids_ascending(con))
+
+
+def live_ids_ascending(con: duckdb.DuckDBPyConnection | None) -> Iterator[int]:
+    """IDs of every known order not deleted, ascending, streamed in batches (nothing
+    held but a batch); none for an absent or empty warehouse."""
+    if con is None or not _has_tables(con):
+        return
+    # A cursor of its own, so the caller may query ``con`` while this is drawn.
+    with con.cursor() as cursor:
+        cursor.execute(_LIVE_IDS)
         while batch := cursor.fetchmany(50_000):
-            ids.extend(r[0] for r in batch)
-    return ids
+            yield from (row[0] for row in batch)
 
 
 def loaded_versions(

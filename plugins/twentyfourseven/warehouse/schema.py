@@ -167,6 +167,13 @@ CREATE TABLE IF NOT EXISTS ops.listings (
 ALTER TABLE ops.runs ADD COLUMN IF NOT EXISTS master_data_records BIGINT;
 ALTER TABLE ops.runs ADD COLUMN IF NOT EXISTS master_data_api_calls BIGINT;
 ALTER TABLE ops.runs ADD COLUMN IF NOT EXISTS master_data_failed INTEGER;
+-- The deletion check of an incremental run: whether every order ID was listed, its calls
+-- (the listing's, plus one confirming GET per candidate), the known live orders the
+-- listing lacked, and how many of them the API confirmed deleted (404).
+ALTER TABLE ops.runs ADD COLUMN IF NOT EXISTS deletion_check BOOLEAN;
+ALTER TABLE ops.runs ADD COLUMN IF NOT EXISTS deletion_check_calls INTEGER;
+ALTER TABLE ops.runs ADD COLUMN IF NOT EXISTS deletion_candidates INTEGER;
+ALTER TABLE ops.runs ADD COLUMN IF NOT EXISTS deleted_confirmed INTEGER;
 -- Listed resources' records have no order: warehouses from before them drop the rule.
 ALTER TABLE ops.quarantine ALTER COLUMN order_id DROP NOT NULL;
 """

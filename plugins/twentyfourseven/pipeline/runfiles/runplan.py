@@ -70,6 +70,10 @@ class RunPlan:
     ``sources`` counts IDs by where they came from (param, discovered, known, retry).
     ``listings``: the listed resources (master data) the run reads, each with the
     time to list its changes from, or None to list it whole.
+    ``deletion_check``: whether every order ID was listed and compared with the
+    known live orders (``deletion_check_calls``: its requests); the known orders
+    it lacked, ``deletion_candidates``, are among the orders to read, and a 404
+    for one of them is a deletion. ``deletion_check_note``: why it did not run.
     """
 
     run_id: str
@@ -86,6 +90,10 @@ class RunPlan:
     sources: dict[str, int] = field(default_factory=dict)
     api_stats: dict[str, int] = field(default_factory=dict)
     listings: dict[str, str | None] = field(default_factory=dict)
+    deletion_check: bool = False
+    deletion_check_calls: int = 0
+    deletion_candidates: list[int] = field(default_factory=list)
+    deletion_check_note: str | None = None
 
     def write(self, run_dir: Path) -> Path:
         return write_atomically(run_dir / PLAN_FILE, json.dumps(asdict(self), indent=2))
