@@ -124,10 +124,11 @@ def twentyfourseven_sales_orders():
 
     @task(pool=WAREHOUSE_POOL, outlets=[assets.MODELS])
     def transform(loaded: dict) -> dict:
-        """Build the models and run the data tests."""
+        """Build the models and run the data tests: an incremental run's changed orders
+        only, a full refresh or reconciliation run's everything."""
         from twentyfourseven.pipeline.steps import transform_step
 
-        return transform_step()
+        return transform_step(mode=loaded["mode"])
 
     @task(pool=WAREHOUSE_POOL, outlets=[assets.SNAPSHOT])
     def publish(transformed: dict) -> dict:
