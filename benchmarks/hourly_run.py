@@ -238,7 +238,8 @@ def hourly_run(settings: PipelineSettings, run: int, changed: int) -> dict[str, 
         figures[f"test:{test.test.name}"] = {"seconds": test.seconds, "peak_rss_mb": peak}
     print(f"  incremental: {summary.as_dict()['incremental_models']}", flush=True)
     if summary.failed_tests:
-        raise SystemExit("data tests failed:\n" + "\n".join(t.describe() for t in summary.failed_tests))
+        failed = "\n".join(t.describe() for t in summary.failed_tests)
+        raise SystemExit(f"data tests failed:\n{failed}")
     with measured(figures, "snapshot"):
         publish_snapshot(settings.warehouse, settings.snapshot)
     with measured(figures, "dashboard"):
@@ -311,7 +312,9 @@ def render_markdown(result: dict[str, Any]) -> str:
         key=lambda k: -max(s["seconds"].get(k, {}).get("median", 0) for s in sizes),
     )[:12]
     for key in slowest:
-        cells = [f"{s['seconds'][key]['median']:.2f} s" if key in s["seconds"] else "" for s in sizes]
+        cells = [
+            f"{s['seconds'][key]['median']:.2f} s" if key in s["seconds"] else "" for s in sizes
+        ]
         out.append(f"| {key} | " + " | ".join(cells) + " |")
     out += [
         "",

@@ -137,7 +137,11 @@ class IncrementalBuild:
         build = cls(con, incremental, models)
         con.execute(MODEL_STATE_DDL)
         build.queued = _exists(con, QUEUE)
-        source = f"select distinct {KEY} from {QUEUE}" if build.queued else "select null::bigint"
+        source = (
+            f"select distinct {KEY} from {QUEUE}"  # noqa: S608 (constants)
+            if build.queued
+            else "select null::bigint"
+        )
         con.execute(
             f"create or replace temp table {CHANGED} as "  # noqa: S608 (constants)
             f"select {KEY} from ({source}) as q({KEY}) where {KEY} is not null"

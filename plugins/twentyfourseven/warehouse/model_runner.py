@@ -24,10 +24,14 @@ The runner checks that the object exists and that its columns are exactly the
 documented ones, in the documented order. A data test file starts with
 ``-- test: what it checks``.
 
+A model or data test headed ``-- incremental: order_id`` is updated (tested) for the
+orders changed since the last build only, on an incremental run (:mod:`.incremental`).
+
 The runner writes no SQL of its own except ``CREATE SCHEMA IF NOT EXISTS`` for
-the three model schemas. The models are built in one transaction, so a model
-that fails leaves the previous models untouched; the data tests run after the
-commit, so the rows that broke a test can be inspected in the warehouse.
+the three model schemas and what :mod:`.incremental` needs (``ops.model_state``,
+the incremental facts' delete and insert). The models are built in one transaction,
+so a model that fails leaves the previous models untouched; the data tests run after
+the commit, so the rows that broke a test can be inspected in the warehouse.
 """
 
 from __future__ import annotations
@@ -453,7 +457,7 @@ def _build(con: duckdb.DuckDBPyConnection, path: Path, build: IncrementalBuild) 
             else:
                 con.execute(sql)
             build.record(doc.relation, digest, fingerprint, whole=reason is not None)
-            how = reason and f"rebuilt: {reason}" or f"updated: {build.changed} changed orders"
+            how = f"rebuilt: {reason}" if reason else f"updated: {build.changed} changed orders"
         else:
             con.execute(sql)
     except (duckdb.Error, ValueError) as error:

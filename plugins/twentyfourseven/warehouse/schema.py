@@ -95,7 +95,8 @@ CREATE TABLE IF NOT EXISTS ops.model_state (
 );
 """
 
-DDL = """
+DDL = (
+    """
 CREATE SCHEMA IF NOT EXISTS raw;
 CREATE SCHEMA IF NOT EXISTS ops;
 
@@ -195,7 +196,10 @@ ALTER TABLE ops.runs ADD COLUMN IF NOT EXISTS master_data_api_calls BIGINT;
 ALTER TABLE ops.runs ADD COLUMN IF NOT EXISTS master_data_failed INTEGER;
 -- Listed resources' records have no order: warehouses from before them drop the rule.
 ALTER TABLE ops.quarantine ALTER COLUMN order_id DROP NOT NULL;
-""" + CHANGES_DDL + MODEL_STATE_DDL
+"""
+    + CHANGES_DDL
+    + MODEL_STATE_DDL
+)
 
 
 def create_schema(
