@@ -72,6 +72,18 @@ def test_a_run_after_failed_tests_tests_everything(fresh_golden):
     assert "rates_within_0_and_100" in {t.name for t in again.failed_tests}
 
 
+def test_a_run_after_one_without_tests_tests_everything(fresh_golden):
+    con = fresh_golden
+    run_models(con)
+    order = _first_order(con)
+    _change(con, "update raw.sales_order_lines set price = price + 1 where order_id = ?", order)
+    run_models(con, incremental=True, tests=False)  # its orders leave the queue untested
+    _change(con, "update raw.sales_order_lines set price = price where order_id = ?", order)
+    assert not run_models(con, incremental=True).tests_narrowed
+    _change(con, "update raw.sales_order_lines set price = price where order_id = ?", order)
+    assert run_models(con, incremental=True).tests_narrowed  # tested whole once: narrow again
+
+
 def test_a_changed_digest_rebuilds_whole(fresh_golden):
     con = fresh_golden
     run_models(con)

@@ -374,7 +374,9 @@ def run_models(
             summary.tests = run_data_tests(con, sql_dir, shown_rows=shown_rows, scope=scope)
             summary.test_seconds = time.perf_counter() - started
             summary.tests_narrowed = scope is not None
-            record_tests(con, digest, passed=not summary.failed_tests)
+            record_tests(con, digest, "failed" if summary.failed_tests else "passed")
+        else:
+            record_tests(con, "", "skipped")
             log.info(
                 "Ran %d data tests in %.2f s, %d failed",
                 len(summary.tests),
