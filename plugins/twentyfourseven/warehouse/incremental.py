@@ -23,7 +23,8 @@ transaction:
 - records the digest and fingerprint in ``ops.model_state`` and removes the orders
   it took from ``ops.changed_orders``.
 
-The other models (views, and the dimensions, which are small) are built as before.
+The other models are built as before: the views cost nothing; the dimensions aggregate
+the rows of their key across all orders, which this contract does not cover.
 A data test headed ``-- incremental: order_id`` reads, on an incremental run, only the
 changed orders' rows of every model with that column; so do the key and reference
 tests derived from the annotations (:mod:`.model_checks`). Everything is tested when a
@@ -49,8 +50,8 @@ QUEUE = "ops.changed_orders"
 STATE = "ops.model_state"
 CHANGED = "changed_orders"  # the temporary table of this build's changed orders
 TESTS_STATE = "data tests"  # ops.model_state's row for the data tests
-# Above this many changed orders a full rebuild is as cheap, and the narrowed query's
-# list of IDs gets long: a backfill rebuilds.
+# Above this many changed orders (a backfill) a full rebuild costs about as much as the
+# delete and the narrowed insert, and leaves no deleted rows behind in the table.
 MAX_CHANGED = 50_000
 # Stamps a re-read sets even when the record did not change: not part of a fingerprint
 # (no incremental model reads the master data's stamps).
