@@ -12,8 +12,9 @@ load step. Each run is timed step by step, with each step's peak memory (the pro
 
 - ``load``: the DAG's load step (staged files → ``raw`` and ``ops``, one transaction);
 - ``models:<layer>``: the models of each layer (staging, marts, reports), as the transform
-  step builds them;
-- ``data tests``: every data test;
+  step builds them after an incremental load (``run_models(incremental=True)``: the
+  incremental facts update the changed orders only, on code that has them);
+- ``data tests``: every data test (the row-level ones on the changed orders only, likewise);
 - ``snapshot``: ``publish_snapshot`` (the analysts' read-only copy);
 - ``dashboard``: ``render_dashboard`` from the snapshot.
 
@@ -65,7 +66,7 @@ from twentyfourseven.pipeline.runfiles.runplan import (  # noqa: E402
 from twentyfourseven.pipeline.runfiles.staging import ChunkWriter, chunk_dir  # noqa: E402
 from twentyfourseven.pipeline.steps import load_step, publish_step, transform_step  # noqa: E402
 from twentyfourseven.report import render_dashboard  # noqa: E402
-from twentyfourseven.warehouse.model_runner import build_models, run_data_tests  # noqa: E402
+from twentyfourseven.warehouse.model_runner import run_models  # noqa: E402
 from twentyfourseven.warehouse.snapshot import publish_snapshot  # noqa: E402
 
 STEPS = (
@@ -222,16 +223,23 @@ def hourly_run(settings: PipelineSettings, run: int, changed: int) -> dict[str, 
         )
     with duckdb.connect(str(settings.warehouse)) as con:
         _reset_peak_rss()
-        results = build_models(con)
+        # as the DAG's transform after an incremental load (transform_step(mode=...))
+        summary = run_models(con, incremental=True, raise_on_failure=False)
         peak = peak_rss_mb()
-        for layer in ("staging", "marts", "reports"):
-            seconds = sum(r.seconds for r in results if r.relation.startswith(f"{layer}."))
-            figures[f"models:{layer}"] = {"seconds": seconds, "peak_rss_mb": peak}
-            print(f"  models:{layer:<9} {seconds:7.2f} s", flush=True)
-        with measured(figures, "data tests"):
-            failed = [t.describe() for t in run_data_tests(con) if not t.passed]
-    if failed:
-        raise SystemExit("data tests failed:\n" + "\n".join(failed))
+    for layer in ("staging", "marts", "reports"):
+        seconds = sum(r.seconds for r in summary.models if r.relation.startswith(f"{layer}."))
+        figures[f"models:{layer}"] = {"seconds": seconds, "peak_rss_mb": peak}
+        print(f"  models:{layer:<9} {seconds:7.2f} s", flush=True)
+    figures["data tests"] = {"seconds": summary.test_seconds, "peak_rss_mb": peak}
+    print(f"  data tests       {summary.test_seconds:7.2f} s", flush=True)
+    for model in summary.models:
+        figures[f"model:{model.relation}"] = {"seconds": model.seconds, "peak_rss_mb": peak}
+    for test in summary.tests:
+        figures[f"test:{test.test.name}"] = {"seconds": test.seconds, "peak_rss_mb": peak}
+    print(f"  incremental: {summary.as_dict()['incremental_models']}", flush=True)
+    if summary.failed_tests:
+        failed = "\n".join(t.describe() for t in summary.failed_tests)
+        raise SystemExit(f"data tests failed:\n{failed}")
     with measured(figures, "snapshot"):
         publish_snapshot(settings.warehouse, settings.snapshot)
     with measured(figures, "dashboard"):
@@ -255,12 +263,16 @@ def measure_size(lines: int, runs: int, changed: int) -> dict[str, Any]:
             print(f" run {run}: {changed} changed orders", flush=True)
             per_run.append(hourly_run(settings, run, changed))
     steps = [*STEPS, "total"]
+    details = sorted({k for r in per_run for k in r if k.startswith(("model:", "test:"))})
     return {
         "lines": lines,
         "warehouse_mb": round(size_mb),
         "setup": {k: round(v, 2) for k, v in setup.items()},
         "runs": per_run,
-        "seconds": {step: summary([r[step]["seconds"] for r in per_run]) for step in steps},
+        "seconds": {
+            step: summary([r[step]["seconds"] for r in per_run if step in r])
+            for step in [*steps, *details]
+        },
         "peak_rss_mb": {
             step: round(max(r[step]["peak_rss_mb"] for r in per_run)) for step in steps
         },
@@ -288,6 +300,22 @@ def render_markdown(result: dict[str, Any]) -> str:
         for size in sizes:
             cells.append(f"{fmt(size['seconds'][step], ' s')}, {size['peak_rss_mb'][step]} MB")
         out.append(f"| {step} | " + " | ".join(cells) + " |")
+    out += [
+        "",
+        "The models and data tests that took longest (median seconds):",
+        "",
+        "| model or test | " + " | ".join(f"{s['lines']:,} lines" for s in sizes) + " |",
+        "| --- | " + " | ".join("---" for _ in sizes) + " |",
+    ]
+    slowest = sorted(
+        {k for s in sizes for k in s["seconds"] if k.startswith(("model:", "test:"))},
+        key=lambda k: -max(s["seconds"].get(k, {}).get("median", 0) for s in sizes),
+    )[:12]
+    for key in slowest:
+        cells = [
+            f"{s['seconds'][key]['median']:.2f} s" if key in s["seconds"] else "" for s in sizes
+        ]
+        out.append(f"| {key} | " + " | ".join(cells) + " |")
     out += [
         "",
         "| set-up | " + " | ".join(f"{s['lines']:,} lines" for s in sizes) + " |",

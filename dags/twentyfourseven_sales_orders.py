@@ -26,7 +26,9 @@ into the DuckDB warehouse.
 4. **transform**: build the SQL models of the package's `sql/` (staging → marts →
    reports, each after the models it reads), then run the data tests (those of
    `sql/tests` and the key and reference tests derived from the models' column
-   annotations); a failing test fails the task with the rows that broke it.
+   annotations); a failing test fails the task with the rows that broke it. After an
+   incremental load the facts update only the orders it changed, and the row-level
+   tests check only those; a full refresh or reconciliation rebuilds and tests all.
 5. **publish**: write the read-only snapshot for analysts and BI tools (a new
    file renamed over the old one) and render the HTML dashboard.
 
@@ -129,10 +131,11 @@ def twentyfourseven_sales_orders():
 
     @task(pool=WAREHOUSE_POOL, outlets=[assets.MODELS])
     def transform(loaded: dict) -> dict:
-        """Build the models and run the data tests."""
+        """Build the models and run the data tests: an incremental run's changed orders
+        only, a full refresh or reconciliation run's everything."""
         from twentyfourseven.pipeline.steps import transform_step
 
-        return transform_step()
+        return transform_step(mode=loaded["mode"])
 
     @task(pool=WAREHOUSE_POOL, outlets=[assets.SNAPSHOT])
     def publish(transformed: dict) -> dict:

@@ -145,11 +145,13 @@ def assert_equals_truth(pipeline: Pipeline, *, stale: set[int] | frozenset[int] 
 
 
 def table_checksums(path: Path) -> dict[str, str]:
-    """A checksum of every table's rows (ops.runs without its timing columns)."""
+    """A checksum of every table's rows (ops.runs without its timing columns). Not of
+    ops.changed_orders: work for the next transform, not state; a load repeated after a
+    transform marks its orders again (the facts then update them to the same rows)."""
     with duckdb.connect(str(path), read_only=True) as con:
         tables = con.execute(
             "select table_schema || '.' || table_name from information_schema.tables"
-            " where table_type = 'BASE TABLE' order by 1"
+            " where table_type = 'BASE TABLE' and table_name <> 'changed_orders' order by 1"
         ).fetchall()
         sums = {}
         for (table,) in tables:

@@ -1,7 +1,8 @@
 """``twentyfourseven transform``: build the SQL models and run the data tests.
 
 The same as the DAG's transform step (:func:`twentyfourseven.warehouse.model_runner.run_models`)
-on a warehouse file, from the command line. ``--data-dictionary`` writes
+on a warehouse file, from the command line: a full rebuild, or with ``--incremental`` what an
+incremental run does. ``--data-dictionary`` writes
 ``docs/data_dictionary.md`` from the models' headers instead.
 """
 
@@ -15,11 +16,13 @@ from pathlib import Path
 from twentyfourseven.warehouse.model_runner import DICTIONARY, SQL_DIR, DataTestError, ModelError
 
 
-def transform(warehouse: Path, sql_dir: Path, tests: bool) -> int:
+def transform(warehouse: Path, sql_dir: Path, tests: bool, incremental: bool = False) -> int:
     from twentyfourseven.warehouse.model_runner import run_models
 
     try:
-        summary = run_models(warehouse, sql_dir, tests=tests, raise_on_failure=False)
+        summary = run_models(
+            warehouse, sql_dir, tests=tests, raise_on_failure=False, incremental=incremental
+        )
     except (ModelError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -51,7 +54,9 @@ def _run(args: argparse.Namespace) -> int:
         from twentyfourseven.deployment import data_dir
 
         warehouse = data_dir() / "warehouse.duckdb"
-    return transform(warehouse, args.sql_dir, tests=not args.skip_tests)
+    return transform(
+        warehouse, args.sql_dir, tests=not args.skip_tests, incremental=args.incremental
+    )
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -71,6 +76,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--skip-tests", action="store_true", help="build the models only; no data tests"
+    )
+    parser.add_argument(
+        "--incremental",
+        action="store_true",
+        help="update the incremental facts for the orders loaded since the last transform "
+        "only, and test those (as the DAG's incremental runs do); default: rebuild everything",
     )
     parser.add_argument(
         "--data-dictionary",

@@ -97,6 +97,14 @@ UPSERT_KNOWN_ORDERS = (
     "deleted_at = CASE WHEN excluded.deleted_at IS NULL THEN NULL "
     "ELSE coalesce(known_orders.deleted_at, excluded.deleted_at) END"
 )
+# The orders whose raw rows this run wrote (read, or tombstoned with their lines removed):
+# the incremental facts rebuild exactly these on the next transform.
+MARK_CHANGED_ORDERS = (
+    "INSERT INTO ops.changed_orders BY NAME "
+    "SELECT DISTINCT order_id, ? AS run_id FROM _stage_outcomes "
+    "WHERE status IN ('ok', 'deleted') "
+    "ON CONFLICT (order_id) DO UPDATE SET run_id = excluded.run_id"
+)
 MOVE_WATERMARK_BACK = (
     "UPDATE ops.watermark SET value = ?::TIMESTAMPTZ, run_id = ?, "
     "updated_at = ?::TIMESTAMPTZ WHERE name = ? AND value > ?::TIMESTAMPTZ"
@@ -114,6 +122,7 @@ def apply_run(con: duckdb.DuckDBPyConnection, run_id: str, staged_at: str) -> No
     # Lines: replaced wholesale for every order read (ok) or gone (deleted).
     con.execute(DELETE_REPLACED_LINES)
     con.execute(INSERT_LINES, [run_id])
+    con.execute(MARK_CHANGED_ORDERS, [run_id])
     # Quarantine: this run's rows replaced; older rows resolved by a clean read, or by
     # a 404 (an order gone has nothing left to repair).
     con.execute("DELETE FROM ops.quarantine WHERE run_id = ?", [run_id])

@@ -167,13 +167,20 @@ def load_step(run_id: str, settings: PipelineSettings | None = None) -> dict[str
     }
 
 
-def transform_step(settings: PipelineSettings | None = None) -> dict[str, Any]:
-    """Build the SQL models in ``sql/`` and run the data tests; a failing test fails the task."""
+def transform_step(
+    settings: PipelineSettings | None = None, *, mode: str | None = None
+) -> dict[str, Any]:
+    """Build the SQL models in ``sql/`` and run the data tests; a failing test fails the task.
+
+    ``mode`` is the run's (the load's summary says it): after an ``incremental`` load the
+    incremental facts update only the orders it changed and the row-level data tests check
+    only those; after a ``full_refresh`` or ``reconcile`` load, or with no mode (a manual
+    transform), every model is rebuilt and every row tested."""
     from twentyfourseven.warehouse.model_runner import run_models
 
     settings = _settings(settings)
     with _creating_files(settings):
-        summary = run_models(settings.warehouse)
+        summary = run_models(settings.warehouse, incremental=mode == "incremental")
     log.info("%s", summary.describe())
     return summary.as_dict()
 

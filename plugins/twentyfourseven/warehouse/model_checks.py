@@ -21,7 +21,7 @@ must still name a model with a single key column).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 _KEY = re.compile(r"\((key|unique)[);]")
@@ -72,8 +72,15 @@ class DerivedTest:
     sql: str
 
 
-def derived_tests(models: Sequence[Annotated]) -> list[DerivedTest]:
-    """The three key and reference tests over ``models`` (one with no query is left out)."""
+def derived_tests(
+    models: Sequence[Annotated], narrow: Callable[[str], str] | None = None
+) -> list[DerivedTest]:
+    """The three key and reference tests over ``models`` (one with no query is left out).
+
+    ``narrow`` gives what to read of a checked model (on an incremental run, only the
+    changed orders' rows of a model with an order column); the model a reference points
+    to is read whole."""
+    read = narrow or (lambda relation: relation)
     keyed = [m for m in models if m.keys]
     keys = {m.relation: m.keys for m in keyed}
     references = [
@@ -83,12 +90,12 @@ def derived_tests(models: Sequence[Annotated]) -> list[DerivedTest]:
     ]
     unique = [
         f"select '{m.relation}' as model, {_key_text(m.keys)} as key, count(*) as rows_with_key\n"
-        f"from {m.relation} group by {', '.join(m.keys)} having count(*) > 1"
+        f"from {read(m.relation)} group by {', '.join(m.keys)} having count(*) > 1"
         for m in keyed
     ]
     not_null = [
         f"select '{m.relation}' as model, '{', '.join(m.not_null)}' as key_column, "
-        f"count(*) as null_rows\nfrom {m.relation} "
+        f"count(*) as null_rows\nfrom {read(m.relation)} "
         f"where {' or '.join(f'{k} is null' for k in m.not_null)}\nhaving count(*) > 0"
         for m in keyed
         if m.not_null
@@ -97,7 +104,7 @@ def derived_tests(models: Sequence[Annotated]) -> list[DerivedTest]:
         f"select '{model.relation}' as model, '{column}' as key_column, "
         f"{_key_text(model.keys, 'm.') if model.keys else 'null'} as row_key, "
         f"m.{column}::varchar as missing_key\n"
-        f"from {model.relation} as m anti join {target} as t on m.{column} = t.{key}\n"
+        f"from {read(model.relation)} as m anti join {target} as t on m.{column} = t.{key}\n"
         f"where m.{column} is not null"
         for model, column, target, key in references
         if not model.view_of_models

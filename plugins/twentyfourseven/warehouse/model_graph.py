@@ -36,6 +36,38 @@ def relations_read(sql: str, models: Iterable[str]) -> set[str]:
     return named & known
 
 
+# A relation name outside comments and string literals, and whether an alias follows.
+_CODE_OR_NAME = re.compile(
+    r"(--[^\n]*|/\*.*?\*/|'(?:[^']|'')*')"
+    r"|\b([A-Za-z_][A-Za-z0-9_]*\s*\.\s*[A-Za-z_][A-Za-z0-9_]*)\b(\s+as\b)?",
+    re.DOTALL | re.IGNORECASE,
+)
+
+
+def narrowed(sql: str, relations: Iterable[str], key: str, keys: str) -> str:
+    """``sql`` reading, of each of ``relations``, only the rows whose ``key`` is ``in
+    (keys)`` (a query or a list of values): each name becomes a subquery, under the
+    relation's own name unless the query gives it an alias."""
+    wanted = {relation.lower() for relation in relations}
+
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(2)
+        if name is None:
+            return match.group(0)
+        relation = re.sub(r"\s+", "", name).lower()
+        if relation not in wanted:
+            return match.group(0)
+        alias = match.group(3) or f" as {relation.split('.')[1]}"
+        return narrowed_relation(relation, key, keys) + alias
+
+    return _CODE_OR_NAME.sub(replace, sql)
+
+
+def narrowed_relation(relation: str, key: str, keys: str) -> str:
+    """A subquery of the rows of ``relation`` whose ``key`` is ``in (keys)``."""
+    return f"(select * from {relation} where {key} in ({keys}))"  # noqa: S608 (names, IDs)
+
+
 def creates_view(sql: str) -> bool:
     """Whether the model is a view (computed when read) rather than a table."""
     return bool(_CREATES_VIEW.search(_NOT_CODE.sub(" ", sql)))

@@ -24,10 +24,14 @@ The runner checks that the object exists and that its columns are exactly the
 documented ones, in the documented order. A data test file starts with
 ``-- test: what it checks``.
 
+A model or data test headed ``-- incremental: order_id`` is updated (tested) for the
+orders changed since the last build only, on an incremental run (:mod:`.incremental`).
+
 The runner writes no SQL of its own except ``CREATE SCHEMA IF NOT EXISTS`` for
-the three model schemas. The models are built in one transaction, so a model
-that fails leaves the previous models untouched; the data tests run after the
-commit, so the rows that broke a test can be inspected in the warehouse.
+the three model schemas and what :mod:`.incremental` needs (``ops.model_state``,
+the incremental facts' delete and insert). The models are built in one transaction,
+so a model that fails leaves the previous models untouched; the data tests run after
+the commit, so the rows that broke a test can be inspected in the warehouse.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ import duckdb
 from twentyfourseven.duckdb_session import open_duckdb
 
 from ..locations import default_docs_dir
+from .incremental import KEY, IncrementalBuild, Scope, record_tests, tests_digest
 from .model_checks import Annotated, AnnotationError, derived_tests
 from .model_graph import ModelCycleError, build_order, creates_view, relations_read
 from .snapshot import MATERIALIZED_SCHEMAS, OPS_TABLES, WITHHELD_COLUMNS
@@ -58,7 +63,7 @@ LAYERS = ("staging", "marts", "reports")
 TESTS = "tests"
 SHOWN_ROWS = 10
 
-_KEY = re.compile(r"^--\s?(grain|description|column|test):\s*(.*)$")
+_KEY = re.compile(r"^--\s?(grain|description|column|test|incremental):\s*(.*)$")
 _COLUMN = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s+(?:—|-)\s+(.+)$")
 _CONTINUATION = re.compile(r"^--\s{2,}(\S.*)$")
 
@@ -81,6 +86,8 @@ class ModelResult:
     relation: str  # schema.name
     kind: str  # VIEW or BASE TABLE
     seconds: float
+    # an incremental model: "updated" (the changed orders' rows only) or why it was rebuilt
+    how: str = ""
 
 
 @dataclass(frozen=True)
@@ -91,6 +98,7 @@ class DataTest:
     shown: str  # where it comes from, as logs and errors name it
     description: str
     sql: str
+    narrowed: bool = False  # read only the changed orders' rows (an incremental run)
 
 
 @dataclass(frozen=True)
@@ -140,6 +148,8 @@ class ModelRunSummary:
     tests: list[DataTestResult] = field(default_factory=list)
     build_seconds: float = 0.0
     test_seconds: float = 0.0
+    changed_orders: int = 0  # taken from ops.changed_orders by this build
+    tests_narrowed: bool = False  # the row-level tests read the changed orders only
 
     @property
     def failed_tests(self) -> list[DataTestResult]:
@@ -153,6 +163,9 @@ class ModelRunSummary:
             "tests": len(self.tests),
             "tests_failed": len(self.failed_tests),
             "test_seconds": round(self.test_seconds, 3),
+            "changed_orders": self.changed_orders,
+            "tests_narrowed": self.tests_narrowed,
+            "incremental_models": {m.relation: m.how for m in self.models if m.how},
             "model_seconds": {m.relation: round(m.seconds, 3) for m in self.models},
             "test_rows": {t.test.shown: t.rows for t in self.tests},
         }
@@ -161,10 +174,13 @@ class ModelRunSummary:
         lines = [
             f"Built {len(self.models)} models in {self.build_seconds:.2f} s; "
             f"ran {len(self.tests)} data tests in {self.test_seconds:.2f} s "
-            f"({len(self.failed_tests)} failed)"
+            f"({len(self.failed_tests)} failed"
+            + ("; row-level tests on the changed orders only)" if self.tests_narrowed else ")")
         ]
         lines += [
-            f"  {m.relation:<52} {m.kind.lower():<10} {m.seconds:7.3f} s" for m in self.models
+            f"  {m.relation:<52} {m.kind.lower():<10} {m.seconds:7.3f} s"
+            + (f"  {m.how}" if m.how else "")
+            for m in self.models
         ]
         lines += [
             f"  {t.test.shown:<52} {'ok' if t.passed else 'FAILED':<10} {t.seconds:7.3f} s"
@@ -187,6 +203,7 @@ class ModelDoc:
     description: str = ""
     columns: tuple[tuple[str, str], ...] = ()
     test: str = ""
+    incremental: str = ""  # the column its rows belong to, when updated by changed orders
 
     @property
     def relation(self) -> str:
@@ -227,6 +244,7 @@ def parse_doc(path: Path) -> ModelDoc:
         description=fields.get("description", ""),
         columns=tuple((name, text) for key, name, text in items if key == "column"),
         test=fields.get("test", ""),
+        incremental=fields.get("incremental", ""),
     )
 
 
@@ -264,13 +282,11 @@ def data_test_files(sql_dir: Path) -> list[Path]:
     return sorted((sql_dir / TESTS).glob("*.sql"))
 
 
-def data_tests(sql_dir: Path = SQL_DIR) -> list[DataTest]:
+def data_tests(sql_dir: Path = SQL_DIR, scope: Scope | None = None) -> list[DataTest]:
     """Every data test by name: the files of ``sql/tests`` and those derived from the
-    models' ``(key)`` and ``(→ …)`` annotations."""
-    tests = [
-        DataTest(path.stem, _shown(path), parse_doc(path).test, path.read_text(encoding="utf-8"))
-        for path in data_test_files(sql_dir)
-    ]
+    models' ``(key)`` and ``(→ …)`` annotations; with a ``scope`` (an incremental run),
+    those headed ``-- incremental: <key>`` and the derived ones read only its rows."""
+    tests = [_file_test(path, scope) for path in data_test_files(sql_dir)]
     paths, reads = _model_reads(sql_dir)
     docs = [parse_doc(path) for path in paths.values()]
     annotated = [
@@ -283,12 +299,18 @@ def data_tests(sql_dir: Path = SQL_DIR) -> list[DataTest]:
         for d in docs
     ]
     try:
-        derived = derived_tests(annotated)
+        derived = derived_tests(annotated, scope.narrow_relation if scope else None)
     except AnnotationError as error:
         path = next(d.path for d in docs if d.relation == error.relation)
         raise ModelError(path, str(error)) from error
     tests += [
-        DataTest(t.name, f"{t.name} (derived from the column annotations)", t.description, t.sql)
+        DataTest(
+            t.name,
+            f"{t.name} (derived from the column annotations)",
+            t.description,
+            t.sql,
+            narrowed=scope is not None,
+        )
         for t in derived
     ]
     names = [test.name for test in tests]
@@ -297,6 +319,17 @@ def data_tests(sql_dir: Path = SQL_DIR) -> list[DataTest]:
         raise ModelError(sql_dir / TESTS, f"data tests named alike: {clash} (a file "
                          "in sql/tests takes the name of a derived test)")  # fmt: skip
     return sorted(tests, key=lambda test: test.name)
+
+
+def _file_test(path: Path, scope: Scope | None) -> DataTest:
+    doc = parse_doc(path)
+    sql = path.read_text(encoding="utf-8")
+    if doc.incremental and doc.incremental != KEY:
+        raise ModelError(path, f"a data test can be incremental by {KEY} only")
+    narrow = scope is not None and bool(doc.incremental)
+    return DataTest(
+        path.stem, _shown(path), doc.test, scope.narrow(sql) if narrow and scope else sql, narrow
+    )
 
 
 # --- running ----------------------------------------------------------------------
@@ -309,8 +342,14 @@ def run_models(
     tests: bool = True,
     raise_on_failure: bool = True,
     shown_rows: int = SHOWN_ROWS,
+    incremental: bool = False,
 ) -> ModelRunSummary:
     """Build every model, then run every data test; the DAG's transform step.
+
+    ``incremental``: the incremental models update only the orders changed since the
+    last build, and the data tests check only those where they can (:mod:`.incremental`);
+    false (a full refresh or reconciliation run, or a manual transform) rebuilds and
+    tests everything.
 
     ``con_or_path`` is an open read-write connection (left open, with no
     transaction of its own in progress) or the warehouse file. Raises
@@ -323,14 +362,21 @@ def run_models(
     with _connection(con_or_path) as con:
         summary = ModelRunSummary()
         started = time.perf_counter()
-        summary.models = build_models(con, sql_dir)
+        summary.models, build = _build_models(con, sql_dir, incremental=incremental)
         summary.build_seconds = time.perf_counter() - started
+        summary.changed_orders = build.changed
         # Worded unlike the summary line below, which the demo shows, so it is shown once.
         log.info("Models built: %d in %.2f s", len(summary.models), summary.build_seconds)
         if tests:
             started = time.perf_counter()
-            summary.tests = run_data_tests(con, sql_dir, shown_rows=shown_rows)
+            digest = tests_digest(t.sql for t in data_tests(sql_dir))
+            scope = build.test_scope(digest)
+            summary.tests = run_data_tests(con, sql_dir, shown_rows=shown_rows, scope=scope)
             summary.test_seconds = time.perf_counter() - started
+            summary.tests_narrowed = scope is not None
+            record_tests(con, digest, "failed" if summary.failed_tests else "passed")
+        else:
+            record_tests(con, "", "skipped")
             log.info(
                 "Ran %d data tests in %.2f s, %d failed",
                 len(summary.tests),
@@ -364,10 +410,16 @@ class _connection:
 
 
 def build_models(
-    con: duckdb.DuckDBPyConnection, sql_dir: str | Path = SQL_DIR
+    con: duckdb.DuckDBPyConnection, sql_dir: str | Path = SQL_DIR, *, incremental: bool = False
 ) -> list[ModelResult]:
-    """Run the model files in one transaction; all or nothing."""
-    sql_dir = Path(sql_dir)
+    """Run the model files in one transaction; all or nothing. ``incremental``: see
+    :func:`run_models`."""
+    return _build_models(con, Path(sql_dir), incremental=incremental)[0]
+
+
+def _build_models(
+    con: duckdb.DuckDBPyConnection, sql_dir: Path, *, incremental: bool
+) -> tuple[list[ModelResult], IncrementalBuild]:
     paths = model_files(sql_dir)
     if not paths:
         raise ModelError(sql_dir, "no model files found")
@@ -376,23 +428,41 @@ def build_models(
     try:
         for layer in LAYERS:
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {layer}")
+        build = IncrementalBuild.start(
+            con, {_relation(path): path for path in paths}, incremental=incremental
+        )
         for path in paths:
-            results.append(_build(con, path))
+            results.append(_build(con, path, build))
+        build.finish()
         con.commit()
     except BaseException:
         con.rollback()
         raise
-    return results
+    return results, build
 
 
-def _build(con: duckdb.DuckDBPyConnection, path: Path) -> ModelResult:
+def _build(con: duckdb.DuckDBPyConnection, path: Path, build: IncrementalBuild) -> ModelResult:
     doc = parse_doc(path)
     if not doc.grain:
         raise ModelError(path, "the header states no grain (-- grain: …)")
+    if doc.incremental and doc.incremental != KEY:
+        raise ModelError(path, f"a model can be incremental by {KEY} only")
+    sql = path.read_text(encoding="utf-8")
+    how = ""
     started = time.perf_counter()
     try:
-        con.execute(path.read_text(encoding="utf-8"))
-    except duckdb.Error as error:
+        if doc.incremental:
+            digest, fingerprint = build.digest(doc.relation), build.fingerprint(doc.relation)
+            reason = build.reason_to_rebuild(doc.relation, digest, fingerprint)
+            if reason is None:
+                build.update(doc.relation, sql)
+            else:
+                con.execute(sql)
+            build.record(doc.relation, digest, fingerprint, whole=reason is not None)
+            how = f"rebuilt: {reason}" if reason else f"updated: {build.changed} changed orders"
+        else:
+            con.execute(sql)
+    except (duckdb.Error, ValueError) as error:
         raise ModelError(path, str(error)) from error
     seconds = time.perf_counter() - started
     kind = con.execute(
@@ -413,15 +483,25 @@ def _build(con: duckdb.DuckDBPyConnection, path: Path) -> ModelResult:
             f" (undocumented: {missing or 'none'}; documented but absent: {extra or 'none'};"
             " or a different order)",
         )
-    log.info("Model %s (%s) built in %.3f s", doc.relation, kind[0].lower(), seconds)
-    return ModelResult(path=path, relation=doc.relation, kind=kind[0], seconds=seconds)
+    log.info(
+        "Model %s (%s) built in %.3f s%s",
+        doc.relation,
+        kind[0].lower(),
+        seconds,
+        f" ({how})" if how else "",
+    )
+    return ModelResult(path=path, relation=doc.relation, kind=kind[0], seconds=seconds, how=how)
 
 
 def run_data_tests(
-    con: duckdb.DuckDBPyConnection, sql_dir: str | Path = SQL_DIR, *, shown_rows: int = SHOWN_ROWS
+    con: duckdb.DuckDBPyConnection,
+    sql_dir: str | Path = SQL_DIR,
+    *,
+    shown_rows: int = SHOWN_ROWS,
+    scope: Scope | None = None,
 ) -> list[DataTestResult]:
     """Run every data test (:func:`data_tests`); a test passes when it returns no rows."""
-    return [_test(con, test, shown_rows) for test in data_tests(Path(sql_dir))]
+    return [_test(con, test, shown_rows) for test in data_tests(Path(sql_dir), scope)]
 
 
 def _test(con: duckdb.DuckDBPyConnection, test: DataTest, shown_rows: int) -> DataTestResult:

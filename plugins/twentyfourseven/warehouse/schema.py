@@ -69,7 +69,34 @@ def raw_tables_ddl(resource: Resource) -> str:
     return "\n".join(ddl)
 
 
-DDL = """
+# The orders whose raw rows changed since the transform last built the models: every
+# write to raw.sales_orders or raw.sales_order_lines adds its orders (in the same
+# transaction), and the transform's build removes those it has applied, so the incremental
+# facts (an `-- incremental: order_id` model header) update exactly these orders.
+CHANGES_DDL = """
+CREATE SCHEMA IF NOT EXISTS ops;
+CREATE TABLE IF NOT EXISTS ops.changed_orders (
+    order_id BIGINT PRIMARY KEY,
+    run_id VARCHAR NOT NULL
+);
+"""
+
+# What the last build of each incremental model was made of (its SQL and the upstream SQL,
+# the tables' columns and the other inputs' fingerprint), and whether the last data tests
+# passed: the transform rebuilds fully, and tests everything, when these say it must.
+MODEL_STATE_DDL = """
+CREATE SCHEMA IF NOT EXISTS ops;
+CREATE TABLE IF NOT EXISTS ops.model_state (
+    name VARCHAR PRIMARY KEY,
+    digest VARCHAR NOT NULL,
+    inputs VARCHAR,
+    status VARCHAR NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL
+);
+"""
+
+DDL = (
+    """
 CREATE SCHEMA IF NOT EXISTS raw;
 CREATE SCHEMA IF NOT EXISTS ops;
 
@@ -177,6 +204,9 @@ ALTER TABLE ops.runs ADD COLUMN IF NOT EXISTS deleted_confirmed INTEGER;
 -- Listed resources' records have no order: warehouses from before them drop the rule.
 ALTER TABLE ops.quarantine ALTER COLUMN order_id DROP NOT NULL;
 """
+    + CHANGES_DDL
+    + MODEL_STATE_DDL
+)
 
 
 def create_schema(

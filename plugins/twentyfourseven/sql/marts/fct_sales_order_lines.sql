@@ -7,6 +7,7 @@
 --   net_base + tax_base). Text lines keep their amounts and are flagged. Computed exactly in
 --   integers of cents and smaller units (see the SQL); tests/models/test_money_property.py checks
 --   the results against Python's Decimal.
+-- incremental: order_id
 --
 -- column: order_id — the order (key) (→ marts.fct_sales_orders)
 -- column: line_id — the line's ID in 24SevenOffice; unique within its order (key)

@@ -2,6 +2,7 @@
 -- description: Orders with their amounts summed from their lines (marts.fct_sales_order_lines),
 --   beside the API's own order amounts and the differences. The API's grossAmount includes
 --   tax, so it compares with total_amount. An order without lines sums to 0.
+-- incremental: order_id
 --
 -- column: order_id — the order's ID in 24SevenOffice (key)
 -- column: customer_id — the customer (→ marts.dim_customers)

@@ -2,6 +2,7 @@
 --   pipeline, inactive) and every line type it gives is product or text, so no revenue falls
 --   outside the reports by a mapping of ours. An order without a status (the API models allow
 --   it) is in category unknown; a line without a type is not a text line.
+-- incremental: order_id
 
 select
     'staging.stg_sales_orders' as model, 'status' as value_column, status as value,

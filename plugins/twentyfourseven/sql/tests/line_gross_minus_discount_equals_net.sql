@@ -1,5 +1,6 @@
 -- test: on every line, gross_amount − discount_amount = net_amount, in the order's currency
 --   and in the base currency, and net_amount is round(quantity × price × (1 − discount / 100), 2)
+-- incremental: order_id
 
 -- x = round(exact, 2) half away from zero: x is within half a cent of the exact amount, and a
 -- tie went away from zero (checked without rounding, which DuckDB does slowly on DECIMAL(38)).

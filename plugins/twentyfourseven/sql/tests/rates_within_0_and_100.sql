@@ -1,5 +1,6 @@
 -- test: every line's tax rate and discount rate lies within 0..100 (percent), as loaded and
 --   in the facts
+-- incremental: order_id
 
 select
     'staging.stg_sales_order_lines' as model, order_id, line_id, tax_rate, discount_rate
