@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..payloads import SalesOrder, SalesOrderExtended, SalesOrderLine
 from .base import Child, Column, Paging, Resource, field, text
-from .types import AMOUNT, CURRENCY_RATE, ORDER_AMOUNT, RATE
+from .types import CURRENCY_RATE, ORDER_AMOUNT, PRICE, QUANTITY, RATE, micros
 
 ORDER_COLUMNS: tuple[Column, ...] = (
     Column("order_id", "BIGINT", field("id")),
@@ -48,9 +48,9 @@ LINE_COLUMNS: tuple[Column, ...] = (
     Column("description", "VARCHAR", field("description")),
     Column("product_id", "BIGINT", field("product", "id")),
     Column("product_number", "VARCHAR", field("product", "number")),
-    Column("quantity", AMOUNT, field("quantity")),
-    Column("price", AMOUNT, field("price")),
-    Column("cost_price", AMOUNT, field("cost_price")),
+    Column("quantity", QUANTITY, field("quantity")),
+    Column("price", PRICE, field("price")),
+    Column("cost_price", PRICE, field("cost_price")),
     Column("discount_rate", RATE, field("discount_rate")),
     Column("tax_id", "BIGINT", field("tax", "id")),
     Column("tax_number", "BIGINT", field("tax", "number")),
@@ -59,6 +59,12 @@ LINE_COLUMNS: tuple[Column, ...] = (
     Column("account_number", "BIGINT", field("account", "number")),
     Column("account_name", "VARCHAR", field("account", "name")),
     Column("is_hidden", "BOOLEAN", field("is_hidden")),
+    # the same values in millionths, where they have at most 6 decimals (types.micros)
+    Column("quantity_e6", "BIGINT", micros(field("quantity"))),
+    Column("price_e6", "BIGINT", micros(field("price"))),
+    Column("cost_price_e6", "BIGINT", micros(field("cost_price"))),
+    Column("discount_rate_e6", "BIGINT", micros(field("discount_rate"))),
+    Column("tax_rate_e6", "BIGINT", micros(field("tax", "rate"))),
 )
 
 SALES_ORDER_LINES = Child(

@@ -95,7 +95,7 @@ final as (
         -- currency
         currency_code,
         currency_rate,
-        coalesce(currency_rate, 1)::decimal(22, 10) as exchange_rate,
+        coalesce(currency_rate, 1)::decimal(28, 16) as exchange_rate,
 
         -- the API's order amounts, in the order's currency
         net_amount as api_net_amount,
