@@ -7,6 +7,7 @@ list for files, tables and reads); ``payload`` is the record's JSON as the API s
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
@@ -25,8 +26,8 @@ HISTORY_START = "1900-01-01 00:00:00+00"
 HEADER_SOURCE = "header_source"
 # A child row's place in its parent's list, as the API returned it.
 POSITION = "line_number"
-# A column holding another's value in integer millionths (quantity_e6 beside quantity).
-MICROS_SUFFIX = "_e6"
+# A column holding another's value in integer units of 10^-n (quantity_e6 beside quantity).
+SCALED_COLUMN = re.compile(r"(\w+)_e(\d+)")
 
 
 def _columns(columns: tuple[Column, ...]) -> str:
@@ -213,12 +214,13 @@ def create_schema(
 
 def _add_column(con: duckdb.DuckDBPyConnection, table: str, column: Column) -> None:
     con.execute(f"ALTER TABLE raw.{table} ADD COLUMN {column.name} {column.sql_type}")
-    if column.name.endswith(MICROS_SUFFIX):
-        source = column.name.removesuffix(MICROS_SUFFIX)
-        # Only where the value is a whole number of millionths: exact, as the load writes it.
+    if scaled := SCALED_COLUMN.fullmatch(column.name):
+        source, units = scaled[1], 10 ** int(scaled[2])
+        # Only where the value is a whole number of units within 64 bits, as the load writes it.
         con.execute(
-            f"UPDATE raw.{table} SET {column.name} = CAST({source} * 1000000 AS BIGINT) "  # noqa: S608
-            f"WHERE {source} * 1000000 = trunc({source} * 1000000)"
+            f"UPDATE raw.{table} SET {column.name} = CAST({source} * {units} AS BIGINT) "  # noqa: S608
+            f"WHERE {source} * {units} = trunc({source} * {units}) "
+            f"AND abs({source} * {units}) < 9223372036854775807"
         )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..payloads import SalesOrder, SalesOrderExtended, SalesOrderLine
 from .base import Child, Column, Paging, Resource, field, text
-from .types import CURRENCY_RATE, ORDER_AMOUNT, PRICE, QUANTITY, RATE, micros
+from .types import CURRENCY_RATE, ORDER_AMOUNT, PRICE, QUANTITY, RATE, scaled
 
 ORDER_COLUMNS: tuple[Column, ...] = (
     Column("order_id", "BIGINT", field("id")),
@@ -40,6 +40,8 @@ ORDER_COLUMNS: tuple[Column, ...] = (
     Column("reference_number", "VARCHAR", field("reference_number")),
     Column("memo", "VARCHAR", field("memo")),
     Column("internal_memo", "VARCHAR", field("internal_memo")),
+    # the currency rate in units of 10^-10, where it has at most 10 decimals (types.scaled)
+    Column("currency_rate_e10", "BIGINT", scaled(field("currency", "rate"), 10)),
 )
 
 LINE_COLUMNS: tuple[Column, ...] = (
@@ -59,12 +61,12 @@ LINE_COLUMNS: tuple[Column, ...] = (
     Column("account_number", "BIGINT", field("account", "number")),
     Column("account_name", "VARCHAR", field("account", "name")),
     Column("is_hidden", "BOOLEAN", field("is_hidden")),
-    # the same values in millionths, where they have at most 6 decimals (types.micros)
-    Column("quantity_e6", "BIGINT", micros(field("quantity"))),
-    Column("price_e6", "BIGINT", micros(field("price"))),
-    Column("cost_price_e6", "BIGINT", micros(field("cost_price"))),
-    Column("discount_rate_e6", "BIGINT", micros(field("discount_rate"))),
-    Column("tax_rate_e6", "BIGINT", micros(field("tax", "rate"))),
+    # the same values in millionths, where they have at most 6 decimals (types.scaled)
+    Column("quantity_e6", "BIGINT", scaled(field("quantity"), 6)),
+    Column("price_e6", "BIGINT", scaled(field("price"), 6)),
+    Column("cost_price_e6", "BIGINT", scaled(field("cost_price"), 6)),
+    Column("discount_rate_e6", "BIGINT", scaled(field("discount_rate"), 6)),
+    Column("tax_rate_e6", "BIGINT", scaled(field("tax", "rate"), 6)),
 )
 
 SALES_ORDER_LINES = Child(

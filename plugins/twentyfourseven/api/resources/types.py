@@ -20,26 +20,26 @@ CURRENCY_RATE = "DECIMAL(28,16)"
 # models room to subtract the lines' sums (DECIMAL(38,6) differences).
 ORDER_AMOUNT = "DECIMAL(36,6)"
 
-# Most values have at most 6 decimals; beside the exact DECIMAL the load keeps those as
-# integers of millionths (columns *_e6, null where a value has more decimals), so the models
-# compute the money rules in 64-bit integers and take the slower exact path only for the rest.
-MICROS = 10**6
-_E6_LIMIT = 2**63
+# Most values have at most 6 decimals (exchange rates 10); beside the exact DECIMAL the load
+# keeps those as integers of 10^-6 (10^-10) units: columns *_e6 (*_e10), null where a value has
+# more decimals, so the models compute the money rules in 64-bit integers and take the slower
+# exact path only for the rest.
+_BIGINT_LIMIT = 2**63
 
 
-def micros(get: Any) -> Any:
-    """A getter for ``get``'s value in millionths, an integer, or None where the value has
-    more than 6 decimals (or is beyond 64 bits)."""
+def scaled(get: Any, places: int) -> Any:
+    """A getter for ``get``'s value in units of 10^-``places``, an integer, or None where the
+    value has more decimals than ``places`` or is beyond 64 bits."""
 
-    def scaled(model: Any) -> int | None:
+    def units(model: Any) -> int | None:
         value = get(model)
         if not isinstance(value, Decimal) or not value.is_finite():
             return None
         with localcontext() as context:
             context.prec = 80  # exact for any value the raw columns hold, and beyond
-            units = value.scaleb(6)
-        if units != units.to_integral_value() or abs(units) >= _E6_LIMIT:
+            count = value.scaleb(places)
+        if count != count.to_integral_value() or abs(count) >= _BIGINT_LIMIT:
             return None
-        return int(units)
+        return int(count)
 
-    return scaled
+    return units

@@ -30,9 +30,8 @@
 -- column: account_name — the sales account's name
 -- column: currency_code — the order's currency (null: the base currency)
 -- column: exchange_rate — base currency units per unit of the order's currency (1 when absent)
--- column: exchange_rate_e10 — exchange_rate in units of 10^-10 (an integer, exact), for the
---   integer money arithmetic of marts.fct_sales_order_lines; null where the rate has more than
---   10 decimals
+-- column: exchange_rate_e10 — exchange_rate in units of 10^-10 (an integer, exact); null where
+--   the rate has more than 10 decimals
 -- column: quantity — quantity (negative on credit lines; 0 when not given)
 -- column: price — unit price, order currency (0 when not given)
 -- column: cost_price — unit cost price, order currency (null when not given)
@@ -59,27 +58,9 @@ lines as (
 
 ),
 
--- once per order rather than per line: the rate in units of 10^-16, as an integer
-orders_scaled as (
-
-    select
-        *,
-        trunc(exchange_rate)::hugeint * 10000000000000000
-        + (exchange_rate % 1 * 10000000000000000)::hugeint as exchange_rate_e16
-
-    from staging.stg_sales_orders
-
-),
-
 orders as (
 
-    select
-        *,
-        case
-            when exchange_rate_e16 % 1000000 = 0 then exchange_rate_e16 // 1000000
-        end as exchange_rate_e10
-
-    from orders_scaled
+    select * from staging.stg_sales_orders
 
 ),
 

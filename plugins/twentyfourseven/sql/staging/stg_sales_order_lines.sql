@@ -71,13 +71,49 @@ final as (
         coalesce(discount_rate, 0)::decimal(19, 16) as discount_rate,
         coalesce(tax_rate, 0)::decimal(19, 16) as tax_rate,
 
-        -- the same in integer millionths where they have at most 6 decimals (the load's
-        -- *_e6 columns), for the integer money arithmetic of marts.fct_sales_order_lines
-        case when quantity is null then 0 else quantity_e6 end as quantity_e6,
-        case when price is null then 0 else price_e6 end as price_e6,
-        cost_price_e6,
-        case when discount_rate is null then 0 else discount_rate_e6 end as discount_rate_e6,
-        case when tax_rate is null then 0 else tax_rate_e6 end as tax_rate_e6,
+        -- the same in integer millionths where they have at most 6 decimals, for the integer
+        -- money arithmetic of marts.fct_sales_order_lines: the load's *_e6 columns; a row
+        -- without them (loaded by an older version, or written straight into raw) has them
+        -- computed here, where they are null (coalesce evaluates that only for those rows:
+        -- scaling DECIMAL(28, 16) is slow)
+        coalesce(
+            quantity_e6,
+            case
+                when quantity is null then 0
+                when quantity * 1000000 = trunc(quantity * 1000000)
+                    then (quantity * 1000000)::bigint
+            end
+        ) as quantity_e6,
+        coalesce(
+            price_e6,
+            case
+                when price is null then 0
+                when price * 1000000 = trunc(price * 1000000) then (price * 1000000)::bigint
+            end
+        ) as price_e6,
+        coalesce(
+            cost_price_e6,
+            case
+                when cost_price * 1000000 = trunc(cost_price * 1000000)
+                    then (cost_price * 1000000)::bigint
+            end
+        ) as cost_price_e6,
+        coalesce(
+            discount_rate_e6,
+            case
+                when discount_rate is null then 0
+                when discount_rate * 1000000 = trunc(discount_rate * 1000000)
+                    then (discount_rate * 1000000)::bigint
+            end
+        ) as discount_rate_e6,
+        coalesce(
+            tax_rate_e6,
+            case
+                when tax_rate is null then 0
+                when tax_rate * 1000000 = trunc(tax_rate * 1000000)
+                    then (tax_rate * 1000000)::bigint
+            end
+        ) as tax_rate_e6,
 
         -- lineage
         run_id,
