@@ -36,6 +36,13 @@
 -- column: cost_price — unit cost price, order currency (null when not given)
 -- column: discount_rate — discount in percent
 -- column: tax_rate — tax rate in percent
+-- column: quantity_e6 — quantity in millionths (an integer, exact), for checks in integers; null
+--   where the quantity has more than 6 decimals
+-- column: price_e6 — price in millionths; null where it has more than 6 decimals
+-- column: discount_rate_e6 — discount rate in millionths of a percent; null where it has more
+--   than 6 decimals
+-- column: tax_rate_e6 — tax rate in millionths of a percent; null where it has more than 6
+--   decimals
 -- column: gross_amount — round(quantity × price, 2): before discount, excluding tax; order currency
 -- column: discount_amount — gross_amount − net_amount; order currency
 -- column: net_amount — round(quantity × price × (1 − discount_rate / 100), 2): revenue
@@ -673,6 +680,10 @@ final as (
         cost_price,
         discount_rate,
         tax_rate,
+        quantity_e6,
+        price_e6,
+        discount_rate_e6,
+        tax_rate_e6,
 
         -- amounts in the order's currency (cents × 0.01 is DECIMAL(38, 2))
         line_gross_cents::decimal(38, 0) * 0.01 as gross_amount,
