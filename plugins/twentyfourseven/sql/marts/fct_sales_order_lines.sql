@@ -5,8 +5,9 @@
 --   100, 2); total = net + tax. Amounts are in the order's currency; *_base amounts are each
 --   amount × exchange_rate rounded to cents (discount_base = gross_base − net_base, total_base =
 --   net_base + tax_base). Text lines keep their amounts and are flagged. Computed exactly in
---   integers of cents and smaller units (see the SQL); tests/models/test_money_property.py checks
---   the results against Python's Decimal.
+--   integers of cents and smaller units (see the SQL), from the values as the API gave them (up
+--   to 16 decimals; lines with more than 6 take a slower exact path);
+--   tests/models/test_money_property.py checks the results against Python's Decimal.
 --
 -- column: order_id — the order (key) (→ marts.fct_sales_orders)
 -- column: line_id — the line's ID in 24SevenOffice; unique within its order (key)
