@@ -405,36 +405,48 @@ cost_currency as (
 -- part's units below a cent are carried to the next: rounding half up is floor(x + 1/2), and
 -- floor((i + f) / d) = floor(i / d) for whole i, d and 0 <= f < 1, so the one part taken with
 -- a floor below its unit (grl × kept below) loses nothing.
+-- the exact path's values, only on its lines (null on the others, for which case computes
+-- nothing): magnitudes, the signs apart
+exact_inputs as (
+
+    select
+        *,
+        case when not is_fast_path then sign(quantity) * sign(price) end as amount_sign,
+        case
+            when not is_fast_path
+                then sign(quantity) * sign(coalesce(cost_price, product_cost_price))
+        end as cost_sign,
+        case when not is_fast_path then abs(quantity) end as exact_quantity,
+        case when not is_fast_path then abs(price) end as exact_price,
+        case
+            when not is_fast_path then abs(coalesce(cost_price, product_cost_price))
+        end as exact_cost_price,
+        case when not is_fast_path then 100 - discount_rate end as exact_kept_rate,
+        case when not is_fast_path then tax_rate end as exact_tax_rate,
+        case when not is_fast_path then exchange_rate end as exact_exchange_rate
+
+    from cost_currency
+
+),
+
 exact_parts as (
 
     select
-        order_id,
-        line_id,
-        cost_price_source,
-        sign(quantity) * sign(price) as amount_sign,
-        sign(quantity)
-        * sign(case cost_price_source when 'line' then cost_price else product_cost_price end)
-            as cost_sign,
-        trunc(abs(quantity))::hugeint as quantity_whole,
-        (abs(quantity) % 1 * 10000000000000000)::hugeint as quantity_e16,
-        trunc(abs(price))::hugeint as price_whole,
-        (abs(price) % 1 * 10000000000000000)::hugeint as price_e16,
-        trunc(
-            abs(case cost_price_source when 'line' then cost_price else product_cost_price end)
-        )::hugeint as cost_whole,
-        (
-            abs(case cost_price_source when 'line' then cost_price else product_cost_price end)
-            % 1 * 10000000000000000
-        )::hugeint as cost_e16,
-        trunc(100 - discount_rate)::hugeint * 10000000000000000
-        + ((100 - discount_rate) % 1 * 10000000000000000)::hugeint as kept_e16,
-        trunc(tax_rate)::hugeint * 10000000000000000
-        + (tax_rate % 1 * 10000000000000000)::hugeint as tax_e16,
-        trunc(exchange_rate)::hugeint as rate_whole,
-        (exchange_rate % 1 * 10000000000000000)::hugeint as rate_e16
+        *,
+        trunc(exact_quantity)::hugeint as quantity_whole,
+        (exact_quantity % 1 * 10000000000000000)::hugeint as quantity_e16,
+        trunc(exact_price)::hugeint as price_whole,
+        (exact_price % 1 * 10000000000000000)::hugeint as price_e16,
+        trunc(exact_cost_price)::hugeint as cost_whole,
+        (exact_cost_price % 1 * 10000000000000000)::hugeint as cost_e16,
+        trunc(exact_kept_rate)::hugeint * 10000000000000000
+        + (exact_kept_rate % 1 * 10000000000000000)::hugeint as kept_e16,
+        trunc(exact_tax_rate)::hugeint * 10000000000000000
+        + (exact_tax_rate % 1 * 10000000000000000)::hugeint as tax_e16,
+        trunc(exact_exchange_rate)::hugeint as rate_whole,
+        (exact_exchange_rate % 1 * 10000000000000000)::hugeint as rate_e16
 
-    from cost_currency
-    where not is_fast_path
+    from exact_inputs
 
 ),
 
@@ -570,61 +582,43 @@ exact_division as (
 
 ),
 
-exact_amounts as (
-
-    select
-        order_id,
-        line_id,
-        amount_sign * gross_magnitude as gross_cents,
-        amount_sign * net_magnitude as net_cents,
-        amount_sign * tax_magnitude as tax_cents,
-        amount_sign * gross_base_magnitude as gross_base_cents,
-        amount_sign * net_base_magnitude as net_base_cents,
-        amount_sign * tax_base_magnitude as tax_base_cents,
-        case cost_price_source
-            when 'line' then cost_sign * priced_cost_magnitude
-            when 'product'
-                then cost_sign * (
-                    divided_whole * 10000000000000000 + divided_high * 100000000
-                    + (divided_rest * 200000000 + rate_units) // (2 * rate_units)
-                )
-        end as cost_cents,
-        case cost_price_source
-            when 'line' then cost_sign * converted_cost_magnitude
-            when 'product' then cost_sign * priced_cost_magnitude
-        end as cost_base_cents
-
-    from exact_division
-
-),
-
 -- every line's amounts in cents, from the fast path or the exact one
 line_cents as (
 
     select
-        cost_currency.*,
-        coalesce(exact_amounts.gross_cents, cost_currency.gross_cents) as line_gross_cents,
-        coalesce(exact_amounts.net_cents, cost_currency.net_cents) as line_net_cents,
-        coalesce(exact_amounts.tax_cents, cost_currency.tax_cents) as line_tax_cents,
-        coalesce(exact_amounts.gross_base_cents, cost_currency.gross_base_cents)
-            as line_gross_base_cents,
-        coalesce(exact_amounts.net_base_cents, cost_currency.net_base_cents)
-            as line_net_base_cents,
-        coalesce(exact_amounts.tax_base_cents, cost_currency.tax_base_cents)
-            as line_tax_base_cents,
+        *,
         case
-            when cost_currency.is_fast_path then cost_currency.cost_cents
-            else exact_amounts.cost_cents
+            when is_fast_path then gross_cents else amount_sign * gross_magnitude
+        end as line_gross_cents,
+        case when is_fast_path then net_cents else amount_sign * net_magnitude end
+            as line_net_cents,
+        case when is_fast_path then tax_cents else amount_sign * tax_magnitude end
+            as line_tax_cents,
+        case
+            when is_fast_path then gross_base_cents else amount_sign * gross_base_magnitude
+        end as line_gross_base_cents,
+        case
+            when is_fast_path then net_base_cents else amount_sign * net_base_magnitude
+        end as line_net_base_cents,
+        case
+            when is_fast_path then tax_base_cents else amount_sign * tax_base_magnitude
+        end as line_tax_base_cents,
+        case
+            when is_fast_path then cost_cents
+            when cost_price_source = 'line' then cost_sign * priced_cost_magnitude
+            when cost_price_source = 'product'
+                then cost_sign * (
+                    divided_whole * 10000000000000000 + divided_high * 100000000
+                    + (divided_rest * 200000000 + rate_units) // (2 * rate_units)
+                )
         end as line_cost_cents,
         case
-            when cost_currency.is_fast_path then cost_currency.cost_base_cents
-            else exact_amounts.cost_base_cents
+            when is_fast_path then cost_base_cents
+            when cost_price_source = 'line' then cost_sign * converted_cost_magnitude
+            when cost_price_source = 'product' then cost_sign * priced_cost_magnitude
         end as line_cost_base_cents
 
-    from cost_currency
-    left join exact_amounts
-        on cost_currency.order_id = exact_amounts.order_id
-        and cost_currency.line_id = exact_amounts.line_id
+    from exact_division
 
 ),
 
