@@ -405,27 +405,50 @@ cost_currency as (
 -- part's units below a cent are carried to the next: rounding half up is floor(x + 1/2), and
 -- floor((i + f) / d) = floor(i / d) for whole i, d and 0 <= f < 1, so the one part taken with
 -- a floor below its unit (grl × kept below) loses nothing.
--- the exact path's values, only on its lines (null on the others, for which case computes
--- nothing): magnitudes, the signs apart
-exact_inputs as (
+-- the lines the exact path may have to compute: a value with more than 6 decimals (the rate 10),
+-- or a product whose cost price has (a superset of the lines off the fast path, the filter on
+-- the lines' own columns, so it applies before the product join and this reads few rows)
+exact_lines as (
 
     select
         *,
-        case when not is_fast_path then sign(quantity) * sign(price) end as amount_sign,
         case
-            when not is_fast_path
-                then sign(quantity) * sign(coalesce(cost_price, product_cost_price))
-        end as cost_sign,
-        case when not is_fast_path then abs(quantity) end as exact_quantity,
-        case when not is_fast_path then abs(price) end as exact_price,
-        case
-            when not is_fast_path then abs(coalesce(cost_price, product_cost_price))
-        end as exact_cost_price,
-        case when not is_fast_path then 100 - discount_rate end as exact_kept_rate,
-        case when not is_fast_path then tax_rate end as exact_tax_rate,
-        case when not is_fast_path then exchange_rate end as exact_exchange_rate
+            when cost_price is not null then 'line'
+            when product_cost_price is not null then 'product'
+        end as cost_price_source
 
-    from cost_currency
+    from lines_with_products
+    where
+        quantity_e6 is null
+        or price_e6 is null
+        or discount_rate_e6 is null
+        or tax_rate_e6 is null
+        or exchange_rate_e10 is null
+        or (cost_price is not null and cost_price_e6 is null)
+        or product_id in (
+            select product_dates_scaled.product_id from product_dates_scaled
+            where product_cost_price_e6 is null and product_cost_price is not null
+        )
+
+),
+
+-- their values as magnitudes, the signs apart
+exact_inputs as (
+
+    select
+        order_id,
+        line_id,
+        cost_price_source,
+        sign(quantity) * sign(price) as amount_sign,
+        sign(quantity) * sign(coalesce(cost_price, product_cost_price)) as cost_sign,
+        abs(quantity) as exact_quantity,
+        abs(price) as exact_price,
+        abs(coalesce(cost_price, product_cost_price)) as exact_cost_price,
+        100 - discount_rate as exact_kept_rate,
+        tax_rate as exact_tax_rate,
+        exchange_rate as exact_exchange_rate
+
+    from exact_lines
 
 ),
 
@@ -582,43 +605,61 @@ exact_division as (
 
 ),
 
--- every line's amounts in cents, from the fast path or the exact one
-line_cents as (
+exact_amounts as (
 
     select
-        *,
-        case
-            when is_fast_path then gross_cents else amount_sign * gross_magnitude
-        end as line_gross_cents,
-        case when is_fast_path then net_cents else amount_sign * net_magnitude end
-            as line_net_cents,
-        case when is_fast_path then tax_cents else amount_sign * tax_magnitude end
-            as line_tax_cents,
-        case
-            when is_fast_path then gross_base_cents else amount_sign * gross_base_magnitude
-        end as line_gross_base_cents,
-        case
-            when is_fast_path then net_base_cents else amount_sign * net_base_magnitude
-        end as line_net_base_cents,
-        case
-            when is_fast_path then tax_base_cents else amount_sign * tax_base_magnitude
-        end as line_tax_base_cents,
-        case
-            when is_fast_path then cost_cents
-            when cost_price_source = 'line' then cost_sign * priced_cost_magnitude
-            when cost_price_source = 'product'
+        order_id,
+        line_id,
+        amount_sign * gross_magnitude as gross_cents,
+        amount_sign * net_magnitude as net_cents,
+        amount_sign * tax_magnitude as tax_cents,
+        amount_sign * gross_base_magnitude as gross_base_cents,
+        amount_sign * net_base_magnitude as net_base_cents,
+        amount_sign * tax_base_magnitude as tax_base_cents,
+        case cost_price_source
+            when 'line' then cost_sign * priced_cost_magnitude
+            when 'product'
                 then cost_sign * (
                     divided_whole * 10000000000000000 + divided_high * 100000000
                     + (divided_rest * 200000000 + rate_units) // (2 * rate_units)
                 )
-        end as line_cost_cents,
-        case
-            when is_fast_path then cost_base_cents
-            when cost_price_source = 'line' then cost_sign * converted_cost_magnitude
-            when cost_price_source = 'product' then cost_sign * priced_cost_magnitude
-        end as line_cost_base_cents
+        end as cost_cents,
+        case cost_price_source
+            when 'line' then cost_sign * converted_cost_magnitude
+            when 'product' then cost_sign * priced_cost_magnitude
+        end as cost_base_cents
 
     from exact_division
+
+),
+
+-- every line's amounts in cents, from the fast path or the exact one
+line_cents as (
+
+    select
+        cost_currency.*,
+        case when cost_currency.is_fast_path then cost_currency.gross_cents
+            else exact_amounts.gross_cents end as line_gross_cents,
+        case when cost_currency.is_fast_path then cost_currency.net_cents
+            else exact_amounts.net_cents end as line_net_cents,
+        case when cost_currency.is_fast_path then cost_currency.tax_cents
+            else exact_amounts.tax_cents end as line_tax_cents,
+        case when cost_currency.is_fast_path then cost_currency.gross_base_cents
+            else exact_amounts.gross_base_cents end as line_gross_base_cents,
+        case when cost_currency.is_fast_path then cost_currency.net_base_cents
+            else exact_amounts.net_base_cents end as line_net_base_cents,
+        case when cost_currency.is_fast_path then cost_currency.tax_base_cents
+            else exact_amounts.tax_base_cents end as line_tax_base_cents,
+        case when cost_currency.is_fast_path then cost_currency.cost_cents
+            else exact_amounts.cost_cents end as line_cost_cents,
+        case when cost_currency.is_fast_path then cost_currency.cost_base_cents
+            else exact_amounts.cost_base_cents end as line_cost_base_cents
+
+    from cost_currency
+    left join exact_amounts
+        on
+            cost_currency.order_id = exact_amounts.order_id
+            and cost_currency.line_id = exact_amounts.line_id
 
 ),
 
