@@ -132,8 +132,10 @@ select
         else ({h("i", 16)} % 500000) * 0.01
     end::decimal(28, 16)
     -- a share of prices with 10 decimals (--long-decimals): the models' exact path
-    + case when {h("i", 22)} < $long_per_million then (1 + {h("i", 23)} % 9) * 0.0000000001 else 0 end
-        as price,
+    + case
+        when {h("i", 22)} < $long_per_million then (1 + {h("i", 23)} % 9) * 0.0000000001
+        else 0
+    end as price,
     (({h("i", 16)} % 500000) * 0.005)::decimal(18, 6) as cost_price,
     case
         when {h("i", 17)} < 600000 then 0

@@ -62,7 +62,5 @@ def expected_cost(
             "cost_amount": cost,
             "margin_amount": None if cost is None else net["net_amount"] - cost,
             "cost_amount_base": cost_base,
-            "margin_amount_base": None
-            if cost_base is None
-            else net["net_amount_base"] - cost_base,
+            "margin_amount_base": None if cost_base is None else net["net_amount_base"] - cost_base,
         }

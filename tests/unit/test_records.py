@@ -73,7 +73,11 @@ def test_values_that_do_not_fit_are_refused_with_the_reason(price, reason):
     [
         ("quantity", {"quantity": Decimal("0.33333333333333333")}, "more than 16 decimal places"),
         ("discount_rate", {"discountRate": Decimal("1E-17")}, "more than 16 decimal places"),
-        ("tax_rate", {"tax": {"rate": Decimal("25.00000000000000001")}}, r"\(the warehouse keeps DECIMAL\(19,16\)\)"),
+        (
+            "tax_rate",
+            {"tax": {"rate": Decimal("25.00000000000000001")}},
+            r"\(the warehouse keeps DECIMAL\(19,16\)\)",
+        ),
     ],
 )
 def test_every_decimal_field_names_itself_and_its_limit(field, body, reason):

@@ -492,8 +492,14 @@ def test_a_warehouse_from_before_16_decimals_is_widened_and_gains_its_millionths
             if column.name.endswith(("_e6", "_e10")):
                 con.execute(f"ALTER TABLE raw.{table} DROP COLUMN {column.name}")
             elif column.sql_type in narrower:
-                old = "DECIMAL(22,10)" if column.name == "currency_rate" else narrower[column.sql_type]
-                con.execute(f"ALTER TABLE raw.{table} ALTER COLUMN {column.name} SET DATA TYPE {old}")
+                old = (
+                    "DECIMAL(22,10)"
+                    if column.name == "currency_rate"
+                    else narrower[column.sql_type]
+                )
+                con.execute(
+                    f"ALTER TABLE raw.{table} ALTER COLUMN {column.name} SET DATA TYPE {old}"
+                )
     con.execute(
         "INSERT INTO raw.sales_orders (order_id, status, currency_code, currency_rate, run_id, "
         "extracted_at) VALUES (1, 'Invoice', 'EUR', 11.4567890123, 'old', now())"
@@ -524,7 +530,16 @@ def test_a_warehouse_from_before_16_decimals_is_widened_and_gains_its_millionths
         "SELECT order_id, quantity, price, quantity_e6, price_e6, cost_price_e6, "
         "discount_rate_e6, tax_rate_e6 FROM raw.sales_order_lines ORDER BY order_id",
     ) == [
-        (1, Decimal(2), Decimal("49.99"), 2_000_000, 49_990_000, 20_500_000, 10_000_000, 25_000_000),
+        (
+            1,
+            Decimal(2),
+            Decimal("49.99"),
+            2_000_000,
+            49_990_000,
+            20_500_000,
+            10_000_000,
+            25_000_000,
+        ),
         (2, third, price, None, None, None, 10_000_000, 25_000_000),
     ]
     assert query(warehouse, "SELECT currency_rate_e10 FROM raw.sales_orders ORDER BY 1") == [

@@ -427,7 +427,9 @@ exact_lines as (
         or (cost_price is not null and cost_price_e6 is null)
         or product_id in (
             select product_dates_scaled.product_id from product_dates_scaled
-            where product_cost_price_e6 is null and product_cost_price is not null
+            where
+                product_dates_scaled.product_cost_price_e6 is null
+                and product_dates_scaled.product_cost_price is not null
         )
 
 ),
@@ -620,9 +622,9 @@ exact_amounts as (
             when 'line' then cost_sign * priced_cost_magnitude
             when 'product'
                 then cost_sign * (
-                    divided_whole * 10000000000000000 + divided_high * 100000000
-                    + (divided_rest * 200000000 + rate_units) // (2 * rate_units)
-                )
+                        divided_whole * 10000000000000000 + divided_high * 100000000
+                        + (divided_rest * 200000000 + rate_units) // (2 * rate_units)
+                    )
         end as cost_cents,
         case cost_price_source
             when 'line' then cost_sign * converted_cost_magnitude
@@ -639,21 +641,29 @@ line_cents as (
     select
         cost_currency.*,
         case when cost_currency.is_fast_path then cost_currency.gross_cents
-            else exact_amounts.gross_cents end as line_gross_cents,
+            else exact_amounts.gross_cents
+        end as line_gross_cents,
         case when cost_currency.is_fast_path then cost_currency.net_cents
-            else exact_amounts.net_cents end as line_net_cents,
+            else exact_amounts.net_cents
+        end as line_net_cents,
         case when cost_currency.is_fast_path then cost_currency.tax_cents
-            else exact_amounts.tax_cents end as line_tax_cents,
+            else exact_amounts.tax_cents
+        end as line_tax_cents,
         case when cost_currency.is_fast_path then cost_currency.gross_base_cents
-            else exact_amounts.gross_base_cents end as line_gross_base_cents,
+            else exact_amounts.gross_base_cents
+        end as line_gross_base_cents,
         case when cost_currency.is_fast_path then cost_currency.net_base_cents
-            else exact_amounts.net_base_cents end as line_net_base_cents,
+            else exact_amounts.net_base_cents
+        end as line_net_base_cents,
         case when cost_currency.is_fast_path then cost_currency.tax_base_cents
-            else exact_amounts.tax_base_cents end as line_tax_base_cents,
+            else exact_amounts.tax_base_cents
+        end as line_tax_base_cents,
         case when cost_currency.is_fast_path then cost_currency.cost_cents
-            else exact_amounts.cost_cents end as line_cost_cents,
+            else exact_amounts.cost_cents
+        end as line_cost_cents,
         case when cost_currency.is_fast_path then cost_currency.cost_base_cents
-            else exact_amounts.cost_base_cents end as line_cost_base_cents
+            else exact_amounts.cost_base_cents
+        end as line_cost_base_cents
 
     from cost_currency
     left join exact_amounts
