@@ -5,7 +5,8 @@ temporary DuckDB file with SQL (deterministic: hashes of the row number, no Pyth
 then runs :func:`twentyfourseven.warehouse.model_runner.run_models` ``--runs`` times on it and
 prints the per-model and per-test timings (median over the runs). The data covers what the
 models must handle: foreign currencies with 4-decimal rates, credit lines, text lines,
-fractional quantities, 6-decimal prices, 100 % discounts, every status, deleted orders and
+fractional quantities, 6-decimal prices (and a share, ``--long-decimals``, of 10-decimal ones,
+which take the line fact's exact path), 100 % discounts, every status, deleted orders and
 API order amounts that reconcile with the lines; and the master data they reference
 (products with a category history, a category tree, customers, tax codes, accounts,
 currencies), with a few references missing so the fallback rows are built too.
@@ -85,7 +86,7 @@ select
         when {h("o", 6)} < 900000 then 11.4875
         when {h("o", 6)} < 950000 then 10.6523
         else 0.9871
-    end::decimal(22, 10) as currency_rate,
+    end::decimal(28, 16) as currency_rate,
     'listing' as header_source,
     'bench' as run_id,
     timestamptz '2025-03-05 12:00:00+00' as extracted_at,
@@ -93,6 +94,20 @@ select
     case when {h("o", 7)} < 20000 then 'bench-2' end as deleted_run_id
 from range(1, $orders + 1) as t(o)
 """  # noqa: S608
+
+# The integers the load writes beside the decimals (raw.*_e6, *_e10), as it writes them: null
+# where a value has more decimals (the share of prices given by --long-decimals).
+SCALED_SQL = """
+update raw.sales_orders set currency_rate_e10 = (currency_rate * 10000000000)::bigint;
+update raw.sales_order_lines set
+    quantity_e6 = (quantity * 1000000)::bigint,
+    price_e6 = case
+        when price * 1000000 = trunc(price * 1000000) then (price * 1000000)::bigint
+    end,
+    cost_price_e6 = (cost_price * 1000000)::bigint,
+    discount_rate_e6 = (discount_rate * 1000000)::bigint,
+    tax_rate_e6 = (tax_rate * 1000000)::bigint;
+"""
 
 LINES_SQL = f"""
 insert into raw.sales_order_lines by name
@@ -115,7 +130,12 @@ select
         when {h("i", 15)} < 100000 then ({h("i", 16)} * 1000003 % 1000000000) * 0.000001
         when {h("i", 15)} < 110000 then 900000 + {h("i", 16)} * 0.01
         else ({h("i", 16)} % 500000) * 0.01
-    end::decimal(18, 6) as price,
+    end::decimal(28, 16)
+    -- a share of prices with 10 decimals (--long-decimals): the models' exact path
+    + case
+        when {h("i", 22)} < $long_per_million then (1 + {h("i", 23)} % 9) * 0.0000000001
+        else 0
+    end as price,
     (({h("i", 16)} % 500000) * 0.005)::decimal(18, 6) as cost_price,
     case
         when {h("i", 17)} < 600000 then 0
@@ -148,14 +168,17 @@ from (
     from (
         select
             order_id,
-            round(quantity::decimal(38, 6) * price * (100 - discount_rate) * 0.01, 2)
-                as net_amount,
-            round(
-                round(quantity::decimal(38, 6) * price * (100 - discount_rate) * 0.01, 2)
-                    * tax_rate * 0.01,
-                2
-            ) as tax_amount
-        from raw.sales_order_lines
+            round(net_exact, 2) as net_amount,
+            round(round(net_exact, 2) * tax_rate::decimal(9, 6) * 0.01, 2) as tax_amount
+        from (
+            -- exact in DECIMAL(38, 24) for the generated values (prices of up to 10 decimals)
+            select
+                order_id,
+                tax_rate,
+                quantity::decimal(38, 6) * price::decimal(38, 10)
+                    * (100 - discount_rate::decimal(9, 6)) * 0.01 as net_exact
+            from raw.sales_order_lines
+        )
     )
     group by order_id
 ) as s
@@ -242,12 +265,16 @@ from (values ('NOK', 1), ('EUR', 11.5), ('USD', 10.6), ('SEK', 0.98)) as t(curre
 """
 
 
-def generate(con: duckdb.DuckDBPyConnection, lines: int) -> float:
+def generate(con: duckdb.DuckDBPyConnection, lines: int, long_decimals: float = 0.0) -> float:
     started = time.perf_counter()
     create_schema(con)
     orders = (lines + LINES_PER_ORDER - 1) // LINES_PER_ORDER
     con.execute(ORDERS_SQL.replace("$orders", str(orders)))
-    con.execute(LINES_SQL.replace("$lines", str(lines)))
+    long_per_million = round(long_decimals * 1_000_000)
+    con.execute(
+        LINES_SQL.replace("$lines", str(lines)).replace("$long_per_million", str(long_per_million))
+    )
+    con.execute(SCALED_SQL)
     con.execute(API_AMOUNTS_SQL)
     con.execute(MASTER_SQL)
     con.execute("checkpoint")
@@ -263,6 +290,12 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=None, help="DuckDB threads (default: all)")
     parser.add_argument("--record", action="store_true", help="write benchmarks/results/models.*")
     parser.add_argument("--label", default="", help="a note for the recorded result")
+    parser.add_argument(
+        "--long-decimals",
+        type=float,
+        default=0.001,
+        help="share of lines whose price has 10 decimals (the models' exact path)",
+    )
     args = parser.parse_args()
     if args.quick:
         args.lines, args.runs = 1_000_000, 1
@@ -274,7 +307,7 @@ def main() -> int:
             con.execute(f"set threads = {args.threads}")
         threads = con.execute("select current_setting('threads')").fetchone()[0]
         print(f"generating {args.lines:,} lines on {threads} threads …", flush=True)
-        generate_seconds = generate(con, args.lines)
+        generate_seconds = generate(con, args.lines, args.long_decimals)
         print(f"generated in {generate_seconds:.1f} s", flush=True)
 
         runs = []
@@ -310,6 +343,7 @@ def summarize(runs: list[dict], args: argparse.Namespace, threads: int, generate
 
     return {
         "lines": args.lines,
+        "long_decimals": args.long_decimals,
         "orders": (args.lines + LINES_PER_ORDER - 1) // LINES_PER_ORDER,
         "runs": len(runs),
         "label": args.label,
@@ -345,7 +379,8 @@ def render_markdown(result: dict) -> str:
         f"{result['label']}".strip(),
         "",
         f"`benchmarks/models_10m.py --lines {result['lines']}`: {result['lines']:,} lines, "
-        f"{result['orders']:,} orders; median of {result['runs']} run(s) on "
+        f"{result['orders']:,} orders ({result.get('long_decimals', 0):.2%} of the prices with "
+        f"10 decimals); median of {result['runs']} run(s) on "
         f"{machine['cpus']} CPUs ({machine['duckdb_threads']} DuckDB threads), DuckDB "
         f"{machine['duckdb']}, {machine['platform']}. The machine is shared and noisy.",
         "",

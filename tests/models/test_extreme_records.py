@@ -34,7 +34,8 @@ from .conftest import load_from_sandbox
 from .money import expected_amounts
 
 D = Decimal
-MAX = D("999999999999.999999")  # the largest quantity or price raw holds (DECIMAL(18,6))
+MAX = D("999999999999.999999")  # the largest quantity or price of at most 6 decimals
+MAX16 = D("999999999999.9999999999999999")  # the largest raw holds (DECIMAL(28,16))
 RATE_MIN, RATE_MAX = D("1E-10"), D(1_000_000_000)  # the currency rates the API model accepts
 AMOUNTS = (
     "gross_amount",
@@ -96,6 +97,21 @@ ORDERS: dict[int, tuple[str, str, Decimal, dict[str, Decimal], list[tuple]]] = {
             (D(1), D("0.01"), D(0), D(0)),
             (D(0), D(5), D(0), D(25)),
             (D(3), D("0.333333"), D(0), D(0)),
+        ],
+    ),
+    # more decimals than 6: a third at 10 decimals and a price of 8 (see
+    # test_a_third_at_a_price_of_8_decimals_gets_its_cents), the largest values of 16
+    # decimals, the smallest steps, at a rate of 16 decimals
+    10: (
+        "Invoice",
+        "2025-02-10",
+        D("0.9871234567890123"),
+        {},
+        [
+            (D("0.3333333333"), D("1234.56789012"), D(0), D(25)),
+            (MAX16, MAX16, D("33.3333333333333333"), D("99.9999999999999999")),
+            (-MAX16, D("1E-16"), D("99.9999999999999999"), D("1E-16")),
+            (D("0.3333333333333333"), D("2.9999999999999999"), D("12.5"), D("25.5555555555555555")),
         ],
     ),
     # the API's own amounts disagree with the lines, beyond any rounding
@@ -171,6 +187,23 @@ def test_every_line_holds_its_amounts_to_the_cent(built):
     assert actual == _expected_lines()
 
 
+def test_a_third_at_a_price_of_8_decimals_gets_its_cents(built):
+    # 0.3333333333 x 1234.56789012 = 411.522629998847736996: net 411.52, tax 25 % 102.88;
+    # in the base currency 411.52 x 0.9871234567890123 = 406.2210449378… → 406.22
+    row = built.execute(
+        "select quantity, price, net_amount, tax_amount, total_amount, net_amount_base "
+        "from marts.fct_sales_order_lines where order_id = 10 and line_id = 1"
+    ).fetchone()
+    assert row == (
+        D("0.3333333333"),
+        D("1234.56789012"),
+        D("411.52"),
+        D("102.88"),
+        D("514.40"),
+        D("406.22"),
+    )
+
+
 def test_orders_sum_their_lines_and_months_sum_their_orders(built):
     expected: dict[int, dict[str, Decimal]] = defaultdict(lambda: dict.fromkeys(AMOUNTS, D(0)))
     for (order_id, _), amounts in _expected_lines().items():
@@ -200,7 +233,9 @@ def test_quantities_sum_beyond_one_line(built):
     ).fetchone()
     booked = [o for o, (status, *_) in ORDERS.items() if status != "Draft"]
     lines = [ORDERS[o][4] for o in booked if o != 1] + [TOO_LARGE[4]]
-    assert quantity == (sum(q for order in lines for q, *_ in order),)
+    with localcontext() as context:
+        context.prec = 80  # 16 decimals beyond 10^13: more than the default 28 digits
+        assert quantity == (sum(q for order in lines for q, *_ in order),)
 
 
 def test_an_order_whose_header_disagrees_with_its_lines_is_reported(built):
@@ -243,6 +278,8 @@ def test_extreme_orders_written_to_the_sandbox_go_through_the_whole_pipeline(
         RATE_MAX: [(D("999999"), D("999999999.999999"), D("0.5"), D(25)), (D(1), D(0), D(0), D(0))],
         D(1): [(MAX, MAX, D("33.333333"), D("99.999999")), (-MAX, MAX, D(0), D(25))],
         RATE_MIN: [(MAX, -MAX, D(100), D(100))],
+        # a price of 9 decimals and a rate of 16: the exact path, through the API
+        D("1.2345678901234567"): [(D("0.3333333333"), D("1234.567891234"), D("12.3456789"), D(25))],
     }
     expected = {}
     headers = {**sandbox.auth_headers(), "Content-Type": "application/json"}

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import tempfile
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from pathlib import Path
 from typing import Any
 
@@ -410,23 +410,40 @@ def test_load_never_fails_and_stores_the_exact_amounts(case) -> None:
 
 # --- records that load, at the edges of their columns ------------------------------------
 
-# What the raw columns hold (DECIMAL(18, 6) amounts, DECIMAL(9, 6) percents, DECIMAL(22, 10)
-# currency rates within the API's 1e-10..1e9): the junk above rarely makes a valid record
-# this large, so these are drawn on their own, to find records that load but break the models.
-EDGE_AMOUNTS = ["999999999999.999999", "-999999999999.999999", "0.000001", "-0.000001", "0"]
+# What the raw columns hold (DECIMAL(28, 16) quantities and prices, DECIMAL(19, 16) percents,
+# DECIMAL(28, 16) currency rates within the API's 1e-10..1e9): the junk above rarely makes a
+# valid record this large, so these are drawn on their own, to find records that load but
+# break the models. Values of up to 6 decimals (10 for rates) take the line fact's integer
+# path, longer ones its exact path: both are drawn.
+EDGE_AMOUNTS = ["999999999999.999999", "-999999999999.999999", "0.000001", "-0.000001", "0",
+                "999999999999.9999999999999999", "-999999999999.9999999999999999",
+                "0.0000000000000001", "0.3333333333333333"]  # fmt: skip
 edge_amounts = st.one_of(
     st.sampled_from(EDGE_AMOUNTS),
     st.decimals(min_value=-(10**6), max_value=10**6, places=6),
     st.decimals(min_value=Decimal("-999999999999.999999"),
                 max_value=Decimal("999999999999.999999"), places=6),
+    st.decimals(min_value=-(10**6), max_value=10**6, places=16),
+    st.decimals(min_value=Decimal("-999999999999.9999999999999999"),
+                max_value=Decimal("999999999999.9999999999999999"), places=16),
 ).map(str)  # fmt: skip
+# costPrice: the API's schema makes it a multiple of 0.0001 up to 999999999999.9999
+edge_cost_prices = st.one_of(
+    st.none(),
+    st.sampled_from(["999999999999.9999", "-999999999999.9999", "0.0001"]),
+    st.decimals(min_value=Decimal("-999999999999.9999"),
+                max_value=Decimal("999999999999.9999"), places=4),
+).map(lambda d: None if d is None else str(d))  # fmt: skip
 edge_percents = st.one_of(
-    st.sampled_from(["0", "100", "0.000001", "99.999999"]),
+    st.sampled_from(["0", "100", "0.000001", "99.999999", "0.0000000000000001",
+                     "99.9999999999999999"]),
     st.decimals(min_value=0, max_value=100, places=6),
-).map(str)
+    st.decimals(min_value=0, max_value=100, places=16),
+).map(str)  # fmt: skip
 edge_rates = st.one_of(
-    st.sampled_from(["1", "1000000000", "0.0000000001"]),
+    st.sampled_from(["1", "1000000000", "0.0000000001", "999999999.9999999999999999"]),
     st.decimals(min_value=Decimal("1e-10"), max_value=10**9, places=10),
+    st.decimals(min_value=Decimal("1e-10"), max_value=10**9, places=16),
 ).map(str)
 
 
@@ -440,22 +457,29 @@ def edge_orders(draw: st.DrawFn, order_id: int) -> tuple[str, str]:
          "tax": {"id": 1, "number": 3, "rate": Num(draw(edge_percents))}}
         for n in range(1, draw(st.integers(1, 3)) + 1)
     ]  # fmt: skip
+    for line in lines:
+        if (cost := draw(edge_cost_prices)) is not None:
+            line["costPrice"] = Num(cost)
     return to_json(header), to_json(lines)
 
 
 # The models hold every amount the load accepts; the load refuses (quarantines) a line
-# whose amount in the base currency, quantity x price x rate, reaches 10^24: sums of such
-# amounts would not fit the facts' DECIMAL(38, 2). Stated here on its own, not imported,
-# so the test checks the loader's rule rather than repeating it.
+# whose amount in the base currency, quantity x price x rate, reaches 10^24, or whose cost,
+# quantity x cost price x rate, does: sums of such amounts would not fit the facts'
+# DECIMAL(38, 2). Stated here on its own, not imported, so the test checks the loader's rule
+# rather than repeating it.
 BASE_AMOUNT_LIMIT = Decimal(10) ** 24
 
 
 def beyond_the_limit(outcome: OrderOutcome) -> bool:
     rate = outcome.header.currency.rate
-    return any(
-        abs((line.quantity or 0) * (line.price or 0) * rate) >= BASE_AMOUNT_LIMIT
-        for line in outcome.lines
-    )
+    with localcontext() as context:
+        context.prec = 100  # exact: three factors of up to 28 digits
+        return any(
+            abs((line.quantity or 0) * (price or 0) * rate) >= BASE_AMOUNT_LIMIT
+            for line in outcome.lines
+            for price in (line.price, line.cost_price)
+        )
 
 
 def check_loaded_or_refused(warehouse: Path, outcomes: list[OrderOutcome]) -> None:

@@ -5,6 +5,7 @@ accepted can be read back (its amounts computed)."""
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 import httpx
 import pytest
@@ -67,6 +68,30 @@ def test_the_largest_accepted_line_reads_back_with_its_amounts(api, order_id):
     assert order.status_code == 200, order.text
     assert parse_json(order.content)["netAmount"] < -(10**20)
     api.delete(f"/salesorders/{order_id}/lines/{created.json()['id']}")
+
+
+def test_long_decimals_are_accepted_and_read_back_exactly(api):
+    # the API's schema bounds no decimals: a float's third, a price of 9 decimals, rates of 10
+    order = api.post("/salesorders", json={"customer": CUSTOMER}).json()["id"]
+    body = (
+        '{"type": "product", "quantity": 0.3333333333333333, "price": 1234.567891234, '
+        '"discountRate": 12.3456789012, "tax": {"rate": 25.0000000001}}'
+    )
+    created = api.post(f"/salesorders/{order}/lines", content=body,
+                       headers={"content-type": "application/json"})  # fmt: skip
+    assert created.status_code == 200, created.text
+    (line,) = parse_json(api.get(f"/salesorders/{order}/lines").content)
+    assert (line["quantity"], line["price"], line["discountRate"], line["tax"]["rate"]) == (
+        Decimal("0.3333333333333333"),
+        Decimal("1234.567891234"),
+        Decimal("12.3456789012"),
+        Decimal("25.0000000001"),
+    )
+    # the order's amounts follow the money rules on the full values: net
+    # round(0.3333333333333333 x 1234.567891234 x 0.876543210988) = round(360.71736785…)
+    # = 360.72; tax round(360.72 x 0.250000000001) = round(90.18000000036…) = 90.18
+    totals = parse_json(api.get(f"/salesorders/{order}").content)
+    assert (totals["netAmount"], totals["taxAmount"]) == (Decimal("360.72"), Decimal("90.18"))
 
 
 @pytest.mark.parametrize(

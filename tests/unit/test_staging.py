@@ -53,7 +53,7 @@ def chunk(tmp_path):
             )
         )
         # More decimals than DECIMAL(18,6) holds: refused, not rounded.
-        writer.add(ok(5, [line_body(50, price=Decimal("1.1234567"))]))
+        writer.add(ok(5, [line_body(50, price=Decimal("1.12345678901234567"))]))
         writer.add(
             OrderOutcome(6, OutcomeStatus.OK, lines=(), raw_lines=[]),
             listed_header=order_body(6),
@@ -87,7 +87,10 @@ def test_every_requested_order_has_exactly_one_outcome(chunk):
         "tr",
     )
     assert "discountRate" in outcome[4]["message"]
-    assert "more than 6 decimal places" in outcome[5]["message"]
+    assert (
+        "price 1.12345678901234567 has more than 16 decimal places "
+        "(the warehouse keeps DECIMAL(28,16))"
+    ) in outcome[5]["message"]
     assert outcome[1]["lines"] == 2
 
 

@@ -481,6 +481,73 @@ def test_a_warehouse_from_before_the_not_found_count_gains_it(staging, warehouse
     ) == [("new", 0, 1), ("old", 2, None)]  # an old run's split is unknown, not zero
 
 
+def test_a_warehouse_from_before_16_decimals_is_widened_and_gains_its_millionths(
+    staging, warehouse
+):
+    # A warehouse as the version with 6 decimals left it: narrower columns, no integers.
+    con = open_warehouse(warehouse)
+    narrower = {"DECIMAL(28,16)": "DECIMAL(18,6)", "DECIMAL(19,16)": "DECIMAL(9,6)"}
+    for table, columns in (("sales_orders", ORDER_COLUMNS), ("sales_order_lines", LINE_COLUMNS)):
+        for column in columns:
+            if column.name.endswith(("_e6", "_e10")):
+                con.execute(f"ALTER TABLE raw.{table} DROP COLUMN {column.name}")
+            elif column.sql_type in narrower:
+                old = (
+                    "DECIMAL(22,10)"
+                    if column.name == "currency_rate"
+                    else narrower[column.sql_type]
+                )
+                con.execute(
+                    f"ALTER TABLE raw.{table} ALTER COLUMN {column.name} SET DATA TYPE {old}"
+                )
+    con.execute(
+        "INSERT INTO raw.sales_orders (order_id, status, currency_code, currency_rate, run_id, "
+        "extracted_at) VALUES (1, 'Invoice', 'EUR', 11.4567890123, 'old', now())"
+    )
+    con.execute(
+        "INSERT INTO raw.sales_order_lines (order_id, line_number, line_id, quantity, price, "
+        "cost_price, discount_rate, tax_rate, run_id, extracted_at) "
+        "VALUES (1, 1, 11, 2, 49.99, 20.5, 10, 25, 'old', now())"
+    )
+    con.close()
+    third, price = Decimal("0.3333333333"), Decimal("1234.56789012")
+    load_run(warehouse, stage_run(staging, "new", [[ok(2, [line_body(21, quantity=third,
+                                                                    price=price)])]]))  # fmt: skip
+    types = dict(
+        query(
+            warehouse,
+            "SELECT table_name || '.' || column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = 'raw' AND table_name IN ('sales_orders', 'sales_order_lines')",
+        )
+    )
+    assert (types["sales_order_lines.price"], types["sales_order_lines.tax_rate"]) == (
+        "DECIMAL(28,16)",
+        "DECIMAL(19,16)",
+    )
+    assert types["sales_orders.currency_rate"] == "DECIMAL(28,16)"
+    assert query(
+        warehouse,
+        "SELECT order_id, quantity, price, quantity_e6, price_e6, cost_price_e6, "
+        "discount_rate_e6, tax_rate_e6 FROM raw.sales_order_lines ORDER BY order_id",
+    ) == [
+        (
+            1,
+            Decimal(2),
+            Decimal("49.99"),
+            2_000_000,
+            49_990_000,
+            20_500_000,
+            10_000_000,
+            25_000_000,
+        ),
+        (2, third, price, None, None, None, 10_000_000, 25_000_000),
+    ]
+    assert query(warehouse, "SELECT currency_rate_e10 FROM raw.sales_orders ORDER BY 1") == [
+        (114_567_890_123,),
+        (114_567_890_123,),
+    ]
+
+
 def test_a_memory_limited_load_gives_the_same_tables(staging, tmp_path):
     run_dir = first_run(staging)
     unlimited, limited = tmp_path / "unlimited.duckdb", tmp_path / "limited.duckdb"

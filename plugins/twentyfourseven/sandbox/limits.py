@@ -5,9 +5,11 @@ decimals), ``discountRate`` and tax ``rate`` (0..100) and the currency ``rate``,
 the shared models check; it gives no bound for ``quantity`` and ``price``, nor for the
 size or nesting of a body. The sandbox's own choices for those:
 
-- ``quantity`` and ``price`` within ±999999999999.999999, the largest value the
-  warehouse's DECIMAL(18, 6) columns hold (costPrice's bound, 999999999999.9999, would
-  keep tests from writing the values at the warehouse's edge): 400 ``maximum``/``minimum``;
+- ``quantity`` and ``price`` within ±999999999999.9999999999999999, the largest value the
+  warehouse's DECIMAL(28, 16) columns hold (costPrice's bound, 999999999999.9999, would
+  keep tests from writing the values at the warehouse's edge): 400 ``maximum``/``minimum``.
+  Their decimals are not bounded, as the API bounds none: a value of more than 16 decimals
+  is accepted here and quarantined by the pipeline;
 - a body of at most 1 MiB (the runtime setting ``max_body_bytes``): 413
   ``PayloadTooLargeError``;
 - JSON nested at most 64 arrays/objects deep: 400 ``maxDepth`` on the path ``""``
@@ -23,7 +25,7 @@ from typing import Any
 
 MAX_BODY_BYTES = 1 << 20
 MAX_JSON_DEPTH = 64
-MAX_NUMBER = Decimal("999999999999.999999")
+MAX_NUMBER = Decimal("999999999999.9999999999999999")
 BOUNDED_LINE_NUMBERS = ("quantity", "price")
 
 _STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')

@@ -16,8 +16,8 @@ from typing import Any
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
-# Exact for every line the sandbox accepts (quantity and price within 10^12, four decimals,
-# rates to six): the default 28 digits would round a product of two such numbers.
+# Exact for every line the warehouse holds (quantity and price within 10^12 with 16 decimals,
+# rates to 16): the default 28 digits would round a product of two such numbers.
 EXACT = Context(prec=80, rounding=ROUND_HALF_UP)
 
 

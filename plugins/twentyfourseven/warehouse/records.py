@@ -63,10 +63,13 @@ def _fit_decimal(column: Column, value: Decimal) -> str:
     if not isinstance(exponent, int):
         raise DoesNotFit(f"{column.name} {value} is not a finite number")
     # Trailing zeros (49.990000000) fit however many there are; only then normalize.
+    kept = f"the warehouse keeps {column.sql_type}" if column.decimal else "not a decimal column"
     if -exponent > scale and -value.normalize().as_tuple().exponent > scale:  # type: ignore[operator]
-        raise DoesNotFit(f"{column.name} {value} has more than {scale} decimal places")
+        raise DoesNotFit(f"{column.name} {value} has more than {scale} decimal places ({kept})")
     if abs(value) >= ceiling:
-        raise DoesNotFit(f"{column.name} {value} has more than {integer_digits} integer digits")
+        raise DoesNotFit(
+            f"{column.name} {value} has more than {integer_digits} integer digits ({kept})"
+        )
     return format(value, "f")
 
 
@@ -84,18 +87,22 @@ def line_row(line: SalesOrderLine, currency_rate: Decimal = Decimal(1)) -> dict[
     """The typed columns of a line of an order in a currency of ``currency_rate``.
 
     Raises :class:`DoesNotFit` for a value beyond its column or an amount in the base
-    currency at or beyond :data:`AMOUNT_LIMIT`.
+    currency at or beyond :data:`AMOUNT_LIMIT`: quantity x price, or quantity x the line's
+    cost price (the margin's cost), times the currency rate.
     """
     row = record_row(LINE_COLUMNS, line)
-    quantity, price = line.quantity or 0, line.price or 0
-    with localcontext() as context:
-        context.prec = 80  # exact: 18 + 18 + 22 digits
-        amount = quantity * price * currency_rate
-    if abs(amount) >= AMOUNT_LIMIT:
-        raise DoesNotFit(
-            f"quantity x price x currency rate = {quantity} x {price} x {currency_rate} "
-            f"= {amount:.6E} in the base currency; the warehouse holds line amounts below 10^24"
-        )
+    quantity = line.quantity or 0
+    # the amount and, for the margin, the cost at the line's own cost price
+    for name, price in (("price", line.price or 0), ("cost price", line.cost_price or 0)):
+        with localcontext() as context:
+            context.prec = 80  # exact: 28 + 28 + 28 digits
+            amount = quantity * price * currency_rate
+        if abs(amount) >= AMOUNT_LIMIT:
+            raise DoesNotFit(
+                f"quantity x {name} x currency rate = {quantity} x {price} x {currency_rate} "
+                f"= {amount:.6E} in the base currency; the warehouse holds line amounts "
+                "below 10^24"
+            )
     return row
 
 

@@ -7,6 +7,7 @@ list for files, tables and reads); ``payload`` is the record's JSON as the API s
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
@@ -25,6 +26,8 @@ HISTORY_START = "1900-01-01 00:00:00+00"
 HEADER_SOURCE = "header_source"
 # A child row's place in its parent's list, as the API returned it.
 POSITION = "line_number"
+# A column holding another's value in integer units of 10^-n (quantity_e6 beside quantity).
+SCALED_COLUMN = re.compile(r"(\w+)_e(\d+)")
 
 
 def _columns(columns: tuple[Column, ...]) -> str:
@@ -216,9 +219,11 @@ def create_schema(
     (idempotent).
 
     A ``DECIMAL`` column of an existing ``raw`` table that its resource now declares
-    wider (the order amounts were ``DECIMAL(18,6)``) is widened, so an older warehouse
-    takes every value the load accepts. Widening is exact; a narrower declaration is
-    left alone.
+    wider (the order amounts were ``DECIMAL(18,6)``, quantities, prices and rates had 6
+    decimals) is widened, so an older warehouse takes every value the load accepts.
+    Widening is exact; a narrower declaration is left alone. A column the resource now
+    declares and the table lacks is added; the integer millionths (``*_e6``) are filled
+    from their decimal column for the rows already there.
     """
     con.execute(DDL)
     for resource in resources:
@@ -231,13 +236,29 @@ def create_schema(
     )
     tables = [(r.name, r.columns) for r in resources]
     tables += [(c.name, c.columns) for r in resources for c in r.children]
+    tables += [(f"{r.name}_history", r.columns) for r in resources if r.history]
     for table, columns in tables:
         for column in columns:
-            if column.decimal and _narrower(existing.get(f"{table}.{column.name}"), column):
+            data_type = existing.get(f"{table}.{column.name}")
+            if data_type is None:
+                _add_column(con, table, column)
+            elif column.decimal and _narrower(data_type, column):
                 con.execute(
                     f"ALTER TABLE raw.{table} ALTER COLUMN {column.name} "
                     f"SET DATA TYPE {column.sql_type}"
                 )
+
+
+def _add_column(con: duckdb.DuckDBPyConnection, table: str, column: Column) -> None:
+    con.execute(f"ALTER TABLE raw.{table} ADD COLUMN {column.name} {column.sql_type}")
+    if scaled := SCALED_COLUMN.fullmatch(column.name):
+        source, units = scaled[1], 10 ** int(scaled[2])
+        # Only where the value is a whole number of units within 64 bits, as the load writes it.
+        con.execute(
+            f"UPDATE raw.{table} SET {column.name} = CAST({source} * {units} AS BIGINT) "  # noqa: S608
+            f"WHERE {source} * {units} = trunc({source} * {units}) "
+            f"AND abs({source} * {units}) < 9223372036854775807"
+        )
 
 
 def _narrower(data_type: str | None, column: Column) -> bool:

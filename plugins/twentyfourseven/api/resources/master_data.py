@@ -14,7 +14,7 @@ from ..master_payloads import (
     TaxCode,
 )
 from .base import Column, Paging, Resource, field, text
-from .types import AMOUNT, CURRENCY_RATE, RATE
+from .types import CURRENCY_RATE, PRICE, RATE
 
 CUSTOMERS = Resource(
     name="customers",
@@ -58,8 +58,8 @@ PRODUCTS = Resource(
         Column("status", "VARCHAR", text("status")),
         Column("unit_name", "VARCHAR", field("units", "name")),
         Column("unit_symbol", "VARCHAR", field("units", "symbol")),
-        Column("cost_price", AMOUNT, field("cost_price")),
-        Column("sales_price", AMOUNT, field("sales_price")),
+        Column("cost_price", PRICE, field("cost_price")),
+        Column("sales_price", PRICE, field("sales_price")),
         Column("category_id", "BIGINT", field("category", "id")),
         Column("created_at", "TIMESTAMPTZ", field("created_at")),
         Column("modified_at", "TIMESTAMPTZ", field("modified_at")),

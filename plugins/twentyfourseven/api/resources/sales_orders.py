@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..payloads import SalesOrder, SalesOrderExtended, SalesOrderLine
 from .base import Child, Column, Paging, Resource, field, text
-from .types import AMOUNT, CURRENCY_RATE, ORDER_AMOUNT, RATE
+from .types import CURRENCY_RATE, ORDER_AMOUNT, PRICE, QUANTITY, RATE, scaled
 
 ORDER_COLUMNS: tuple[Column, ...] = (
     Column("order_id", "BIGINT", field("id")),
@@ -40,6 +40,8 @@ ORDER_COLUMNS: tuple[Column, ...] = (
     Column("reference_number", "VARCHAR", field("reference_number")),
     Column("memo", "VARCHAR", field("memo")),
     Column("internal_memo", "VARCHAR", field("internal_memo")),
+    # the currency rate in units of 10^-10, where it has at most 10 decimals (types.scaled)
+    Column("currency_rate_e10", "BIGINT", scaled(field("currency", "rate"), 10)),
 )
 
 LINE_COLUMNS: tuple[Column, ...] = (
@@ -48,9 +50,9 @@ LINE_COLUMNS: tuple[Column, ...] = (
     Column("description", "VARCHAR", field("description")),
     Column("product_id", "BIGINT", field("product", "id")),
     Column("product_number", "VARCHAR", field("product", "number")),
-    Column("quantity", AMOUNT, field("quantity")),
-    Column("price", AMOUNT, field("price")),
-    Column("cost_price", AMOUNT, field("cost_price")),
+    Column("quantity", QUANTITY, field("quantity")),
+    Column("price", PRICE, field("price")),
+    Column("cost_price", PRICE, field("cost_price")),
     Column("discount_rate", RATE, field("discount_rate")),
     Column("tax_id", "BIGINT", field("tax", "id")),
     Column("tax_number", "BIGINT", field("tax", "number")),
@@ -59,6 +61,12 @@ LINE_COLUMNS: tuple[Column, ...] = (
     Column("account_number", "BIGINT", field("account", "number")),
     Column("account_name", "VARCHAR", field("account", "name")),
     Column("is_hidden", "BOOLEAN", field("is_hidden")),
+    # the same values in millionths, where they have at most 6 decimals (types.scaled)
+    Column("quantity_e6", "BIGINT", scaled(field("quantity"), 6)),
+    Column("price_e6", "BIGINT", scaled(field("price"), 6)),
+    Column("cost_price_e6", "BIGINT", scaled(field("cost_price"), 6)),
+    Column("discount_rate_e6", "BIGINT", scaled(field("discount_rate"), 6)),
+    Column("tax_rate_e6", "BIGINT", scaled(field("tax", "rate"), 6)),
 )
 
 SALES_ORDER_LINES = Child(

@@ -30,13 +30,21 @@
 -- column: account_name — the sales account's name
 -- column: currency_code — the order's currency (null: the base currency)
 -- column: exchange_rate — base currency units per unit of the order's currency (1 when absent)
--- column: exchange_rate_e10 — exchange_rate in units of 10^-10 (an integer, exact), for the
---   integer money arithmetic of marts.fct_sales_order_lines
+-- column: exchange_rate_e10 — exchange_rate in units of 10^-10 (an integer, exact); null where
+--   the rate has more than 10 decimals
 -- column: quantity — quantity (negative on credit lines; 0 when not given)
 -- column: price — unit price, order currency (0 when not given)
 -- column: cost_price — unit cost price, order currency (null when not given)
 -- column: discount_rate — discount in percent (0 when not given)
 -- column: tax_rate — tax rate in percent (0 when not given)
+-- column: quantity_e6 — quantity in millionths; null where it has more than 6 decimals
+-- column: price_e6 — price in millionths; null where it has more than 6 decimals
+-- column: cost_price_e6 — cost price in millionths; null where none is given or it has more
+--   than 6 decimals
+-- column: discount_rate_e6 — discount rate in millionths of a percent; null where it has more
+--   than 6 decimals
+-- column: tax_rate_e6 — tax rate in millionths of a percent; null where it has more than 6
+--   decimals
 -- column: run_id — the pipeline run that loaded the line
 -- column: extracted_at — when that run read the line from the API
 
@@ -52,12 +60,7 @@ lines as (
 
 orders as (
 
-    select
-        *,
-        -- once per order rather than per line: a HUGEINT cast of DECIMAL(22, 10) divides
-        (exchange_rate::decimal(38, 10) * 10000000000)::hugeint as exchange_rate_e10
-
-    from staging.stg_sales_orders
+    select * from staging.stg_sales_orders
 
 ),
 
@@ -108,6 +111,11 @@ final as (
         lines.cost_price,
         lines.discount_rate,
         lines.tax_rate,
+        lines.quantity_e6,
+        lines.price_e6,
+        lines.cost_price_e6,
+        lines.discount_rate_e6,
+        lines.tax_rate_e6,
 
         -- lineage
         lines.run_id,

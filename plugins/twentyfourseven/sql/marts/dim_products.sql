@@ -102,8 +102,8 @@ products as (
         null::varchar,
         null::varchar,
         null::varchar,
-        null::decimal(18, 6),
-        null::decimal(18, 6),
+        null::decimal(28, 16),
+        null::decimal(28, 16),
         null::bigint,
         false,
         false

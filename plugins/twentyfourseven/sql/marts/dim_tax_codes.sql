@@ -90,7 +90,7 @@ tax_codes as (
         tax_id,
         null::bigint,
         null::varchar,
-        null::decimal(9, 6),
+        null::decimal(19, 16),
         false,
         false
 

@@ -5,8 +5,9 @@
 --   100, 2); total = net + tax. Amounts are in the order's currency; *_base amounts are each
 --   amount × exchange_rate rounded to cents (discount_base = gross_base − net_base, total_base =
 --   net_base + tax_base). Text lines keep their amounts and are flagged. Computed exactly in
---   integers of cents and smaller units (see the SQL); tests/models/test_money_property.py checks
---   the results against Python's Decimal.
+--   integers of cents and smaller units (see the SQL), from the values as the API gave them (up
+--   to 16 decimals; lines with more than 6 take a slower exact path);
+--   tests/models/test_money_property.py checks the results against Python's Decimal.
 -- incremental: order_id
 --
 -- column: order_id — the order (key) (→ marts.fct_sales_orders)
@@ -37,6 +38,13 @@
 -- column: cost_price — unit cost price, order currency (null when not given)
 -- column: discount_rate — discount in percent
 -- column: tax_rate — tax rate in percent
+-- column: quantity_e6 — quantity in millionths (an integer, exact), for checks in integers; null
+--   where the quantity has more than 6 decimals
+-- column: price_e6 — price in millionths; null where it has more than 6 decimals
+-- column: discount_rate_e6 — discount rate in millionths of a percent; null where it has more
+--   than 6 decimals
+-- column: tax_rate_e6 — tax rate in millionths of a percent; null where it has more than 6
+--   decimals
 -- column: gross_amount — round(quantity × price, 2): before discount, excluding tax; order currency
 -- column: discount_amount — gross_amount − net_amount; order currency
 -- column: net_amount — round(quantity × price × (1 − discount_rate / 100), 2): revenue
@@ -139,6 +147,20 @@ product_dates as (
 
 ),
 
+-- the cost price in millionths where it has at most 6 decimals, once per version
+product_dates_scaled as (
+
+    select
+        *,
+        case
+            when product_cost_price * 1000000 = trunc(product_cost_price * 1000000)
+                then (product_cost_price * 1000000)::bigint
+        end as product_cost_price_e6
+
+    from product_dates
+
+),
+
 -- each line with the version of its product valid at the start of its order date (a line
 -- without an order date: the current version): a hash join on the product, then the range
 lines_with_products as (
@@ -147,10 +169,11 @@ lines_with_products as (
         lines.*,
         product_dates.category_id,
         product_dates.sale_category_id,
-        product_dates.product_cost_price
+        product_dates.product_cost_price,
+        product_dates.product_cost_price_e6
 
     from lines
-    left join product_dates
+    left join product_dates_scaled as product_dates
         on
             lines.product_id = product_dates.product_id
             and product_dates.valid_from_date <= coalesce(lines.order_date, '9999-12-31'::date)
@@ -160,26 +183,34 @@ lines_with_products as (
 
 -- The money rules in integers of 10^-n currency units (columns *_e<n>; *_cents are 10^-2),
 -- exact and much faster than DECIMAL(38, …), which DuckDB rounds by 128-bit long division.
--- DECIMAL(18, 6) stays below 10^12, so its 10^-6 units fit a BIGINT. Products are formed in
--- HUGEINT and rounded in BIGINT where they fit (all but amounts in the millions), else in
--- HUGEINT (the same result, slower). "Fit" is below 9 × 10^18, which leaves BIGINT room for
--- the half added in rounding. Rounding n / d half away from zero is (n + sign(n) × d / 2) // d,
--- as // truncates toward zero.
+-- The fast path: a line whose quantity, prices and rates have at most 6 decimals (the exchange
+-- rate at most 10) comes with them in integer millionths (*_e6, from the load), below 10^12 ×
+-- 10^6, so in BIGINT. Products are formed in HUGEINT and rounded in BIGINT where they fit (all
+-- but amounts in the millions), else in HUGEINT (the same result, slower). "Fit" is below 9 ×
+-- 10^18, which leaves BIGINT room for the half added in rounding. Rounding n / d half away from
+-- zero is (n + sign(n) × d / 2) // d, as // truncates toward zero.
 -- Bounds (HUGEINT holds 1.7 × 10^38): quantity × price is below 10^24, so gross_e12 is below
 -- 10^36; the load refuses a line whose amount reaches 10^24 in the base currency
 -- (warehouse/records.py, AMOUNT_LIMIT), so the *_base_e12 products stay below 10^36 too.
+-- Any other line (a value with more decimals; its *_e6 is null, and so are its fast amounts)
+-- takes the exact path below (exact_*), at 16 decimals.
 scaled as (
 
     select
         *,
-        trunc(quantity)::bigint * 1000000 + (quantity % 1 * 1000000)::bigint as quantity_e6,
-        trunc(price)::bigint * 1000000 + (price % 1 * 1000000)::bigint as price_e6,
-        ((100 - discount_rate) * 1000000)::bigint as kept_rate_e6,
-        (tax_rate * 1000000)::bigint as tax_rate_e6,
-        trunc(cost_price)::bigint * 1000000 + (cost_price % 1 * 1000000)::bigint
-            as line_cost_price_e6,
-        trunc(product_cost_price)::bigint * 1000000
-        + (product_cost_price % 1 * 1000000)::bigint as product_cost_price_e6
+        100000000 - discount_rate_e6 as kept_rate_e6,
+        cost_price_e6 as line_cost_price_e6,
+        quantity_e6 is not null
+        and price_e6 is not null
+        and discount_rate_e6 is not null
+        and tax_rate_e6 is not null
+        and exchange_rate_e10 is not null
+        and (cost_price is null or cost_price_e6 is not null)
+        and (
+            cost_price is not null
+            or product_cost_price is null
+            or product_cost_price_e6 is not null
+        ) as is_fast_path
 
     from lines_with_products
 
@@ -304,10 +335,12 @@ cost_exact as (
     select
         *,
         case
-            when line_cost_price_e6 is not null then 'line'
-            when product_cost_price_e6 is not null then 'product'
+            when cost_price is not null then 'line'
+            when product_cost_price is not null then 'product'
         end as cost_price_source,
-        quantity_e6::hugeint * coalesce(line_cost_price_e6, product_cost_price_e6) as cost_e12
+        quantity_e6::hugeint
+        * case when cost_price is not null then line_cost_price_e6 else product_cost_price_e6 end
+            as cost_e12
 
     from base_currency
 
@@ -367,6 +400,283 @@ cost_currency as (
 
 ),
 
+-- The exact path, for the lines off the fast path: every value in integers of 10^-16 (below
+-- 10^28, its whole part and its fraction apart), every amount formed on magnitudes and signed
+-- at the end. Each product that could exceed HUGEINT is split into parts that fit, and each
+-- part's units below a cent are carried to the next: rounding half up is floor(x + 1/2), and
+-- floor((i + f) / d) = floor(i / d) for whole i, d and 0 <= f < 1, so the one part taken with
+-- a floor below its unit (gross_rest % 10^15 × kept_e16 in exact_net) loses nothing. It reads
+-- its own few lines and is joined back by key (line_cents): computed beside the fast path as
+-- null columns on every line, it cost about a second per million lines.
+--
+-- the lines the exact path may have to compute: a value with more than 6 decimals (the rate 10),
+-- or a product whose cost price has (a superset of the lines off the fast path, the filter on
+-- the lines' own columns, so it applies before the product join and this reads few rows)
+exact_lines as (
+
+    select
+        *,
+        case
+            when cost_price is not null then 'line'
+            when product_cost_price is not null then 'product'
+        end as cost_price_source
+
+    from lines_with_products
+    where
+        quantity_e6 is null
+        or price_e6 is null
+        or discount_rate_e6 is null
+        or tax_rate_e6 is null
+        or exchange_rate_e10 is null
+        or (cost_price is not null and cost_price_e6 is null)
+        or product_id in (
+            select product_dates_scaled.product_id from product_dates_scaled
+            where
+                product_dates_scaled.product_cost_price_e6 is null
+                and product_dates_scaled.product_cost_price is not null
+        )
+
+),
+
+-- their values as magnitudes, the signs apart
+exact_inputs as (
+
+    select
+        order_id,
+        line_id,
+        cost_price_source,
+        sign(quantity) * sign(price) as amount_sign,
+        sign(quantity) * sign(coalesce(cost_price, product_cost_price)) as cost_sign,
+        abs(quantity) as exact_quantity,
+        abs(price) as exact_price,
+        abs(coalesce(cost_price, product_cost_price)) as exact_cost_price,
+        100 - discount_rate as exact_kept_rate,
+        tax_rate as exact_tax_rate,
+        exchange_rate as exact_exchange_rate
+
+    from exact_lines
+
+),
+
+exact_parts as (
+
+    select
+        *,
+        trunc(exact_quantity)::hugeint as quantity_whole,
+        (exact_quantity % 1 * 10000000000000000)::hugeint as quantity_e16,
+        trunc(exact_price)::hugeint as price_whole,
+        (exact_price % 1 * 10000000000000000)::hugeint as price_e16,
+        trunc(exact_cost_price)::hugeint as cost_whole,
+        (exact_cost_price % 1 * 10000000000000000)::hugeint as cost_e16,
+        trunc(exact_kept_rate)::hugeint * 10000000000000000
+        + (exact_kept_rate % 1 * 10000000000000000)::hugeint as kept_e16,
+        trunc(exact_tax_rate)::hugeint * 10000000000000000
+        + (exact_tax_rate % 1 * 10000000000000000)::hugeint as tax_e16,
+        trunc(exact_exchange_rate)::hugeint as rate_whole,
+        (exact_exchange_rate % 1 * 10000000000000000)::hugeint as rate_e16
+
+    from exact_inputs
+
+),
+
+-- quantity × price (and × cost price) = whole × whole + the cross terms (10^-16) + fraction ×
+-- fraction (10^-32): cents below 10^26 and the rest below a cent, in 10^-32 units (*_rest)
+exact_products as (
+
+    select
+        *,
+        quantity_whole * price_e16 + quantity_e16 * price_whole as gross_cross,
+        quantity_whole * cost_e16 + quantity_e16 * cost_whole as cost_cross
+
+    from exact_parts
+
+),
+
+exact_truncated as (
+
+    select
+        *,
+        quantity_whole * price_whole * 100 + gross_cross // 100000000000000
+        + (gross_cross % 100000000000000 * 10000000000000000 + quantity_e16 * price_e16)
+        // 1000000000000000000000000000000 as gross_whole_cents,
+        (gross_cross % 100000000000000 * 10000000000000000 + quantity_e16 * price_e16)
+        % 1000000000000000000000000000000 as gross_rest,
+        quantity_whole * cost_whole * 100 + cost_cross // 100000000000000
+        + (cost_cross % 100000000000000 * 10000000000000000 + quantity_e16 * cost_e16)
+        // 1000000000000000000000000000000 as cost_whole_cents,
+        (cost_cross % 100000000000000 * 10000000000000000 + quantity_e16 * cost_e16)
+        % 1000000000000000000000000000000 as cost_rest
+
+    from exact_products
+
+),
+
+-- net: (whole cents × 10^30 + rest) × kept_e16 / 10^48, with kept_e16 split at 10^9 and rest at
+-- 10^15 so every product fits; the parts below a cent are summed in 10^-33 cents
+exact_net_parts as (
+
+    select
+        *,
+        gross_whole_cents
+        + (gross_rest >= 500000000000000000000000000000)::integer as gross_magnitude,
+        cost_whole_cents
+        + (cost_rest >= 500000000000000000000000000000)::integer as priced_cost_magnitude,
+        gross_whole_cents * (kept_e16 // 1000000000) as net_high,
+        gross_whole_cents * (kept_e16 % 1000000000) as net_low
+
+    from exact_truncated
+
+),
+
+exact_net as (
+
+    select
+        *,
+        net_high // 1000000000 + net_low // 1000000000000000000
+        + (
+            (net_high % 1000000000 * 1000000000 + net_low % 1000000000000000000)
+            * 1000000000000000
+            + gross_rest // 1000000000000000 * kept_e16
+            + gross_rest % 1000000000000000 * kept_e16 // 1000000000000000
+            + 500000000000000000000000000000000
+        ) // 1000000000000000000000000000000000 as net_magnitude
+
+    from exact_net_parts
+
+),
+
+-- tax: round(net × tax_e16 / 10^18), tax_e16 split at 10^9
+exact_tax as (
+
+    select
+        *,
+        net_magnitude * (tax_e16 // 1000000000) // 1000000000
+        + net_magnitude * (tax_e16 % 1000000000) // 1000000000000000000
+        + (
+            net_magnitude * (tax_e16 // 1000000000) % 1000000000 * 1000000000
+            + net_magnitude * (tax_e16 % 1000000000) % 1000000000000000000
+            + 500000000000000000
+        ) // 1000000000000000000 as tax_magnitude
+
+    from exact_net
+
+),
+
+-- the base currency: round(cents × rate, 2) = cents × rate_whole + cents × rate_e16 / 10^16,
+-- rate_e16 split at 10^8; from a product's cost price (base currency), the order currency's
+-- cost is base cents × 10^16 / rate, by long division in steps of 10^8
+exact_base as (
+
+    select
+        *,
+        gross_magnitude * rate_whole
+        + gross_magnitude * (rate_e16 // 100000000) // 100000000
+        + (
+            gross_magnitude * (rate_e16 // 100000000) % 100000000 * 100000000
+            + gross_magnitude * (rate_e16 % 100000000) + 5000000000000000
+        ) // 10000000000000000 as gross_base_magnitude,
+        net_magnitude * rate_whole
+        + net_magnitude * (rate_e16 // 100000000) // 100000000
+        + (
+            net_magnitude * (rate_e16 // 100000000) % 100000000 * 100000000
+            + net_magnitude * (rate_e16 % 100000000) + 5000000000000000
+        ) // 10000000000000000 as net_base_magnitude,
+        tax_magnitude * rate_whole
+        + tax_magnitude * (rate_e16 // 100000000) // 100000000
+        + (
+            tax_magnitude * (rate_e16 // 100000000) % 100000000 * 100000000
+            + tax_magnitude * (rate_e16 % 100000000) + 5000000000000000
+        ) // 10000000000000000 as tax_base_magnitude,
+        priced_cost_magnitude * rate_whole
+        + priced_cost_magnitude * (rate_e16 // 100000000) // 100000000
+        + (
+            priced_cost_magnitude * (rate_e16 // 100000000) % 100000000 * 100000000
+            + priced_cost_magnitude * (rate_e16 % 100000000) + 5000000000000000
+        ) // 10000000000000000 as converted_cost_magnitude,
+        rate_whole * 10000000000000000 + rate_e16 as rate_units
+
+    from exact_tax
+
+),
+
+exact_division as (
+
+    select
+        *,
+        priced_cost_magnitude // rate_units as divided_whole,
+        priced_cost_magnitude % rate_units * 100000000 // rate_units as divided_high,
+        priced_cost_magnitude % rate_units * 100000000 % rate_units as divided_rest
+
+    from exact_base
+
+),
+
+exact_amounts as (
+
+    select
+        order_id,
+        line_id,
+        amount_sign * gross_magnitude as gross_cents,
+        amount_sign * net_magnitude as net_cents,
+        amount_sign * tax_magnitude as tax_cents,
+        amount_sign * gross_base_magnitude as gross_base_cents,
+        amount_sign * net_base_magnitude as net_base_cents,
+        amount_sign * tax_base_magnitude as tax_base_cents,
+        case cost_price_source
+            when 'line' then cost_sign * priced_cost_magnitude
+            when 'product'
+                then cost_sign * (
+                        divided_whole * 10000000000000000 + divided_high * 100000000
+                        + (divided_rest * 200000000 + rate_units) // (2 * rate_units)
+                    )
+        end as cost_cents,
+        case cost_price_source
+            when 'line' then cost_sign * converted_cost_magnitude
+            when 'product' then cost_sign * priced_cost_magnitude
+        end as cost_base_cents
+
+    from exact_division
+
+),
+
+-- every line's amounts in cents, from the fast path or the exact one
+line_cents as (
+
+    select
+        cost_currency.*,
+        case when cost_currency.is_fast_path then cost_currency.gross_cents
+            else exact_amounts.gross_cents
+        end as line_gross_cents,
+        case when cost_currency.is_fast_path then cost_currency.net_cents
+            else exact_amounts.net_cents
+        end as line_net_cents,
+        case when cost_currency.is_fast_path then cost_currency.tax_cents
+            else exact_amounts.tax_cents
+        end as line_tax_cents,
+        case when cost_currency.is_fast_path then cost_currency.gross_base_cents
+            else exact_amounts.gross_base_cents
+        end as line_gross_base_cents,
+        case when cost_currency.is_fast_path then cost_currency.net_base_cents
+            else exact_amounts.net_base_cents
+        end as line_net_base_cents,
+        case when cost_currency.is_fast_path then cost_currency.tax_base_cents
+            else exact_amounts.tax_base_cents
+        end as line_tax_base_cents,
+        case when cost_currency.is_fast_path then cost_currency.cost_cents
+            else exact_amounts.cost_cents
+        end as line_cost_cents,
+        case when cost_currency.is_fast_path then cost_currency.cost_base_cents
+            else exact_amounts.cost_base_cents
+        end as line_cost_base_cents
+
+    from cost_currency
+    left join exact_amounts
+        on
+            cost_currency.order_id = exact_amounts.order_id
+            and cost_currency.line_id = exact_amounts.line_id
+
+),
+
 final as (
 
     select
@@ -420,20 +730,26 @@ final as (
         cost_price,
         discount_rate,
         tax_rate,
+        quantity_e6,
+        price_e6,
+        discount_rate_e6,
+        tax_rate_e6,
 
         -- amounts in the order's currency (cents × 0.01 is DECIMAL(38, 2))
-        gross_cents::decimal(38, 0) * 0.01 as gross_amount,
-        (gross_cents - net_cents)::decimal(38, 0) * 0.01 as discount_amount,
-        net_cents::decimal(38, 0) * 0.01 as net_amount,
-        tax_cents::decimal(38, 0) * 0.01 as tax_amount,
-        (net_cents + tax_cents)::decimal(38, 0) * 0.01 as total_amount,
+        line_gross_cents::decimal(38, 0) * 0.01 as gross_amount,
+        (line_gross_cents - line_net_cents)::decimal(38, 0) * 0.01 as discount_amount,
+        line_net_cents::decimal(38, 0) * 0.01 as net_amount,
+        line_tax_cents::decimal(38, 0) * 0.01 as tax_amount,
+        (line_net_cents + line_tax_cents)::decimal(38, 0) * 0.01 as total_amount,
 
         -- amounts in the base currency
-        gross_base_cents::decimal(38, 0) * 0.01 as gross_amount_base,
-        (gross_base_cents - net_base_cents)::decimal(38, 0) * 0.01 as discount_amount_base,
-        net_base_cents::decimal(38, 0) * 0.01 as net_amount_base,
-        tax_base_cents::decimal(38, 0) * 0.01 as tax_amount_base,
-        (net_base_cents + tax_base_cents)::decimal(38, 0) * 0.01 as total_amount_base,
+        line_gross_base_cents::decimal(38, 0) * 0.01 as gross_amount_base,
+        (line_gross_base_cents - line_net_base_cents)::decimal(38, 0) * 0.01
+            as discount_amount_base,
+        line_net_base_cents::decimal(38, 0) * 0.01 as net_amount_base,
+        line_tax_base_cents::decimal(38, 0) * 0.01 as tax_amount_base,
+        (line_net_base_cents + line_tax_base_cents)::decimal(38, 0) * 0.01
+            as total_amount_base,
 
         -- product category today and at the time of the sale
         category_id,
@@ -442,16 +758,17 @@ final as (
         -- cost and gross margin (null where no cost price is known)
         cost_price_source,
         product_cost_price,
-        cost_cents::decimal(38, 0) * 0.01 as cost_amount,
-        (net_cents - cost_cents)::decimal(38, 0) * 0.01 as margin_amount,
-        cost_base_cents::decimal(38, 0) * 0.01 as cost_amount_base,
-        (net_base_cents - cost_base_cents)::decimal(38, 0) * 0.01 as margin_amount_base,
+        line_cost_cents::decimal(38, 0) * 0.01 as cost_amount,
+        (line_net_cents - line_cost_cents)::decimal(38, 0) * 0.01 as margin_amount,
+        line_cost_base_cents::decimal(38, 0) * 0.01 as cost_amount_base,
+        (line_net_base_cents - line_cost_base_cents)::decimal(38, 0) * 0.01
+            as margin_amount_base,
 
         -- lineage
         run_id,
         extracted_at
 
-    from cost_currency
+    from line_cents
 
 )
 

@@ -84,7 +84,7 @@ sums as (
         level_category_id as category_id,
 
         -- booked
-        coalesce(sum(quantity) filter (where is_booked), 0)::decimal(38, 6) as booked_quantity,
+        coalesce(sum(quantity) filter (where is_booked), 0)::decimal(38, 16) as booked_quantity,
         count(*) filter (where is_booked) as booked_line_count,
         coalesce(sum(gross_amount_base) filter (where is_booked), 0)::decimal(38, 2)
             as booked_gross_amount,

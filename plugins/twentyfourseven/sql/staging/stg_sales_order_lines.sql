@@ -21,6 +21,15 @@
 -- column: cost_price — unit cost price, in the order's currency (null when not given)
 -- column: discount_rate — discount in percent (10 means 10 %), 0 when not given
 -- column: tax_rate — tax rate in percent (25 means 25 %), 0 when not given
+-- column: quantity_e6 — quantity in millionths (an integer, exact); null where the quantity has
+--   more than 6 decimals
+-- column: price_e6 — price in millionths; null where it has more than 6 decimals
+-- column: cost_price_e6 — cost price in millionths; null where it has more than 6 decimals or
+--   none is given
+-- column: discount_rate_e6 — discount rate in millionths of a percent; null where it has more
+--   than 6 decimals
+-- column: tax_rate_e6 — tax rate in millionths of a percent; null where it has more than 6
+--   decimals
 -- column: run_id — the pipeline run that loaded the line
 -- column: extracted_at — when that run read the line from the API
 
@@ -56,11 +65,55 @@ final as (
         account_name,
 
         -- quantities, prices and rates, in the order's currency
-        coalesce(quantity, 0)::decimal(18, 6) as quantity,
-        coalesce(price, 0)::decimal(18, 6) as price,
-        cost_price,
-        coalesce(discount_rate, 0)::decimal(9, 6) as discount_rate,
-        coalesce(tax_rate, 0)::decimal(9, 6) as tax_rate,
+        coalesce(quantity, 0)::decimal(28, 16) as quantity,
+        coalesce(price, 0)::decimal(28, 16) as price,
+        cost_price::decimal(28, 16) as cost_price,
+        coalesce(discount_rate, 0)::decimal(19, 16) as discount_rate,
+        coalesce(tax_rate, 0)::decimal(19, 16) as tax_rate,
+
+        -- the same in integer millionths where they have at most 6 decimals, for the integer
+        -- money arithmetic of marts.fct_sales_order_lines: the load's *_e6 columns; a row
+        -- without them (loaded by an older version, or written straight into raw) has them
+        -- computed here, where they are null (coalesce evaluates that only for those rows:
+        -- scaling DECIMAL(28, 16) is slow)
+        coalesce(
+            quantity_e6,
+            case
+                when quantity is null then 0
+                when quantity * 1000000 = trunc(quantity * 1000000)
+                    then (quantity * 1000000)::bigint
+            end
+        ) as quantity_e6,
+        coalesce(
+            price_e6,
+            case
+                when price is null then 0
+                when price * 1000000 = trunc(price * 1000000) then (price * 1000000)::bigint
+            end
+        ) as price_e6,
+        coalesce(
+            cost_price_e6,
+            case
+                when cost_price * 1000000 = trunc(cost_price * 1000000)
+                    then (cost_price * 1000000)::bigint
+            end
+        ) as cost_price_e6,
+        coalesce(
+            discount_rate_e6,
+            case
+                when discount_rate is null then 0
+                when discount_rate * 1000000 = trunc(discount_rate * 1000000)
+                    then (discount_rate * 1000000)::bigint
+            end
+        ) as discount_rate_e6,
+        coalesce(
+            tax_rate_e6,
+            case
+                when tax_rate is null then 0
+                when tax_rate * 1000000 = trunc(tax_rate * 1000000)
+                    then (tax_rate * 1000000)::bigint
+            end
+        ) as tax_rate_e6,
 
         -- lineage
         run_id,

@@ -27,6 +27,9 @@
 -- column: currency_rate — the currency's rate to the base currency as the API gave it
 --   (base currency units per unit of currency_code)
 -- column: exchange_rate — currency_rate, or 1 where the API gave none; *_base amounts use it
+-- column: exchange_rate_e10 — exchange_rate in units of 10^-10 (an integer, exact), for the
+--   integer money arithmetic of marts.fct_sales_order_lines; null where the rate has more than
+--   10 decimals (or is 922,337,203 or more)
 -- column: api_net_amount — the API's netAmount: the order total excluding tax
 -- column: api_tax_amount — the API's taxAmount: the order's tax
 -- column: api_gross_amount — the API's grossAmount: the order total including tax (net + tax)
@@ -95,7 +98,18 @@ final as (
         -- currency
         currency_code,
         currency_rate,
-        coalesce(currency_rate, 1)::decimal(22, 10) as exchange_rate,
+        coalesce(currency_rate, 1)::decimal(28, 16) as exchange_rate,
+        -- the load's; computed here for an order loaded without it (see stg_sales_order_lines)
+        coalesce(
+            currency_rate_e10,
+            case
+                when currency_rate is null then 10000000000
+                when
+                    currency_rate * 10000000000 = trunc(currency_rate * 10000000000)
+                    and currency_rate < 922337203
+                    then (currency_rate * 10000000000)::bigint
+            end
+        ) as exchange_rate_e10,
 
         -- the API's order amounts, in the order's currency
         net_amount as api_net_amount,
