@@ -178,10 +178,11 @@ def create_schema(
     """Create the ``ops`` tables and each resource's ``raw`` tables if they do not exist
     (idempotent).
 
-    A ``DECIMAL`` column of an existing ``raw`` table that its resource now declares
-    wider (the order amounts were ``DECIMAL(18,6)``) is widened, so an older warehouse
-    takes every value the load accepts. Widening is exact; a narrower declaration is
-    left alone.
+    A column its resource declares that an existing ``raw`` table lacks (the accruals
+    came later) is added, NULL in the rows loaded before it. A ``DECIMAL`` column of an
+    existing ``raw`` table that its resource now declares wider (the order amounts were
+    ``DECIMAL(18,6)``) is widened, so an older warehouse takes every value the load
+    accepts. Widening is exact; a narrower declaration is left alone.
     """
     con.execute(DDL)
     for resource in resources:
@@ -193,10 +194,15 @@ def create_schema(
         ).fetchall()
     )
     tables = [(r.name, r.columns) for r in resources]
+    tables += [(f"{r.name}_history", r.columns) for r in resources if r.history]
     tables += [(c.name, c.columns) for r in resources for c in r.children]
     for table, columns in tables:
         for column in columns:
-            if column.decimal and _narrower(existing.get(f"{table}.{column.name}"), column):
+            if f"{table}.{column.name}" not in existing:
+                con.execute(
+                    f"ALTER TABLE raw.{table} ADD COLUMN {column.name} {column.sql_type}"
+                )
+            elif column.decimal and _narrower(existing.get(f"{table}.{column.name}"), column):
                 con.execute(
                     f"ALTER TABLE raw.{table} ALTER COLUMN {column.name} "
                     f"SET DATA TYPE {column.sql_type}"

@@ -36,6 +36,8 @@ ORDER_COLUMNS: tuple[Column, ...] = (
     Column("invoice_number", "BIGINT", field("invoice", "number")),
     Column("invoice_date", "DATE", field("invoice", "date")),
     Column("invoice_due_date", "DATE", field("invoice", "due_date")),
+    Column("accrual_start_date", "DATE", field("accrual", "start_date")),
+    Column("accrual_length", "INTEGER", field("accrual", "length")),
     Column("sales_type_id", "BIGINT", field("sales_type", "id")),
     Column("reference_number", "VARCHAR", field("reference_number")),
     Column("memo", "VARCHAR", field("memo")),
@@ -59,6 +61,8 @@ LINE_COLUMNS: tuple[Column, ...] = (
     Column("account_number", "BIGINT", field("account", "number")),
     Column("account_name", "VARCHAR", field("account", "name")),
     Column("is_hidden", "BOOLEAN", field("is_hidden")),
+    Column("accrual_start_date", "DATE", field("accrual", "start_date")),
+    Column("accrual_length", "INTEGER", field("accrual", "length")),
 )
 
 SALES_ORDER_LINES = Child(

@@ -21,6 +21,9 @@
 -- column: cost_price — unit cost price, in the order's currency (null when not given)
 -- column: discount_rate — discount in percent (10 means 10 %), 0 when not given
 -- column: tax_rate — tax rate in percent (25 means 25 %), 0 when not given
+-- column: accrual_start_date — the line's own accrual: the first day of its period (null: none;
+--   the order's accrual may apply)
+-- column: accrual_length — the line's own accrual: its length in months (null: none)
 -- column: run_id — the pipeline run that loaded the line
 -- column: extracted_at — when that run read the line from the API
 
@@ -61,6 +64,10 @@ final as (
         cost_price,
         coalesce(discount_rate, 0)::decimal(9, 6) as discount_rate,
         coalesce(tax_rate, 0)::decimal(9, 6) as tax_rate,
+
+        -- accrual
+        accrual_start_date,
+        accrual_length,
 
         -- lineage
         run_id,
