@@ -36,6 +36,9 @@ CORRUPTIONS = {
     ),
     "line_gross_minus_discount_equals_net": (
         "update marts.fct_sales_order_lines set net_amount = net_amount + 0.01, "
+        "total_amount = total_amount + 0.01 where order_id = 1001 and line_id = 1; "
+        # the schedule follows the line, so only the line's own rule breaks
+        "update marts.fct_revenue_schedule set net_amount = net_amount + 0.01, "
         "total_amount = total_amount + 0.01 where order_id = 1001 and line_id = 1",
         False,
     ),
@@ -57,6 +60,12 @@ CORRUPTIONS = {
         "create table main.ranked_before as select * from reports.base_discounts_ranked; "
         "create or replace view reports.base_discounts_ranked as select * replace "
         "(share_of_all_discount_pct + 1 as share_of_all_discount_pct) from main.ranked_before",
+        False,
+    ),
+    "revenue_schedule_sums_to_lines": (
+        # a cent more in a line's month (net and total, so each row still adds up)
+        "update marts.fct_revenue_schedule set net_amount = net_amount + 0.01, "
+        "total_amount = total_amount + 0.01 where order_id = 1001 and line_id = 1",
         False,
     ),
     "accepted_values": (
