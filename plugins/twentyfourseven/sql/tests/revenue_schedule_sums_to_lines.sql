@@ -70,7 +70,7 @@ line_errors as (
 line_totals as (
 
     select
-        sum(recognition_month_count) as months,
+        coalesce(sum(recognition_month_count), 0) as months,
         coalesce(sum(net_amount), 0) as net_amount,
         coalesce(sum(tax_amount), 0) as tax_amount,
         coalesce(sum(net_amount_base), 0) as net_amount_base,
