@@ -32,7 +32,8 @@ def test_an_older_warehouse_gains_the_accrual_columns_and_loads_them(tmp_path):
             "insert into raw.sales_orders (order_id, status, run_id, extracted_at) "
             "values (1, 'Invoice', 'old', now())"
         )
-    lines = [line_body(1, **_accrual(6, "2025-03-01")), line_body(2)]
+    # line 3's accrual was reset (the API's empty object): none
+    lines = [line_body(1, **_accrual(6, "2025-03-01")), line_body(2), line_body(3, accrual={})]
     load_run(
         warehouse,
         stage_run(tmp_path / "staging", "new", [[ok(2, lines, **_accrual(12))]]),
@@ -47,7 +48,7 @@ def test_an_older_warehouse_gains_the_accrual_columns_and_loads_them(tmp_path):
             "order by line_id"
         ).fetchall()
     assert orders == [(1, None, None), (2, dt.date(2025, 1, 1), 12)]
-    assert order_lines == [(1, dt.date(2025, 3, 1), 6), (2, None, None)]
+    assert order_lines == [(1, dt.date(2025, 3, 1), 6), (2, None, None), (3, None, None)]
 
 
 def test_an_accrual_beyond_the_limit_is_quarantined_with_the_reason(tmp_path):
