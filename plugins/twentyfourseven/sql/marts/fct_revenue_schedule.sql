@@ -8,7 +8,9 @@
 --   divided by the months, truncated toward zero, and the remainder cents go one each to the
 --   earliest months (12 months of 1,000.00: 83.34 in months 1-4, 83.33 in months 5-12; of
 --   -1,000.00: -83.34 then -83.33), so a line's months sum exactly to the line's amount.
---   total = net + tax in every month, in both currencies.
+--   total = net + tax in every month, in both currencies. Lean on purpose (a row per month is
+--   many rows): the line's customer, product, tax code, account and accrual are in
+--   marts.fct_sales_order_lines, joined on (order_id, line_id).
 --
 -- column: order_id — the order (key) (→ marts.fct_sales_orders)
 -- column: line_id — the line's ID in 24SevenOffice; unique within its order (key)
@@ -16,17 +18,7 @@
 -- column: month — first day of the month the amounts are recognized in (null where the line's
 --   order has no date and no accrual)
 -- column: month_count — months the line is recognized over (its accrual's length, else 1)
--- column: accrual_source — whose accrual applies: line, order or null (no accrual: one month)
--- column: customer_id — the order's customer (→ marts.dim_customers)
--- column: product_id — the product (→ marts.dim_products; null on text lines)
--- column: tax_id — the tax code (→ marts.dim_tax_codes)
--- column: account_id — the sales account (→ marts.dim_accounts)
--- column: order_month — first day of the order date's month
--- column: invoice_month — first day of the invoice date's month (null while not invoiced)
--- column: status_category — invoiced, confirmed, pipeline, inactive (or unknown)
 -- column: is_booked — true on invoiced and confirmed orders: booked revenue
--- column: is_text_line — true for text lines
--- column: currency_code — the order's currency (null: the base currency)
 -- column: net_amount — the month's part of the line's net_amount; order currency
 -- column: tax_amount — the month's part of the line's tax_amount; order currency
 -- column: total_amount — net_amount + tax_amount; order currency
@@ -45,21 +37,13 @@ lines as (
         line_id,
         recognition_start_month,
         recognition_month_count,
-        accrual_source,
-        customer_id,
-        product_id,
-        tax_id,
-        account_id,
-        order_month,
-        invoice_month,
-        status_category,
         is_booked,
-        is_text_line,
-        currency_code,
         net_amount,
         tax_amount,
+        total_amount,
         net_amount_base,
-        tax_amount_base
+        tax_amount_base,
+        total_amount_base
 
     from marts.fct_sales_order_lines
 
@@ -74,23 +58,13 @@ single_month as (
         1 as month_number,
         recognition_start_month as month,
         recognition_month_count as month_count,
-        accrual_source,
-        customer_id,
-        product_id,
-        tax_id,
-        account_id,
-        order_month,
-        invoice_month,
-        status_category,
         is_booked,
-        is_text_line,
-        currency_code,
         net_amount,
         tax_amount,
-        net_amount + tax_amount as total_amount,
+        total_amount,
         net_amount_base,
         tax_amount_base,
-        net_amount_base + tax_amount_base as total_amount_base
+        total_amount_base
 
     from lines
     where recognition_month_count = 1
@@ -98,7 +72,7 @@ single_month as (
 ),
 
 -- the others in cents (HUGEINT: a line's amount may reach 10^24, beyond BIGINT's cents)
-spread_lines as (
+spread_cents as (
 
     select
         *,
@@ -112,6 +86,29 @@ spread_lines as (
 
 ),
 
+-- once per line: the share of a month, cents // months (// truncates toward zero), and the
+-- remainder cents, |cents % months|, each of the amount's sign
+spread_lines as (
+
+    select
+        *,
+        net_cents // recognition_month_count as net_share,
+        abs(net_cents % recognition_month_count) as net_rest,
+        sign(net_cents) as net_sign,
+        tax_cents // recognition_month_count as tax_share,
+        abs(tax_cents % recognition_month_count) as tax_rest,
+        sign(tax_cents) as tax_sign,
+        net_base_cents // recognition_month_count as net_base_share,
+        abs(net_base_cents % recognition_month_count) as net_base_rest,
+        sign(net_base_cents) as net_base_sign,
+        tax_base_cents // recognition_month_count as tax_base_share,
+        abs(tax_base_cents % recognition_month_count) as tax_base_rest,
+        sign(tax_base_cents) as tax_base_sign
+
+    from spread_cents
+
+),
+
 spread_months as (
 
     select
@@ -122,8 +119,7 @@ spread_months as (
 
 ),
 
--- a month's part: cents // months (// truncates toward zero), and one cent more, of the
--- amount's sign, in the first |cents % months| months (% keeps the amount's sign)
+-- a month's part: the share, and one remainder cent more in each of the earliest months
 spread as (
 
     select
@@ -132,29 +128,13 @@ spread as (
         month_index + 1 as month_number,
         (recognition_start_month + to_months(month_index))::date as month,
         recognition_month_count as month_count,
-        accrual_source,
-        customer_id,
-        product_id,
-        tax_id,
-        account_id,
-        order_month,
-        invoice_month,
-        status_category,
         is_booked,
-        is_text_line,
-        currency_code,
-        net_cents // recognition_month_count
-        + (month_index < abs(net_cents % recognition_month_count))::integer
-        * sign(net_cents) as net_part_cents,
-        tax_cents // recognition_month_count
-        + (month_index < abs(tax_cents % recognition_month_count))::integer
-        * sign(tax_cents) as tax_part_cents,
-        net_base_cents // recognition_month_count
-        + (month_index < abs(net_base_cents % recognition_month_count))::integer
-        * sign(net_base_cents) as net_base_part_cents,
-        tax_base_cents // recognition_month_count
-        + (month_index < abs(tax_base_cents % recognition_month_count))::integer
-        * sign(tax_base_cents) as tax_base_part_cents
+        net_share + (month_index < net_rest)::integer * net_sign as net_part_cents,
+        tax_share + (month_index < tax_rest)::integer * tax_sign as tax_part_cents,
+        net_base_share + (month_index < net_base_rest)::integer * net_base_sign
+            as net_base_part_cents,
+        tax_base_share + (month_index < tax_base_rest)::integer * tax_base_sign
+            as tax_base_part_cents
 
     from spread_months
 
@@ -168,17 +148,7 @@ spread_amounts as (
         month_number,
         month,
         month_count,
-        accrual_source,
-        customer_id,
-        product_id,
-        tax_id,
-        account_id,
-        order_month,
-        invoice_month,
-        status_category,
         is_booked,
-        is_text_line,
-        currency_code,
         net_part_cents::decimal(38, 0) * 0.01 as net_amount,
         tax_part_cents::decimal(38, 0) * 0.01 as tax_amount,
         (net_part_cents + tax_part_cents)::decimal(38, 0) * 0.01 as total_amount,
