@@ -61,6 +61,11 @@ def test_an_order_invoiced_the_month_after_is_in_each_view_where_it_should(perio
     assert by_month[month(6)][3] == D("83.33") - D("33.33")
     assert [by_month[month(m)][3] for m in range(7, 13)] == [D("83.33")] * 6
     assert sorted(by_month) == [month(m) for m in range(1, 13)]
+    # after March, the latest order month, only 2002's accrual runs on
+    future = periods.execute(
+        "select month from reports.rpt_revenue_by_month where is_future order by month"
+    ).fetchall()
+    assert future == [(month(m),) for m in range(4, 13)]
     orders = periods.execute(
         "select order_id, order_month, invoice_month from marts.fct_sales_orders "
         "where order_id in (2001, 2002) order by order_id"

@@ -1,5 +1,5 @@
 -- grain: one row per calendar month (month), every month from the first to the last month any
---   of the three views has
+--   of the three views has (recognized months can run past the latest order: is_future)
 -- description: Revenue by month in three views side by side, ready to chart. The sales view (by
 --   order month): booked revenue (invoiced + confirmed orders) and pipeline (draft, web and
 --   proposal orders) of the orders dated in the month, with month-over-month and year-over-year
@@ -31,6 +31,9 @@
 -- column: invoiced_by_invoice_month_total_amount — their amount including tax; base currency
 -- column: recognized_net_amount — booked net revenue (invoiced and confirmed orders) recognized
 --   in the month: the month's parts of the lines' net amounts; base currency
+-- column: is_future — true for the months after the latest order or invoice month, which only
+--   revenue recognized later (accruals running on) falls in; "the last 12 months" are those
+--   up to the latest month where this is false
 -- column: booked_net_mom_change — booked_net_amount minus that of the month before
 -- column: booked_net_mom_change_pct — booked_net_mom_change in percent of the month before
 -- column: booked_net_yoy_change — booked_net_amount minus that of the same month a year before
@@ -81,6 +84,14 @@ recognized as (
     from schedule
     where is_booked and month is not null
     group by month
+
+),
+
+-- the data's present: the latest month an order was taken or invoiced in
+last_month as (
+
+    select greatest(max(order_month), max(invoice_month)) as month
+    from orders
 
 ),
 
@@ -157,9 +168,11 @@ every_month_three_views as (
             as invoiced_by_invoice_month_tax_amount,
         coalesce(invoiced_by_invoice_month.total_amount, 0)::decimal(38, 2)
             as invoiced_by_invoice_month_total_amount,
-        coalesce(recognized.net_amount, 0)::decimal(38, 2) as recognized_net_amount
+        coalesce(recognized.net_amount, 0)::decimal(38, 2) as recognized_net_amount,
+        with_earlier.month > last_month.month as is_future
 
     from with_earlier
+    cross join last_month
     left join invoiced_by_invoice_month on with_earlier.month = invoiced_by_invoice_month.month
     left join recognized on with_earlier.month = recognized.month
 
@@ -193,6 +206,7 @@ final as (
 
         -- the recognized view
         recognized_net_amount,
+        is_future,
 
         -- change of booked net revenue
         (booked_net_amount - booked_net_month_before)::decimal(38, 2) as booked_net_mom_change,
