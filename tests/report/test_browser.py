@@ -131,9 +131,9 @@ def test_the_totals_are_the_warehouses_to_the_cent(loaded, report_warehouse):
             """
             select sum(booked_net_amount), sum(pipeline_net_amount)
             from reports.rpt_revenue_by_month
-            where not is_future
-                and month > (select max(month) from reports.rpt_revenue_by_month where not is_future)
-                    - interval 12 month
+            where not is_future and month > (
+                select max(month) from reports.rpt_revenue_by_month where not is_future
+            ) - interval 12 month
             """
         ).fetchone()
         failed = con.execute("select count(*) from ops.failed_orders").fetchone()[0]

@@ -309,10 +309,10 @@ class OrderGenerator:
         method = rnd.choice(("", "emaildistribution", "ehfdistribution", "efakturadistribution"))
         invoice: dict[str, Any] = {}
         if sk.invoice_number is not None:
-            days = dt.timedelta(days=rnd.randint(0, 5))
-            # in the first days of the next month, or within days of the order; never after
+            # within days of the order, or in the first days of the next month; never after
             # the sandbox's present
-            invoice_date = min((_next_month(order_date) if next_month else order_date) + days, end_date)
+            first = _next_month(order_date) if next_month else order_date
+            invoice_date = min(first + dt.timedelta(days=rnd.randint(0, 5)), end_date)
             invoice["number"] = sk.invoice_number
             invoice["date"] = invoice_date.isoformat()
             invoice["dueDate"] = due_date(invoice_date, terms).isoformat()

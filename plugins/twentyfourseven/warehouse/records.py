@@ -81,13 +81,12 @@ def record_row(columns: tuple[Column, ...], model: Any) -> dict[str, Any]:
 
 
 def _check_accrual(record: SalesOrder | SalesOrderLine) -> None:
-    accrual = record.accrual
-    if accrual is not None and accrual.length is not None:
-        if accrual.length > ACCRUAL_MONTHS_LIMIT:
-            raise DoesNotFit(
-                f"accrual length {accrual.length} months is beyond the warehouse's "
-                f"{ACCRUAL_MONTHS_LIMIT} months (one schedule row per month)"
-            )
+    length = record.accrual.length if record.accrual is not None else None
+    if length is not None and length > ACCRUAL_MONTHS_LIMIT:
+        raise DoesNotFit(
+            f"accrual length {length} months is beyond the warehouse's "
+            f"{ACCRUAL_MONTHS_LIMIT} months (one schedule row per month)"
+        )
 
 
 def order_row(order: SalesOrder) -> dict[str, Any]:

@@ -199,9 +199,7 @@ def create_schema(
     for table, columns in tables:
         for column in columns:
             if f"{table}.{column.name}" not in existing:
-                con.execute(
-                    f"ALTER TABLE raw.{table} ADD COLUMN {column.name} {column.sql_type}"
-                )
+                con.execute(f"ALTER TABLE raw.{table} ADD COLUMN {column.name} {column.sql_type}")
             elif column.decimal and _narrower(existing.get(f"{table}.{column.name}"), column):
                 con.execute(
                     f"ALTER TABLE raw.{table} ALTER COLUMN {column.name} "

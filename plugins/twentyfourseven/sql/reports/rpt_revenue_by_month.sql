@@ -95,16 +95,20 @@ last_month as (
 
 ),
 
+view_months as (
+
+    select order_month as month from orders
+    union all
+    select month from invoiced_by_invoice_month
+    union all
+    select month from recognized
+
+),
+
 months as (
 
     select unnest(generate_series(min(month), max(month), interval 1 month))::date as month
-    from (
-        select order_month as month from orders
-        union all
-        select month from invoiced_by_invoice_month
-        union all
-        select month from recognized
-    )
+    from view_months
 
 ),
 
