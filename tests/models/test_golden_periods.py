@@ -12,6 +12,7 @@ import pytest
 
 from twentyfourseven.warehouse.model_runner import build_models, data_tests, run_data_tests
 
+from .conftest import by_first_column
 from .golden_periods import load_golden_periods
 
 D = Decimal
@@ -41,14 +42,12 @@ def schedule(con: duckdb.DuckDBPyConnection, order_id: int, line_id: int = 1) ->
 
 
 def test_an_order_invoiced_the_month_after_is_in_each_view_where_it_should(periods):
-    by_month = {
-        row[0]: row[1:]
-        for row in periods.execute(
-            "select month, booked_net_amount, invoiced_by_invoice_month_net_amount, "
-            "invoiced_by_invoice_month_tax_amount, recognized_net_amount "
-            "from reports.rpt_revenue_by_month"
-        ).fetchall()
-    }
+    by_month = by_first_column(
+        periods,
+        "select month, booked_net_amount, invoiced_by_invoice_month_net_amount, "
+        "invoiced_by_invoice_month_tax_amount, recognized_net_amount "
+        "from reports.rpt_revenue_by_month",
+    )
     # sales view: January holds 2001 and 2002 (order dates); the ledger: 2001 in February,
     # 2002 in January; recognized: 2001 in February (its invoice month), 2002 a twelfth a month
     assert by_month[month(1)] == (D("2000.00"), D("1000.00"), D("250.00"), D("83.34"))

@@ -16,15 +16,14 @@ from decimal import Decimal
 import duckdb
 import pytest
 
+from .conftest import by_first_column
+
 CENT = Decimal("0.01")
 
 
 @pytest.fixture(scope="module")
-def warehouse(sandbox_warehouse) -> duckdb.DuckDBPyConnection:
-    path, _ = sandbox_warehouse
-    con = duckdb.connect(str(path), read_only=True)
-    yield con
-    con.close()
+def warehouse(sandbox_db) -> duckdb.DuckDBPyConnection:
+    return sandbox_db
 
 
 def _month(day: str | None, plus: int = 0) -> dt.date | None:
@@ -123,21 +122,17 @@ def test_the_period_views_tie_out(warehouse):
     ).fetchone()
     assert recognized == booked  # every booked order has a date: all of it is recognized
     assert by_invoice_month == invoiced_by_order_month  # every invoice has a date
-    vat = dict(
-        (row[0], row[1:])
-        for row in warehouse.execute(
-            "select invoice_month, sum(net_amount), sum(tax_amount) "
-            "from reports.rpt_vat_by_invoice_month group by all"
-        ).fetchall()
+    vat = by_first_column(
+        warehouse,
+        "select invoice_month, sum(net_amount), sum(tax_amount) "
+        "from reports.rpt_vat_by_invoice_month group by all",
     )
-    ledger = {
-        row[0]: row[1:]
-        for row in warehouse.execute(
-            "select month, invoiced_by_invoice_month_net_amount, "
-            "invoiced_by_invoice_month_tax_amount from reports.rpt_revenue_by_month "
-            "where invoiced_order_count > 0"
-        ).fetchall()
-    }
+    ledger = by_first_column(
+        warehouse,
+        "select month, invoiced_by_invoice_month_net_amount, "
+        "invoiced_by_invoice_month_tax_amount from reports.rpt_revenue_by_month "
+        "where invoiced_order_count > 0",
+    )
     assert vat == ledger
 
 

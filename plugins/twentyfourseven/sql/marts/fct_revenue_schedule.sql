@@ -58,13 +58,7 @@ single_month as (
         1 as month_number,
         recognition_start_month as month,
         recognition_month_count as month_count,
-        is_booked,
-        net_amount,
-        tax_amount,
-        total_amount,
-        net_amount_base,
-        tax_amount_base,
-        total_amount_base
+        * exclude (order_id, line_id, recognition_start_month, recognition_month_count)
 
     from lines
     where recognition_month_count = 1
