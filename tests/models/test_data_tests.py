@@ -36,9 +36,6 @@ CORRUPTIONS = {
     ),
     "line_gross_minus_discount_equals_net": (
         "update marts.fct_sales_order_lines set net_amount = net_amount + 0.01, "
-        "total_amount = total_amount + 0.01 where order_id = 1001 and line_id = 1; "
-        # the schedule follows the line, so only the line's own rule breaks
-        "update marts.fct_revenue_schedule set net_amount = net_amount + 0.01, "
         "total_amount = total_amount + 0.01 where order_id = 1001 and line_id = 1",
         False,
     ),
@@ -64,8 +61,11 @@ CORRUPTIONS = {
     ),
     "revenue_schedule_sums_to_lines": (
         # a cent more in a line's month (net and total, so each row still adds up)
-        "update marts.fct_revenue_schedule set net_amount = net_amount + 0.01, "
-        "total_amount = total_amount + 0.01 where order_id = 1001 and line_id = 1",
+        "create table main.schedule_before as select * from marts.fct_revenue_schedule; "
+        "create or replace view marts.fct_revenue_schedule as select * replace ("
+        "net_amount + (order_id = 1001 and line_id = 1)::integer * 0.01 as net_amount, "
+        "total_amount + (order_id = 1001 and line_id = 1)::integer * 0.01 as total_amount) "
+        "from main.schedule_before",
         False,
     ),
     "accepted_values": (

@@ -2,7 +2,7 @@
 
 Hypothesis draws batches of lines (accrual lengths 1 to 120 months, positive and negative
 amounts with odd cents, amounts up to the 10^24 the load admits); each batch is put into
-``marts.fct_sales_order_lines`` of a built warehouse and the real model file is run on it.
+``marts.fct_sales_order_lines`` of a built warehouse and the real model files are run on it.
 For every line and amount: the months sum exactly to the line's amount, there is one row per
 month, consecutive from the start month, every part is the amount divided by the months
 truncated toward zero or one cent further from zero, and the parts one cent further come
@@ -22,7 +22,11 @@ from hypothesis import strategies as st
 from twentyfourseven.warehouse.model_runner import SQL_DIR, build_models
 from twentyfourseven.warehouse.schema import create_schema
 
-SCHEDULE_SQL = (SQL_DIR / "marts" / "fct_revenue_schedule.sql").read_text(encoding="utf-8")
+# the model: the months of the lines spread over two or more, then the view with all lines
+SCHEDULE_SQL = "\n;\n".join(
+    (SQL_DIR / "marts" / name).read_text(encoding="utf-8")
+    for name in ("base_revenue_schedule_spread.sql", "fct_revenue_schedule.sql")
+)
 # the totals as marts.fct_sales_order_lines has them, then the model
 TOTALS_AND_SCHEDULE = (
     "update marts.fct_sales_order_lines set total_amount = net_amount + tax_amount, "
