@@ -5,9 +5,10 @@
 --   marts.fct_revenue_schedule, a table because it is computed (the lines recognized in one
 --   month need none). A building block: query marts.fct_revenue_schedule instead.
 --
--- column: order_id — the order (key)
--- column: line_id — the line's ID in 24SevenOffice; unique within its order (key)
--- column: month_number — the month's place in the line's schedule: 1 to month_count (key)
+-- column: order_id — the order (its keys are checked in marts.fct_revenue_schedule, which holds
+--   every row of this table)
+-- column: line_id — the line's ID in 24SevenOffice; unique within its order
+-- column: month_number — the month's place in the line's schedule: 1 to month_count
 -- column: month — first day of the month the amounts are recognized in
 -- column: month_count — months the line is recognized over (its accrual's length)
 -- column: is_booked — true on invoiced and confirmed orders: booked revenue
