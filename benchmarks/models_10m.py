@@ -6,8 +6,10 @@ then runs :func:`twentyfourseven.warehouse.model_runner.run_models` ``--runs`` t
 prints the per-model and per-test timings (median over the runs). The data covers what the
 models must handle: foreign currencies with 4-decimal rates, credit lines, text lines,
 fractional quantities, 6-decimal prices (and a share, ``--long-decimals``, of 10-decimal ones,
-which take the line fact's exact path), 100 % discounts, every status, deleted orders and
-API order amounts that reconcile with the lines; and the master data they reference
+which take the line fact's exact path), 100 % discounts, every status, deleted orders,
+invoice dates (often in the month after the order), accruals on 3 % of the orders and 4 % of
+the lines (the revenue schedule's extra rows) and API order amounts that reconcile with the
+lines; and the master data they reference
 (products with a category history, a category tree, customers, tax codes, accounts,
 currencies), with a few references missing so the fallback rows are built too.
 
@@ -63,6 +65,17 @@ select
         else 'Inactive'
     end as status,
     date '2019-01-01' + ({h("o", 2)} % 2500)::integer as order_date,
+    -- invoiced orders: invoiced 0-19 days after the order date (often the next month)
+    case
+        when {h("o", 1)} < 500000
+            then date '2019-01-01' + ({h("o", 2)} % 2500 + {h("o", 8)} % 20)::integer
+    end as invoice_date,
+    -- 3 % of the orders accrue over 12 months from their order month, as in the sandbox
+    case
+        when {h("o", 9)} < 30000
+            then date_trunc('month', date '2019-01-01' + ({h("o", 2)} % 2500)::integer)
+    end as accrual_start_date,
+    case when {h("o", 9)} < 30000 then 12 end as accrual_length,
     timestamptz '2019-01-01 00:00:00+00' + to_seconds({h("o", 3)} * 240) as modified_at,
     timestamptz '2019-01-01 00:00:00+00' + to_seconds({h("o", 3)} * 200) as created_at,
     1 + {h("o", 4)} % 50000 as customer_id,
@@ -151,6 +164,12 @@ select
     3000 + {h("i", 20)} % 40 as account_number,
     'Salgsinntekt ' || ({h("i", 20)} % 40) as account_name,
     false as is_hidden,
+    -- 4 % of the lines have an accrual of their own, of the sandbox's lengths
+    case
+        when {h("i", 22)} < 40000 then date '2019-01-01' + to_months(({h("i", 23)} % 80)::integer)
+    end as accrual_start_date,
+    case when {h("i", 22)} < 40000 then [2, 3, 6, 12, 12, 24, 36][1 + {h("i", 23)} % 7] end
+        as accrual_length,
     'bench' as run_id,
     timestamptz '2025-03-05 12:00:00+00' as extracted_at
 from range(0, $lines) as t(i)

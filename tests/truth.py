@@ -61,6 +61,8 @@ ORDER_WIRE: dict[str, tuple[tuple[str, ...], str]] = {
     "invoice_number": (("invoice", "number"), "int"),
     "invoice_date": (("invoice", "date"), "date"),
     "invoice_due_date": (("invoice", "dueDate"), "date"),
+    "accrual_start_date": (("accrual", "startDate"), "date"),
+    "accrual_length": (("accrual", "length"), "int"),
     "sales_type_id": (("salesType", "id"), "int"),
     "reference_number": (("referenceNumber",), "str"),
     "memo": (("memo",), "str"),
@@ -83,6 +85,8 @@ LINE_WIRE: dict[str, tuple[tuple[str, ...], str]] = {
     "account_number": (("account", "number"), "int"),
     "account_name": (("account", "name"), "str"),
     "is_hidden": (("isHidden",), "bool"),
+    "accrual_start_date": (("accrual", "startDate"), "date"),
+    "accrual_length": (("accrual", "length"), "int"),
 }
 # Columns the loader adds (lineage, the payload as received): not the API's fields.
 LINEAGE = {"header_source", "payload", "run_id", "extracted_at", "deleted_at", "deleted_run_id"}

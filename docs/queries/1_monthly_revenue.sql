@@ -1,5 +1,6 @@
 -- Booked revenue and pipeline for the last 12 months, with month-over-month and
--- year-over-year change (base currency, excluding tax).
+-- year-over-year change (base currency, excluding tax); the months after the latest order,
+-- where only accruals run on (is_future), left out.
 select
     month,
     booked_net_amount,
@@ -7,5 +8,7 @@ select
     booked_net_yoy_change_pct,
     pipeline_net_amount
 from reports.rpt_revenue_by_month
-where month > (select max(month) from reports.rpt_revenue_by_month) - interval 12 month
+where not is_future
+    and month > (select max(month) from reports.rpt_revenue_by_month where not is_future)
+        - interval 12 month
 order by month;

@@ -167,3 +167,17 @@ def sandbox_warehouse(
     shutil.rmtree(staging, ignore_errors=True)
     summary = run_models(warehouse, raise_on_failure=False)
     return warehouse, summary
+
+
+@pytest.fixture(scope="module")
+def sandbox_db(sandbox_warehouse) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The sandbox-loaded warehouse, opened read-only for a module's tests."""
+    path, _ = sandbox_warehouse
+    con = duckdb.connect(str(path), read_only=True)
+    yield con
+    con.close()
+
+
+def by_first_column(con: duckdb.DuckDBPyConnection, sql: str) -> dict[Any, tuple[Any, ...]]:
+    """The rows of ``sql`` keyed by their first column (the rest as a tuple)."""
+    return {row[0]: tuple(row[1:]) for row in con.execute(sql).fetchall()}

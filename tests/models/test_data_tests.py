@@ -59,6 +59,15 @@ CORRUPTIONS = {
         "(share_of_all_discount_pct + 1 as share_of_all_discount_pct) from main.ranked_before",
         False,
     ),
+    "revenue_schedule_sums_to_lines": (
+        # a cent more in a line's month (net and total, so each row still adds up)
+        "create table main.schedule_before as select * from marts.fct_revenue_schedule; "
+        "create or replace view marts.fct_revenue_schedule as select * replace ("
+        "net_amount + (order_id = 1001 and line_id = 1)::integer * 0.01 as net_amount, "
+        "total_amount + (order_id = 1001 and line_id = 1)::integer * 0.01 as total_amount) "
+        "from main.schedule_before",
+        False,
+    ),
     "accepted_values": (
         "update raw.sales_orders set status = 'Archived' where order_id = 1002",
         True,

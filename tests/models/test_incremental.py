@@ -11,6 +11,8 @@ from twentyfourseven.warehouse.model_graph import narrowed
 from twentyfourseven.warehouse.model_runner import run_models
 
 FACTS = ("marts.fct_sales_order_lines", "marts.fct_sales_orders")
+# every model headed `-- incremental: order_id`: the facts and the accrual schedule's months
+INCREMENTAL = (*FACTS, "marts.base_revenue_schedule_spread")
 
 
 def _change(con: duckdb.DuckDBPyConnection, sql: str, order_id: int) -> None:
@@ -39,7 +41,7 @@ def test_an_incremental_build_equals_a_full_one_and_touches_the_changed_orders_o
     _change(con, "update raw.sales_order_lines set price = price + 1 where order_id = ?", order)
     summary = run_models(con, incremental=True)
     assert {m.relation: m.how for m in summary.models if m.how} == {
-        fact: "updated: 1 changed orders" for fact in FACTS
+        model: "updated: 1 changed orders" for model in INCREMENTAL
     }
     assert summary.tests_narrowed
     assert con.execute("select count(*) from ops.changed_orders").fetchone() == (0,)
@@ -49,8 +51,10 @@ def test_an_incremental_build_equals_a_full_one_and_touches_the_changed_orders_o
         assert [r for r in updated[fact] if r[0] != order] == [
             r for r in before[fact] if r[0] != order
         ]
+    schedule = _rows(con, INCREMENTAL[2])
     run_models(con)  # everything from scratch
     assert {fact: _rows(con, fact) for fact in FACTS} == updated
+    assert _rows(con, INCREMENTAL[2]) == schedule
 
 
 def test_a_run_after_failed_tests_tests_everything(fresh_golden):

@@ -30,11 +30,8 @@ NAMES = [
 
 
 @pytest.fixture(scope="module")
-def warehouse(sandbox_warehouse) -> duckdb.DuckDBPyConnection:
-    path, _ = sandbox_warehouse
-    con = duckdb.connect(str(path), read_only=True)
-    yield con
-    con.close()
+def warehouse(sandbox_db) -> duckdb.DuckDBPyConnection:
+    return sandbox_db
 
 
 def test_the_models_build_and_test_clean_with_master_data(sandbox_warehouse):

@@ -14,11 +14,8 @@ QUERIES = sorted((Path(__file__).resolve().parents[2] / "docs" / "queries").glob
 
 
 @pytest.fixture(scope="module")
-def warehouse(sandbox_warehouse) -> duckdb.DuckDBPyConnection:
-    path, _ = sandbox_warehouse
-    con = duckdb.connect(str(path), read_only=True)
-    yield con
-    con.close()
+def warehouse(sandbox_db) -> duckdb.DuckDBPyConnection:
+    return sandbox_db
 
 
 def test_all_models_build_and_all_data_tests_pass(sandbox_warehouse):

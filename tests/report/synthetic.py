@@ -83,9 +83,9 @@ def _reports(con: duckdb.DuckDBPyConnection) -> None:
         "reports.rpt_revenue_by_month",
         _rows(
             "month booked_order_count booked_net_amount booked_tax_amount booked_total_amount"
-            " pipeline_order_count pipeline_net_amount",
-            (JAN, 3, BIG_A, 0, 0, 1, Decimal("100.10")),
-            (FEB, 4, BIG_B, 0, 0, 2, Decimal("200.20")),
+            " pipeline_order_count pipeline_net_amount is_future",
+            (JAN, 3, BIG_A, 0, 0, 1, Decimal("100.10"), False),
+            (FEB, 4, BIG_B, 0, 0, 2, Decimal("200.20"), False),
         ),
     )
     _stand_in(

@@ -102,8 +102,9 @@ def read_dashboard_data(
         select month, booked_order_count, booked_net_amount, pipeline_order_count,
             pipeline_net_amount
         from reports.rpt_revenue_by_month
-        where month > (select max(month) from reports.rpt_revenue_by_month)
-            - to_months(?::integer)
+        where not is_future
+            and month > (select max(month) from reports.rpt_revenue_by_month where not is_future)
+                - to_months(?::integer)
         order by month
         """,
         [TREND_MONTHS],

@@ -1,5 +1,6 @@
 """Change simulation: advance the sandbox clock and edit, add or delete a
-fraction of the orders and lines, as users of the real ERP would between runs;
+fraction of the orders and lines (amounts, discounts, accruals), as users of the real ERP
+would between runs;
 and rename, move (to another category), reprice (cost price) or delete products,
 edit customers' addresses or delete customers, bumping their ``modifiedAt``.
 
@@ -23,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from . import catalogue as cat
 from .determinism import SALT_CHANGES, SALT_MASTER_CHANGES, mix
-from .generator import due_date, iso_date, iso_timestamp, kid
+from .generator import ACCRUAL_LENGTHS, due_date, iso_date, iso_timestamp, kid
 from .master import CUSTOMERS, PRODUCTS, Resource, addresses, category_ref
 from .money import round2
 from .state import Sandbox
@@ -222,8 +223,10 @@ def _edit_order(sandbox: Sandbox, rnd: random.Random, order_id: int, moment: int
         if terms.get("type") != "FixedDate":
             invoice["dueDate"] = due_date(today, terms).isoformat()
         invoice["remittanceReference"] = kid(invoice["number"])
-    elif choice < 0.75:
+    elif choice < 0.70:
         header["memo"] = rnd.choice(("Endret leveringsadresse.", "Kunden ringte.", "Ny frist."))
+    elif choice < 0.75:
+        header["accrual"] = _edited_accrual(rnd, header, header.get("accrual"))
     elif choice < 0.9:
         header["referenceNumber"] = f"PO-{rnd.randint(10000, 99999)}"
     else:
@@ -256,6 +259,22 @@ def _change_lines(sandbox: Sandbox, rnd: random.Random, order_id: int, kind: str
         line["price"] = round2(
             Decimal(line.get("price") or 0) * Decimal(rnd.randint(90, 115)) / 100
         )
-    else:
+    elif what < 0.92:
         line["discountRate"] = Decimal(rnd.choice((0, 5, 10, 20, 50)))
+    else:
+        line["accrual"] = _edited_accrual(rnd, store.header(order_id), line.get("accrual"))
     return True
+
+
+def _edited_accrual(
+    rnd: random.Random, header: dict[str, Any], accrual: dict[str, Any] | None
+) -> dict[str, Any]:
+    """An accrual changed as a user would: one set where there was none (from the order's
+    month), else a new length or, one time in three, reset (the API's empty object)."""
+    if accrual and rnd.random() < 1 / 3:
+        return {}
+    start = accrual.get("startDate") if accrual else None
+    if start is None:
+        start = dt.date.fromisoformat(header.get("date") or iso_date(0)).replace(day=1).isoformat()
+    lengths = [n for n in ACCRUAL_LENGTHS if not accrual or n != accrual.get("length")]
+    return {"startDate": start, "length": rnd.choice(lengths)}

@@ -28,6 +28,7 @@ from .determinism import (
     SALT_CUSTOMER_PICK,
     SALT_LINES,
     SALT_ORDER,
+    SALT_PERIODS,
     SALT_PERSON,
     SALT_SKELETON,
     mix,
@@ -43,6 +44,12 @@ CUSTOMER_COUNT = 5_000
 FOREIGN_SHARE = 0.08  # customers abroad, invoiced in their own currency
 PERSON_SHARE = 0.07  # Norwegian customers who are private persons, not companies
 MAX_MODIFIED_DELAY = 45 * 86_400
+# Periods, drawn from a stream of their own (SALT_PERIODS) so every other field stays as it
+# was: invoiced orders whose invoice is dated in the month after the order date (the ledger
+# and the sales view then disagree), and product lines that carry an accrual of their own.
+NEXT_MONTH_INVOICE_SHARE = 0.12
+LINE_ACCRUAL_SHARE = 0.04
+ACCRUAL_LENGTHS = (2, 3, 6, 12, 12, 24, 36)
 RECENT = 45 * 86_400
 
 INVOICED = frozenset({"Invoice", "AdvanceInvoice"})
@@ -261,7 +268,8 @@ class OrderGenerator:
             delivery["street"] = f"{rnd.choice(cat.STREETS)} {rnd.randint(1, 120)}"
         header["deliveryCustomer"] = delivery
         header["deliveryDate"] = (order_date + dt.timedelta(days=rnd.randint(0, 21))).isoformat()
-        header["invoice"] = self._invoice(rnd, sk, order_date, end_date)
+        next_month = unit(self.seed, SALT_PERIODS, sk.id) < NEXT_MONTH_INVOICE_SHARE
+        header["invoice"] = self._invoice(rnd, sk, order_date, end_date, next_month=next_month)
         if rnd.random() < 0.03:
             header["accrual"] = {"startDate": order_date.replace(day=1).isoformat(), "length": 12}
         header["date"] = sk.date
@@ -287,7 +295,12 @@ class OrderGenerator:
 
     @staticmethod
     def _invoice(
-        rnd: random.Random, sk: Skeleton, order_date: dt.date, end_date: dt.date
+        rnd: random.Random,
+        sk: Skeleton,
+        order_date: dt.date,
+        end_date: dt.date,
+        *,
+        next_month: bool = False,
     ) -> dict[str, Any]:
         if rnd.random() < 0.7:
             terms = {"type": "NumberOfDays", "value": rnd.choice((10, 14, 14, 30))}
@@ -296,7 +309,10 @@ class OrderGenerator:
         method = rnd.choice(("", "emaildistribution", "ehfdistribution", "efakturadistribution"))
         invoice: dict[str, Any] = {}
         if sk.invoice_number is not None:
-            invoice_date = min(order_date + dt.timedelta(days=rnd.randint(0, 5)), end_date)
+            # within days of the order, or in the first days of the next month; never after
+            # the sandbox's present
+            first = _next_month(order_date) if next_month else order_date
+            invoice_date = min(first + dt.timedelta(days=rnd.randint(0, 5)), end_date)
             invoice["number"] = sk.invoice_number
             invoice["date"] = invoice_date.isoformat()
             invoice["dueDate"] = due_date(invoice_date, terms).isoformat()
@@ -374,7 +390,22 @@ class OrderGenerator:
         line["discountRate"] = discount
         line["tax"] = tax.as_api()
         line["account"] = account.as_api()
+        accrual = self._line_accrual(header, line_id)
+        if accrual is not None:
+            line["accrual"] = accrual
         return line
+
+    def _line_accrual(self, header: dict[str, Any], line_id: int) -> dict[str, Any] | None:
+        """A line's own accrual (a subscription or a service contract) on about
+        ``LINE_ACCRUAL_SHARE`` of the product lines, from the order's month or the next."""
+        draw = mix(self.seed, SALT_PERIODS, header["id"], line_id)
+        if draw / 2.0**64 >= LINE_ACCRUAL_SHARE or not header.get("date"):
+            return None
+        start = dt.date.fromisoformat(header["date"]).replace(day=1)
+        if draw & 1:
+            start = _next_month(start)
+        length = ACCRUAL_LENGTHS[(draw >> 8) % len(ACCRUAL_LENGTHS)]
+        return {"startDate": start.isoformat(), "length": length}
 
     @staticmethod
     def _text_line(rnd: random.Random, line_id: int, foreign: bool) -> dict[str, Any]:
@@ -432,10 +463,14 @@ def currency_rate(code: str, day: dt.date) -> Decimal:
     return (base * (1 + wobble)).quantize(Decimal("0.0001"))
 
 
+def _next_month(day: dt.date) -> dt.date:
+    """The first day of the month after ``day``'s."""
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
 def due_date(invoice_date: dt.date, terms: dict[str, Any]) -> dt.date:
     if terms["type"] == "OutMonthPlusDays":
-        next_month = (invoice_date.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-        return next_month - dt.timedelta(days=1) + dt.timedelta(days=terms["value"])
+        return _next_month(invoice_date) - dt.timedelta(days=1) + dt.timedelta(days=terms["value"])
     return invoice_date + dt.timedelta(days=terms["value"])
 
 

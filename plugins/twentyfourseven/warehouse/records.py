@@ -10,7 +10,8 @@ Money and rates are written to staging files as decimal *strings* and cast to
 through binary floating point. A value that does not fit its ``DECIMAL`` type
 (too many decimals, too many digits) is refused here, so it goes to quarantine
 with the reason instead of being rounded silently. So is a line whose amount in the
-base currency is beyond what the models' sums hold (:data:`AMOUNT_LIMIT`).
+base currency is beyond what the models' sums hold (:data:`AMOUNT_LIMIT`), and an order
+or line whose accrual is longer than :data:`ACCRUAL_MONTHS_LIMIT` months.
 """
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ from twentyfourseven.api.resources import LINE_COLUMNS, ORDER_COLUMNS, Column
 # tax (at most 100 %) below 2 x 10^24, any 5 x 10^11 lines sum within DECIMAL(38,2), and
 # the reports' percentages of sums up to 10^32 within DECIMAL(38,2) too.
 AMOUNT_LIMIT = Decimal(10) ** 24
+# The revenue schedule (marts.fct_revenue_schedule) has a row per month of a line's accrual;
+# the API sets no maximum length, so an absurd one (a typo of 12000 for 12) would multiply a
+# line into an endless schedule. A hundred years is beyond any real subscription.
+ACCRUAL_MONTHS_LIMIT = 1200
 
 
 class DoesNotFit(ValueError):
@@ -78,8 +83,18 @@ def record_row(columns: tuple[Column, ...], model: Any) -> dict[str, Any]:
     return {column.name: _cell(column, column.get(model)) for column in columns}
 
 
+def _check_accrual(record: SalesOrder | SalesOrderLine) -> None:
+    length = record.accrual.length if record.accrual is not None else None
+    if length is not None and length > ACCRUAL_MONTHS_LIMIT:
+        raise DoesNotFit(
+            f"accrual length {length} months is beyond the warehouse's "
+            f"{ACCRUAL_MONTHS_LIMIT} months (one schedule row per month)"
+        )
+
+
 def order_row(order: SalesOrder) -> dict[str, Any]:
     """The typed columns of an order header; raises :class:`DoesNotFit`."""
+    _check_accrual(order)
     return record_row(ORDER_COLUMNS, order)
 
 
@@ -87,9 +102,11 @@ def line_row(line: SalesOrderLine, currency_rate: Decimal = Decimal(1)) -> dict[
     """The typed columns of a line of an order in a currency of ``currency_rate``.
 
     Raises :class:`DoesNotFit` for a value beyond its column or an amount in the base
-    currency at or beyond :data:`AMOUNT_LIMIT`: quantity x price, or quantity x the line's
-    cost price (the margin's cost), times the currency rate.
+    currency at or beyond :data:`AMOUNT_LIMIT` (quantity x price, or quantity x the line's
+    cost price, the margin's cost, times the currency rate), or an accrual beyond
+    :data:`ACCRUAL_MONTHS_LIMIT`.
     """
+    _check_accrual(line)
     row = record_row(LINE_COLUMNS, line)
     quantity = line.quantity or 0
     # the amount and, for the margin, the cost at the line's own cost price

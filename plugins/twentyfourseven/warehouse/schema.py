@@ -218,12 +218,13 @@ def create_schema(
     """Create the ``ops`` tables and each resource's ``raw`` tables if they do not exist
     (idempotent).
 
-    A ``DECIMAL`` column of an existing ``raw`` table that its resource now declares
-    wider (the order amounts were ``DECIMAL(18,6)``, quantities, prices and rates had 6
-    decimals) is widened, so an older warehouse takes every value the load accepts.
-    Widening is exact; a narrower declaration is left alone. A column the resource now
-    declares and the table lacks is added; the integer millionths (``*_e6``) are filled
-    from their decimal column for the rows already there.
+    A column its resource declares that an existing ``raw`` table lacks (the accruals and
+    the integer millionths came later) is added: NULL in the rows loaded before it, except
+    the integer millionths (``*_e6``), filled from their decimal column. A ``DECIMAL``
+    column of an existing ``raw`` table that its resource now declares wider (the order
+    amounts were ``DECIMAL(18,6)``; quantities, prices and rates had 6 decimals) is
+    widened, so an older warehouse takes every value the load accepts. Widening is exact;
+    a narrower declaration is left alone.
     """
     con.execute(DDL)
     for resource in resources:
@@ -235,8 +236,8 @@ def create_schema(
         ).fetchall()
     )
     tables = [(r.name, r.columns) for r in resources]
-    tables += [(c.name, c.columns) for r in resources for c in r.children]
     tables += [(f"{r.name}_history", r.columns) for r in resources if r.history]
+    tables += [(c.name, c.columns) for r in resources for c in r.children]
     for table, columns in tables:
         for column in columns:
             data_type = existing.get(f"{table}.{column.name}")

@@ -36,6 +36,8 @@ ORDER_COLUMNS: tuple[Column, ...] = (
     Column("invoice_number", "BIGINT", field("invoice", "number")),
     Column("invoice_date", "DATE", field("invoice", "date")),
     Column("invoice_due_date", "DATE", field("invoice", "due_date")),
+    Column("accrual_start_date", "DATE", field("accrual", "start_date")),
+    Column("accrual_length", "INTEGER", field("accrual", "length")),
     Column("sales_type_id", "BIGINT", field("sales_type", "id")),
     Column("reference_number", "VARCHAR", field("reference_number")),
     Column("memo", "VARCHAR", field("memo")),
@@ -61,6 +63,8 @@ LINE_COLUMNS: tuple[Column, ...] = (
     Column("account_number", "BIGINT", field("account", "number")),
     Column("account_name", "VARCHAR", field("account", "name")),
     Column("is_hidden", "BOOLEAN", field("is_hidden")),
+    Column("accrual_start_date", "DATE", field("accrual", "start_date")),
+    Column("accrual_length", "INTEGER", field("accrual", "length")),
     # the same values in millionths, where they have at most 6 decimals (types.scaled)
     Column("quantity_e6", "BIGINT", scaled(field("quantity"), 6)),
     Column("price_e6", "BIGINT", scaled(field("price"), 6)),

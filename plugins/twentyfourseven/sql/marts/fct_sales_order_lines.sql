@@ -22,6 +22,17 @@
 -- column: status — the order's status as the API gave it
 -- column: status_category — invoiced, confirmed, pipeline, inactive (or unknown)
 -- column: is_booked — true on invoiced and confirmed orders: booked revenue
+-- column: invoice_date — the order's invoice date, once invoiced
+-- column: invoice_month — first day of the invoice date's month (null while not invoiced)
+-- column: accrual_source — whose accrual applies: line (the line's own), order (the order's,
+--   the line having none) or null (no accrual)
+-- column: accrual_start_date — the accrual's start date (the line's, else the order's)
+-- column: accrual_length — the accrual's length in months (the line's, else the order's)
+-- column: recognition_start_month — the first month of recognized revenue: the accrual's start
+--   month, else the invoice month (invoiced orders), else the order month
+-- column: recognition_month_count — months the revenue is recognized over: the accrual's
+--   length, else 1 (marts.fct_revenue_schedule has a row for each)
+-- column: recognition_end_month — the last month of recognized revenue
 -- column: line_type — product or text (null where the API gave none)
 -- column: is_text_line — true for text lines
 -- column: is_credit_line — true where the quantity is negative
@@ -695,6 +706,16 @@ final as (
         status,
         status_category,
         is_booked,
+
+        -- periods: invoice and recognition
+        invoice_date,
+        invoice_month,
+        accrual_source,
+        accrual_start_date,
+        accrual_length,
+        recognition_start_month,
+        recognition_month_count,
+        recognition_end_month,
 
         -- line attributes
         line_type,

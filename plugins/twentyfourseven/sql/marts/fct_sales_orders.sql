@@ -12,6 +12,9 @@
 -- column: status — the API's status
 -- column: status_category — invoiced, confirmed, pipeline, inactive (or unknown)
 -- column: is_booked — true for invoiced and confirmed orders
+-- column: invoice_date — the invoice date, once invoiced
+-- column: invoice_month — first day of the invoice date's month (null while not invoiced): the
+--   ledger and VAT period
 -- column: currency_code — the order's currency (null: the base currency)
 --   (→ marts.dim_currencies)
 -- column: exchange_rate — base currency units per unit of the order's currency (1 when absent)
@@ -114,6 +117,8 @@ final as (
         status,
         status_category,
         is_booked,
+        invoice_date,
+        invoice_month,
 
         -- currency
         currency_code,

@@ -30,6 +30,9 @@
 --   than 6 decimals
 -- column: tax_rate_e6 — tax rate in millionths of a percent; null where it has more than 6
 --   decimals
+-- column: accrual_start_date — the line's own accrual: the first day of its period (null: none;
+--   the order's accrual may apply)
+-- column: accrual_length — the line's own accrual: its length in months (null: none)
 -- column: run_id — the pipeline run that loaded the line
 -- column: extracted_at — when that run read the line from the API
 
@@ -114,6 +117,10 @@ final as (
                     then (tax_rate * 1000000)::bigint
             end
         ) as tax_rate_e6,
+
+        -- accrual
+        accrual_start_date,
+        accrual_length,
 
         -- lineage
         run_id,

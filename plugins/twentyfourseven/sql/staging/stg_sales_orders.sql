@@ -19,7 +19,11 @@
 -- column: order_month — first day of the order date's month
 -- column: delivery_date — the delivery date
 -- column: invoice_date — the invoice date, once invoiced
+-- column: invoice_month — first day of the invoice date's month (null while not invoiced)
 -- column: invoice_due_date — the invoice's due date, once invoiced
+-- column: accrual_start_date — the order's accrual: the first day of its period (null: no
+--   accrual)
+-- column: accrual_length — the order's accrual: its length in months (null: no accrual)
 -- column: created_at — when the order was created in 24SevenOffice
 -- column: modified_at — when the order was last modified in 24SevenOffice
 -- column: deleted_at — when the loader found the order deleted (null for live orders)
@@ -90,7 +94,10 @@ final as (
         date_trunc('month', order_date)::date as order_month,
         delivery_date,
         invoice_date,
+        date_trunc('month', invoice_date)::date as invoice_month,
         invoice_due_date,
+        accrual_start_date,
+        accrual_length,
         created_at,
         modified_at,
         deleted_at,
