@@ -18,12 +18,13 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from twentyfourseven.connection import DEFAULT_CONN_ID
-from twentyfourseven.locations import default_data_dir
+from twentyfourseven.locations import StagingPath, default_data_dir, staging_location
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DAG_ID = "twentyfourseven_sales_orders"
 WAREHOUSE_POOL = "twentyfourseven_warehouse"
-_TEXT_SETTINGS = ("conn_id", "load_memory_limit")
+# Read as they are; ``staging`` too (a URL is no Path), made a path once its conn_id is known.
+_TEXT_SETTINGS = ("conn_id", "load_memory_limit", "staging_conn_id", "staging")
 
 
 def data_dir() -> Path:
@@ -58,10 +59,15 @@ class PipelineSettings:
     staging files, snapshot, dashboard; octal, ``0640`` by default: owner and group
     read, others nothing); folders get the search bit where they are readable, and
     the snapshot gets no write bit at all.
+
+    ``staging`` is a local folder or an object-storage URL (``s3://bucket/prefix``), for
+    workers that share no disk; ``staging_conn_id`` names the Airflow connection with its
+    credentials (an ``aws`` connection for S3, ``endpoint_url`` in its extra for an
+    S3-compatible store; unset: the filesystem's default connection, ``aws_default``).
     """
 
     warehouse: Path
-    staging: Path
+    staging: StagingPath
     snapshot: Path
     dashboard: Path
     conn_id: str = DEFAULT_CONN_ID
@@ -75,6 +81,7 @@ class PipelineSettings:
     file_mode: int = 0o640
     max_order_ids: int = 10_000
     master_data_every_runs: int = 1
+    staging_conn_id: str | None = None
 
     @property
     def database_for_readers(self) -> Path:
@@ -129,6 +136,10 @@ class PipelineSettings:
                     f"setting {spec.name} (TWENTYFOURSEVEN_{spec.name.upper()}) "
                     f"must be a number, got {raw!r}"
                 ) from None
+        values["staging"] = staging_location(
+            values["staging"],  # type: ignore[arg-type]
+            values.get("staging_conn_id"),  # type: ignore[arg-type]
+        )
         settings = cls(**values)  # type: ignore[arg-type]
         for name in ("max_chunks", "min_chunk_size", "max_order_ids"):
             if getattr(settings, name) < 1:
