@@ -16,6 +16,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Any
 
 from twentyfourseven.connection import DEFAULT_CONN_ID
 from twentyfourseven.locations import StagingPath, default_data_dir, staging_location
@@ -25,6 +26,21 @@ DAG_ID = "twentyfourseven_sales_orders"
 WAREHOUSE_POOL = "twentyfourseven_warehouse"
 # Read as they are; ``staging`` too (a URL is no Path), made a path once its conn_id is known.
 _TEXT_SETTINGS = ("conn_id", "load_memory_limit", "staging_conn_id", "staging")
+
+
+def warehouse_queue() -> dict[str, Any]:
+    """The ``queue`` argument of a task that opens the warehouse or its snapshot: the
+    ``TWENTYFOURSEVEN_WAREHOUSE_QUEUE`` environment variable (read when the DAG is
+    parsed), served only by the worker that holds the files where workers share no disk
+    (staging in object storage); unset, nothing (the executor's default queue)."""
+    queue = os.environ.get("TWENTYFOURSEVEN_WAREHOUSE_QUEUE")
+    return {"queue": queue} if queue else {}
+
+
+def warehouse_task() -> dict[str, Any]:
+    """The arguments of a task that writes the warehouse: its pool of one slot (one
+    writer) and :func:`warehouse_queue`."""
+    return {"pool": WAREHOUSE_POOL, **warehouse_queue()}
 
 
 def data_dir() -> Path:

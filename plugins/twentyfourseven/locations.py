@@ -14,6 +14,8 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeAlias
 
+from typing_extensions import TypeIs
+
 if TYPE_CHECKING:
     from airflow.sdk import ObjectStoragePath
 
@@ -60,6 +62,6 @@ def staging_location(value: str | Path, conn_id: str | None = None) -> StagingPa
     return path
 
 
-def is_local(path: StagingPath) -> bool:
+def is_local(path: StagingPath) -> TypeIs[Path]:
     """True for a folder of this machine's filesystem (or a mount), False for object storage."""
     return isinstance(path, Path)

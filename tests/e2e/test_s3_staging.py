@@ -70,8 +70,9 @@ def test_a_dag_run_with_staging_on_s3_equals_the_sandbox(pipeline, s3):
         for name in FILES:
             assert f"chunk-{chunk:04d}/{name}.ndjson" in objects
     assert LOADED_MARKER in objects  # the load's commit, for retention
-    assert sum(objects[f"chunk-{k:04d}/{LINES}.ndjson"].count(b"\n") for k in range(4)) == (
-        pipeline.query("select count(*) from raw.sales_order_lines")[0][0]
+    assert (
+        sum(objects[f"chunk-{k:04d}/{LINES}.ndjson"].count(b"\n") for k in range(4))
+        == (pipeline.query("select count(*) from raw.sales_order_lines")[0][0])
     )
     # Nothing was staged on local disk, and every task removed its local copy.
     leftovers = [p for p in pipeline.data_dir.rglob("*") if "staging" in p.name]

@@ -35,7 +35,7 @@ def _is_child(path: StagingPath, staging_root: StagingPath) -> bool:
         return False
     if not is_local(path):  # object storage has no links and no relative parts
         return path.parent == staging_root
-    return path.resolve().parent == staging_root.resolve()  # type: ignore[union-attr]
+    return path.resolve().parent == staging_root.resolve()
 
 
 def remove_staging(run_dir: StagingPath, *, staging_root: StagingPath) -> bool:
@@ -81,8 +81,9 @@ def prune_staging(
     clock = (now or dt.datetime.now(dt.UTC)).timestamp()
     loaded_cutoff = clock - max(keep_days, 0) * 86400
     abandoned_cutoff = clock - max(keep_days, abandoned_days) * 86400
-    removed = []
-    for run_dir in sorted(staging_root.iterdir()):
+    removed: list[StagingPath] = []
+    children: list[StagingPath] = list(staging_root.iterdir())
+    for run_dir in sorted(children, key=str):
         if not (_is_child(run_dir, staging_root) and _is_run_folder(run_dir)):
             continue
         marker = run_dir / LOADED_MARKER

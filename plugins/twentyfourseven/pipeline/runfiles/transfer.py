@@ -65,7 +65,7 @@ def local_run_folder(
     any case.
     """
     if is_local(staging):
-        yield run_staging_dir(staging, run_id)
+        yield staging / run_folder_name(run_id)
         return
     remote = run_staging_dir(staging, run_id)
     scratch.mkdir(parents=True, exist_ok=True)
