@@ -464,7 +464,12 @@ class Cluster:
             self.start_worker(number, hostname, name=f"{hostname}-{scenario}", **workers[hostname])
         for hostname in self.workers:
             self.wait_for_worker(f"{hostname}-{scenario}", hostname)
-        log(f"workers restarted for {scenario}: {workers}")
+        # the settings' names only: the connection's value holds the bucket's keys
+        shown = {
+            host: {k: v if k == "queues" else "…" for k, v in w.items()}
+            for host, w in workers.items()
+        }
+        log(f"workers restarted for {scenario}: {shown}")
 
     def start(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
