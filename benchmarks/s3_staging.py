@@ -30,7 +30,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _harness import PYTHON, SandboxProcess, machine_facts, run_child, summary
+from _harness import PYTHON, machine_facts, run_child, summary
+from bench import staged_run
 
 RESULTS = Path(__file__).resolve().parent / "results"
 BUCKET = "staging"
@@ -118,7 +119,12 @@ def main() -> int:
     parser.add_argument("--data", help=argparse.SUPPRESS)
     parser.add_argument("--staging", help=argparse.SUPPRESS)
     parser.add_argument("--run-id", default="bench__full", help=argparse.SUPPRESS)
+    parser.add_argument("--report", help="rewrite the markdown of this JSON report only")
     args = parser.parse_args()
+    if args.report:
+        report = json.loads(Path(args.report).read_text())
+        Path(args.report).with_suffix(".md").write_text(markdown(report))
+        return 0
     if args.load_once:
         print(json.dumps(load_once(args)))
         return 0
@@ -126,22 +132,7 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="bench-s3-"))
     moto = None
     try:
-        with SandboxProcess(args.base) as sandbox:
-            staged = run_child(
-                [
-                    "benchmarks/pipeline_steps.py",
-                    "stage",
-                    "--base-url",
-                    sandbox.base_url,
-                    "--token-url",
-                    sandbox.token_url,
-                    "--data",
-                    str(tmp / "staged"),
-                    "--chunks",
-                    "4",
-                ],
-                timeout=3600,
-            )
+        _, staged = staged_run({"load_base_orders": args.base}, tmp)
         log(f"staged {staged['orders']} orders, {staged['lines']} lines")
         local_root = tmp / "staging"
         run_dir = local_root / Path(staged["run_dir"]).name
@@ -267,8 +258,10 @@ def markdown(report: dict[str, Any]) -> str:
             "",
             f"**Ratio S3 / local: {report['ratio']}.**",
             "",
-            f"Machine: {machine.get('cpus')} CPUs, load average at start "
-            f"{machine.get('load_average_at_start')}, commit {machine.get('commit')}.",
+            f"Machine: {machine['nproc']} cores ({machine['cpu']}), {machine['memory_gib']} GiB, "
+            f"load average at start {machine['load_average_at_start']} (shared with other "
+            f"work: read the ratio, whose two sides alternate under the same load), "
+            f"commit {machine['commit']}.",
             "",
         ]
     )
