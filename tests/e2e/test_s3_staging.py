@@ -24,6 +24,7 @@ from twentyfourseven.pipeline.steps import (
     extract_step,
     load_step,
     plan_step,
+    transform_step,
 )
 
 from ..conftest import S3_ACCESS_KEY, S3_SECRET_KEY
@@ -34,6 +35,7 @@ SANDBOX_OPTIONS = {"orders": 200, "seed": 41}
 BUCKET = "twentyfourseven-staging"
 PREFIX = "runs"
 STAGING_CONN = "twentyfourseven_staging"
+IN_PROCESS: dict[str, str] = {}  # what the tasks run in this process logged and printed
 PIPELINE_ENV = {
     "TWENTYFOURSEVEN_STAGING": f"s3://{BUCKET}/{PREFIX}",
     "TWENTYFOURSEVEN_STAGING_CONN_ID": STAGING_CONN,
@@ -79,8 +81,19 @@ def test_a_dag_run_with_staging_on_s3_equals_the_sandbox(pipeline, s3):
     assert leftovers == []
 
 
+def _run_tasks(run_id: str, params: dict, settings) -> dict:
+    """The DAG's tasks of one run, in this process (plan, extract, master data, load,
+    transform), as test_crash runs them; the load's result."""
+    for chunk in plan_step(run_id, params, settings):
+        extract_step(run_id, chunk, 1, settings)
+    extract_master_data_step(run_id, 1, settings)
+    loaded = load_step(run_id, settings)
+    transform_step(settings)
+    return loaded
+
+
 def test_a_truncated_object_and_a_missing_manifest_are_refused_then_read_again(
-    pipeline, s3, caplog
+    pipeline, s3, caplog, capsys
 ):
     run_id = "manual__s3_corrupt"
     caplog.set_level(logging.INFO)
@@ -104,36 +117,39 @@ def test_a_truncated_object_and_a_missing_manifest_are_refused_then_read_again(
         }
         summary = load_step(run_id, settings)
 
-    assert summary["orders_failed"] == len(victims) > 0
-    assert summary["orders_ok"] == 200 - len(victims)
-    failed = pipeline.query("select order_id, error_type from ops.failed_orders")
-    assert {order_id for order_id, _ in failed} == victims
-    assert {error_type for _, error_type in failed} == {"CorruptStagingChunk"}
-    assert pipeline.query("select corrupt_chunks from ops.runs where run_id = ?", [run_id]) == [
-        (2,)
-    ]
-    refused = [r.getMessage() for r in caplog.records if r.getMessage().startswith("not loading")]
-    assert any("chunk-0001" in m and "truncated or corrupt" in m for m in refused), refused
-    assert any("chunk-0002" in m and "no manifest" in m for m in refused), refused
+        assert summary["orders_failed"] == len(victims) > 0
+        assert summary["orders_ok"] == 200 - len(victims)
+        failed = pipeline.query("select order_id, error_type from ops.failed_orders")
+        assert {order_id for order_id, _ in failed} == victims
+        assert {error_type for _, error_type in failed} == {"CorruptStagingChunk"}
+        corrupt = pipeline.query("select corrupt_chunks from ops.runs where run_id = ?", [run_id])
+        assert corrupt == [(2,)]
+        refused = [m.getMessage() for m in caplog.records]
+        refused = [m for m in refused if m.startswith("not loading")]
+        assert any("chunk-0001" in m and "truncated or corrupt" in m for m in refused), refused
+        assert any("chunk-0002" in m and "no manifest" in m for m in refused), refused
 
-    pipeline.run()  # the next run reads the refused chunks' orders again
-    again = pipeline.last_run()
-    assert again["orders_requested"] >= len(victims)
+        again = _run_tasks("manual__s3_next", {}, settings)  # reads the refused orders again
+    captured = capsys.readouterr()
+    IN_PROCESS["logs and output of the tasks run in this process"] = (
+        caplog.text + captured.out + captured.err
+    )
+    assert again["orders_ok"] >= len(victims)
     assert again["orders_failed"] == 0
     assert pipeline.query("select count(*) from ops.failed_orders") == [(0,)]
     assert_equals_truth(pipeline)
 
 
-def test_the_bucket_credentials_are_in_no_log_and_no_artifact(pipeline, s3, capsys, caplog):
-    """After the runs above (the DAG's output of each is kept in ``pipeline.logs``)."""
-    assert len(pipeline.logs) == 2
+def test_the_bucket_credentials_are_in_no_log_and_no_artifact(pipeline, s3):
+    """After the runs above: the DAG's (its output kept in ``pipeline.logs``) and the
+    tasks run in this process (their logs in ``caplog``, output in ``capsys``)."""
+    assert len(pipeline.logs) == 1
     output = "\n".join(pipeline.logs)
     artifacts: dict[str, bytes] = {
         f"airflow dags test output {n}": log.encode() for n, log in enumerate(pipeline.logs)
     }
-    artifacts["this process's logs"] = "\n".join(r.getMessage() for r in caplog.records).encode()
-    captured = capsys.readouterr()
-    artifacts["this process's output"] = (captured.out + captured.err).encode()
+    assert len(IN_PROCESS) == 1, "the test above ran first"
+    artifacts.update({name: text.encode() for name, text in IN_PROCESS.items()})
     files = [p for p in pipeline.data_dir.rglob("*") if p.is_file()]
     files += [p for p in pipeline.airflow_home.rglob("*") if p.is_file()]
     for path in files:
