@@ -42,9 +42,7 @@ def _keys(bucket, staging) -> list[str]:
     return sorted(key[len(prefix) :] for key in bucket.objects(BUCKET, prefix))
 
 
-def test_a_task_sends_what_it_wrote_seals_last_and_fetches_what_it_reads(
-    bucket, staging, tmp_path
-):
+def test_a_task_sends_what_it_wrote_seals_last_and_fetches_what_it_reads(bucket, staging, tmp_path):
     sent: list[str] = []
     fs = staging.fs
     put_file, put = fs.put_file, fs.put
@@ -84,13 +82,15 @@ def test_a_task_sends_what_it_wrote_seals_last_and_fetches_what_it_reads(
     assert json.loads((folder / "chunk-0000" / MANIFEST).read_text()) == {"again": 1}
 
 
-def test_a_failed_task_sends_nothing(bucket, staging, tmp_path):
-    with (
-        pytest.raises(RuntimeError),
-        local_run_folder(staging, "run-2", scratch=tmp_path) as run_dir,
-    ):
+def _failing_task(staging, scratch) -> None:
+    with local_run_folder(staging, "run-2", scratch=scratch) as run_dir:
         (run_dir / PLAN_FILE).write_text("{}")
         raise RuntimeError("the task failed")
+
+
+def test_a_failed_task_sends_nothing(bucket, staging, tmp_path):
+    with pytest.raises(RuntimeError, match="the task failed"):
+        _failing_task(staging, tmp_path)
     assert _keys(bucket, staging) == []
     assert list(tmp_path.iterdir()) == []
 
