@@ -79,7 +79,7 @@ class PipelineSettings:
     ``staging`` is a local folder or an object-storage URL (``s3://bucket/prefix``), for
     workers that share no disk; ``staging_conn_id`` names the Airflow connection with its
     credentials (an ``aws`` connection for S3, ``endpoint_url`` in its extra for an
-    S3-compatible store; unset: the filesystem's default connection, ``aws_default``).
+    S3-compatible store; by default ``aws_default``, the Amazon provider's own default).
     """
 
     warehouse: Path
@@ -97,7 +97,7 @@ class PipelineSettings:
     file_mode: int = 0o640
     max_order_ids: int = 10_000
     master_data_every_runs: int = 1
-    staging_conn_id: str | None = None
+    staging_conn_id: str = "aws_default"
 
     @property
     def database_for_readers(self) -> Path:
