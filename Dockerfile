@@ -31,13 +31,15 @@ COPY --chown=airflow:0 dags/ /opt/airflow/dags/
 #      site-packages, SQL models included, the same install as a user's
 #      `pip install` of the wheel (tests/wheel checks that one runs the DAG);
 #   2. the dependencies the base image lacks, at the versions of requirements.lock
-#      (duckdb, and pytz for DuckDB's TIMESTAMPTZ), with apache-airflow pinned
-#      on the same command line so pip cannot move Airflow (the image docs' advice);
+#      (duckdb, pytz for DuckDB's TIMESTAMPTZ, and s3fs of the `objectstorage` extra:
+#      staging on S3; the image already has its other half, the Amazon provider), with
+#      apache-airflow pinned on the same command line so pip cannot move Airflow (the
+#      image docs' advice);
 #   3. `pip check`: fails the build if any requirement of pyproject.toml (httpx,
 #      pydantic, fastapi, uvicorn, ...) is missing or outside its range in the image.
 RUN pip install --no-cache-dir --no-deps /tmp/twentyfourseven \
     && pip install --no-cache-dir "apache-airflow==3.3.2" \
-        $(grep -E '^(duckdb|pytz)==' /tmp/twentyfourseven/requirements.lock) \
+        $(grep -E '^(duckdb|pytz|s3fs)==' /tmp/twentyfourseven/requirements.lock) \
     && pip check \
     && twentyfourseven --help > /dev/null \
     && rm -rf /tmp/twentyfourseven

@@ -74,7 +74,7 @@ secrets: $(STAMP)
 	$(BIN)/twentyfourseven secrets --env-file .env
 
 lock: $(STAMP)
-	$(UV) pip compile --quiet pyproject.toml --extra dev --extra distributed --python-version 3.11 \
+	$(UV) pip compile --quiet pyproject.toml --extra dev --extra distributed --extra objectstorage --python-version 3.11 \
 		--python-platform x86_64-manylinux_2_28 -o requirements.lock
 
 clean:

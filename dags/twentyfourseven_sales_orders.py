@@ -49,8 +49,11 @@ Airflow Variable `twentyfourseven_<name>`, else the environment variable
 meaning, is in one place: the **Settings** table of the project's README (section
 "Deploying it on your Airflow"). `TWENTYFOURSEVEN_DATA_DIR` moves the default data
 folder. Read when the DAG is parsed: `TWENTYFOURSEVEN_SCHEDULE` (default `@hourly`)
-and `TWENTYFOURSEVEN_PARALLEL_EXTRACTS` (default 4: extract tasks of one run running
-at once, each with that share of the connection's rate budget).
+`TWENTYFOURSEVEN_PARALLEL_EXTRACTS` (default 4: extract tasks of one run running
+at once, each with that share of the connection's rate budget) and
+`TWENTYFOURSEVEN_WAREHOUSE_QUEUE` (unset by default: the queue of the tasks that open
+the warehouse, served only by the worker that holds it when workers share no disk and
+staging is in object storage).
 
 **Connection**: `twentyfourseven_default` (type `twentyfourseven`; another with the
 `conn_id` setting); its fields are in the README's **Connection** paragraph.
@@ -64,11 +67,13 @@ import os
 from airflow.sdk import Param, dag, get_current_context, task
 
 from twentyfourseven import assets
-from twentyfourseven.deployment import DAG_ID, WAREHOUSE_POOL
+from twentyfourseven.deployment import DAG_ID, warehouse_task
 
 # Extract tasks of one run that may read at once; each gets an equal share of the
 # connection's rate budget, so together they never exceed it.
 PARALLEL_EXTRACTS = int(os.environ.get("TWENTYFOURSEVEN_PARALLEL_EXTRACTS", "4"))
+# The tasks that open the DuckDB file (plan, load, transform, publish).
+WAREHOUSE_TASK = warehouse_task()
 
 
 @dag(
@@ -92,7 +97,7 @@ PARALLEL_EXTRACTS = int(os.environ.get("TWENTYFOURSEVEN_PARALLEL_EXTRACTS", "4")
     doc_md=__doc__,
 )
 def twentyfourseven_sales_orders():
-    @task(pool=WAREHOUSE_POOL)
+    @task(**WAREHOUSE_TASK)
     def plan() -> list[int]:
         """Decide the run's orders; return the chunk numbers to extract."""
         from airflow.sdk.exceptions import AirflowFailException
@@ -122,14 +127,14 @@ def twentyfourseven_sales_orders():
 
         return extract_master_data_step(get_current_context()["run_id"], PARALLEL_EXTRACTS)
 
-    @task(pool=WAREHOUSE_POOL, outlets=[assets.RAW])
+    @task(**WAREHOUSE_TASK, outlets=[assets.RAW])
     def load(extracted: list[dict], master_data: dict) -> dict:
         """Apply the run's staging files to the warehouse in one transaction."""
         from twentyfourseven.pipeline.steps import load_step
 
         return load_step(get_current_context()["run_id"])
 
-    @task(pool=WAREHOUSE_POOL, outlets=[assets.MODELS])
+    @task(**WAREHOUSE_TASK, outlets=[assets.MODELS])
     def transform(loaded: dict) -> dict:
         """Build the models and run the data tests: an incremental run's changed orders
         only, a full refresh or reconciliation run's everything."""
@@ -137,7 +142,7 @@ def twentyfourseven_sales_orders():
 
         return transform_step(mode=loaded["mode"])
 
-    @task(pool=WAREHOUSE_POOL, outlets=[assets.SNAPSHOT])
+    @task(**WAREHOUSE_TASK, outlets=[assets.SNAPSHOT])
     def publish(transformed: dict) -> dict:
         """Publish the snapshot and the dashboard."""
         from twentyfourseven.pipeline.steps import publish_step

@@ -13,6 +13,7 @@ import datetime as dt
 from airflow.sdk import dag, task
 
 from twentyfourseven import assets
+from twentyfourseven.deployment import warehouse_queue
 
 
 @dag(
@@ -25,7 +26,7 @@ from twentyfourseven import assets
     doc_md=__doc__,
 )
 def twentyfourseven_snapshot_consumer():
-    @task
+    @task(**warehouse_queue())  # the snapshot is a file beside the warehouse
     def report_freshness() -> dict:
         """Read the snapshot (read-only: it never blocks the pipeline) and log a summary."""
         import logging

@@ -86,3 +86,18 @@ def _sandbox_test_isolation(request: pytest.FixtureRequest) -> None:
     running.replace_faults(**config.faults.model_dump())
     running.update_settings(**config.settings.model_dump())
     running.reset_counters()
+
+
+# Distinctive, so that finding it in a log or a file cannot be a coincidence.
+S3_ACCESS_KEY = "AKIATWENTYFOURSEVEN7Q"
+S3_SECRET_KEY = "s3-Secret-9c41e7b2a05d"
+
+
+@pytest.fixture(scope="module")
+def moto_server() -> Iterator[Any]:
+    """moto's S3-compatible server on a loopback port for the module
+    (:class:`tests.objectstore.S3Server`: its endpoint, credentials and a client)."""
+    from .objectstore import running_s3
+
+    with running_s3(S3_ACCESS_KEY, S3_SECRET_KEY) as server:
+        yield server

@@ -55,6 +55,7 @@ ORDER_WIRE: dict[str, tuple[tuple[str, ...], str]] = {
     "delivery_country_code": (("deliveryCustomer", "countryCode"), "str"),
     "currency_code": (("currency", "code"), "str"),
     "currency_rate": (("currency", "rate"), "currency_rate"),
+    "currency_rate_e10": (("currency", "rate"), "units:10"),
     "net_amount": (("netAmount",), "decimal"),
     "gross_amount": (("grossAmount",), "decimal"),
     "tax_amount": (("taxAmount",), "decimal"),
@@ -85,6 +86,12 @@ LINE_WIRE: dict[str, tuple[tuple[str, ...], str]] = {
     "account_number": (("account", "number"), "int"),
     "account_name": (("account", "name"), "str"),
     "is_hidden": (("isHidden",), "bool"),
+    # the load's integer copies, for the facts' integer arithmetic (see _typed)
+    "quantity_e6": (("quantity",), "units:6"),
+    "price_e6": (("price",), "units:6"),
+    "cost_price_e6": (("costPrice",), "units:6"),
+    "discount_rate_e6": (("discountRate",), "units:6"),
+    "tax_rate_e6": (("tax", "rate"), "units:6"),
     "accrual_start_date": (("accrual", "startDate"), "date"),
     "accrual_length": (("accrual", "length"), "int"),
 }
@@ -222,6 +229,10 @@ def _typed(kind: str, value: Any, *, present: bool) -> Any:
     if kind == "decimal":
         assert not isinstance(value, float | bool), value
         return Decimal(value)
+    if kind.startswith("units:"):
+        # the value as a whole number of 10^-places, where it is one within 64 bits
+        units = Decimal(value) * 10 ** int(kind.removeprefix("units:"))
+        return int(units) if units == units.to_integral_value() and abs(units) < 2**63 else None
     return value
 
 

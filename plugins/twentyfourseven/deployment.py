@@ -16,14 +16,31 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Any
 
 from twentyfourseven.connection import DEFAULT_CONN_ID
-from twentyfourseven.locations import default_data_dir
+from twentyfourseven.locations import StagingPath, default_data_dir, staging_location
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DAG_ID = "twentyfourseven_sales_orders"
 WAREHOUSE_POOL = "twentyfourseven_warehouse"
-_TEXT_SETTINGS = ("conn_id", "load_memory_limit")
+# Read as they are; ``staging`` too (a URL is no Path), made a path once its conn_id is known.
+_TEXT_SETTINGS = ("conn_id", "load_memory_limit", "staging_conn_id", "staging")
+
+
+def warehouse_queue() -> dict[str, Any]:
+    """The ``queue`` argument of a task that opens the warehouse or its snapshot: the
+    ``TWENTYFOURSEVEN_WAREHOUSE_QUEUE`` environment variable (read when the DAG is
+    parsed), served only by the worker that holds the files where workers share no disk
+    (staging in object storage); unset, nothing (the executor's default queue)."""
+    queue = os.environ.get("TWENTYFOURSEVEN_WAREHOUSE_QUEUE")
+    return {"queue": queue} if queue else {}
+
+
+def warehouse_task() -> dict[str, Any]:
+    """The arguments of a task that writes the warehouse: its pool of one slot (one
+    writer) and :func:`warehouse_queue`."""
+    return {"pool": WAREHOUSE_POOL, **warehouse_queue()}
 
 
 def data_dir() -> Path:
@@ -61,10 +78,15 @@ class PipelineSettings:
     staging files, snapshot, dashboard; octal, ``0640`` by default: owner and group
     read, others nothing); folders get the search bit where they are readable, and
     the snapshot gets no write bit at all.
+
+    ``staging`` is a local folder or an object-storage URL (``s3://bucket/prefix``), for
+    workers that share no disk; ``staging_conn_id`` names the Airflow connection with its
+    credentials (an ``aws`` connection for S3, ``endpoint_url`` in its extra for an
+    S3-compatible store; by default ``aws_default``, the Amazon provider's own default).
     """
 
     warehouse: Path
-    staging: Path
+    staging: StagingPath
     snapshot: Path
     dashboard: Path
     conn_id: str = DEFAULT_CONN_ID
@@ -79,6 +101,7 @@ class PipelineSettings:
     max_order_ids: int = 10_000
     master_data_every_runs: int = 1
     deletion_check_every_runs: int = 1
+    staging_conn_id: str = "aws_default"
 
     @property
     def database_for_readers(self) -> Path:
@@ -133,6 +156,10 @@ class PipelineSettings:
                     f"setting {spec.name} (TWENTYFOURSEVEN_{spec.name.upper()}) "
                     f"must be a number, got {raw!r}"
                 ) from None
+        values["staging"] = staging_location(
+            values["staging"],  # type: ignore[arg-type]
+            values.get("staging_conn_id"),  # type: ignore[arg-type]
+        )
         settings = cls(**values)  # type: ignore[arg-type]
         for name in ("max_chunks", "min_chunk_size", "max_order_ids"):
             if getattr(settings, name) < 1:

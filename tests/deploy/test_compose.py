@@ -53,6 +53,7 @@ OFFICIAL_SERVICES = {
 RUNNING_AIRFLOW_SERVICES = OFFICIAL_SERVICES - {"postgres", "redis", "airflow-init"}
 SANDBOX = "sandbox"
 CONN_ENV = "AIRFLOW_CONN_TWENTYFOURSEVEN_DEFAULT"
+STAGING_CONN_ENV = "AIRFLOW_CONN_TWENTYFOURSEVEN_STAGING"
 # What `twentyfourseven secrets` writes into a fresh .env.
 GENERATED = secrets_command.generate({})
 
@@ -382,6 +383,46 @@ def test_without_the_opt_in_the_hook_refuses_plain_http_to_the_sandbox(monkeypat
         built_client(monkeypatch, {"TWENTYFOURSEVEN_ALLOW_INSECURE_HTTP": ""})
 
 
+def test_profile_s3_stages_in_its_bucket_and_sends_the_warehouse_tasks_to_one_worker(
+    monkeypatch,
+):
+    switch = ("TWENTYFOURSEVEN_STAGING", "TWENTYFOURSEVEN_WAREHOUSE_QUEUE")
+    example = {k: v for k, v in env_example(uncomment=True).items() if k in switch}
+    assert set(example) == set(switch), ".env.example shows how to switch"
+    resolved = services(example)
+    profiled = {name for name, s in resolved.items() if "s3" in s.get("profiles", [])}
+    assert profiled == {"staging-store", "staging-store-init", "airflow-warehouse-worker"}
+    worker = resolved["airflow-warehouse-worker"]
+    env = worker["environment"]
+    queue = env["TWENTYFOURSEVEN_WAREHOUSE_QUEUE"]
+    assert queue == "warehouse"
+    assert f"--queues {queue}" in worker["command"]
+    assert "--queues" not in resolved["airflow-worker"]["command"]  # the default queue
+    bucket = resolved["staging-store-init"]["environment"]["STORE_BUCKET"]
+    assert env["TWENTYFOURSEVEN_STAGING"].startswith(f"s3://{bucket}/")
+    conn = json.loads(env[STAGING_CONN_ENV])
+    assert conn["conn_type"] == "aws"
+    assert urlsplit(conn["extra"]["endpoint_url"]).hostname == "staging-store"
+    assert env["TWENTYFOURSEVEN_STAGING_CONN_ID"].upper() == STAGING_CONN_ENV.split("CONN_")[1]
+    # The settings, as a worker of the profile reads them.
+    for name in list(os.environ):
+        if name.startswith("TWENTYFOURSEVEN_"):
+            monkeypatch.delenv(name)
+    for name in (*switch, "TWENTYFOURSEVEN_STAGING_CONN_ID", STAGING_CONN_ENV):
+        monkeypatch.setenv(name, env[name])
+    staging = deployment.PipelineSettings.load().staging
+    assert not isinstance(staging, Path)
+    assert (staging.protocol, staging.bucket) == ("s3", bucket)
+    assert deployment.warehouse_task() == {"pool": deployment.WAREHOUSE_POOL, "queue": queue}
+    # Without the switch: staging in the data volume, every task on the default queue.
+    plain = airflow_services()["airflow-worker"]["environment"]
+    assert plain["TWENTYFOURSEVEN_STAGING"] == plain["TWENTYFOURSEVEN_WAREHOUSE_QUEUE"] == ""
+    for name in switch:
+        monkeypatch.setenv(name, "")
+    assert isinstance(deployment.PipelineSettings.load().staging, Path)
+    assert deployment.warehouse_queue() == {}
+
+
 def test_every_airflow_service_has_the_connection_and_the_data_folder():
     reference = airflow_services()["airflow-worker"]["environment"]
     for name, service in airflow_services().items():
@@ -436,6 +477,15 @@ SECRETS_AND_READERS = {
     ],
     "TWENTYFOURSEVEN_SANDBOX_CLIENT_SECRET": [(SANDBOX, "TWENTYFOURSEVEN_SANDBOX_CLIENT_SECRET")],
     "TWENTYFOURSEVEN_CLIENT_SECRET": [("airflow-worker", CONN_ENV)],
+    "TWENTYFOURSEVEN_STAGING_BUCKET_ACCESS_KEY": [
+        ("staging-store", "MINIO_ROOT_USER"),
+        ("airflow-worker", STAGING_CONN_ENV),
+    ],
+    "TWENTYFOURSEVEN_STAGING_BUCKET_SECRET_KEY": [
+        ("staging-store", "MINIO_ROOT_PASSWORD"),
+        ("staging-store-init", "STORE_SECRET_KEY"),
+        ("airflow-warehouse-worker", STAGING_CONN_ENV),
+    ],
 }
 
 

@@ -136,12 +136,16 @@ class Cluster:
     parallel_extracts: int
     workers: tuple[str, ...] = ("worker-1", "worker-2")
     worker_concurrency: int = 2
+    # The Celery queue of the tasks that open the warehouse (TWENTYFOURSEVEN_WAREHOUSE_QUEUE);
+    # on a shared disk every worker serves it.
+    warehouse_queue: str = "warehouse"
     processes: list[Process] = field(default_factory=list)
     pg_data: Path | None = None
     pg_bin: Path | None = None
     ports: dict[str, int] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)
     hostname_mode: str = ""
+    setup_seconds: float = 0.0
     _token: str | None = None
     _http: httpx.Client | None = None
 
@@ -201,6 +205,7 @@ class Cluster:
             "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
             "TWENTYFOURSEVEN_DATA_DIR": str(self.data_dir),
             "TWENTYFOURSEVEN_PARALLEL_EXTRACTS": str(self.parallel_extracts),
+            "TWENTYFOURSEVEN_WAREHOUSE_QUEUE": self.warehouse_queue,
             "AIRFLOW_CONN_TWENTYFOURSEVEN_DEFAULT": json.dumps(connection),
             # This test's own: loopback ports, a shared API secret, a small machine,
             # a user for the REST API, and only the runs it triggers (no schedule).
@@ -391,26 +396,31 @@ class Cluster:
             2,
         )
         for hostname in self.workers:
-            process = next(p for p in self.processes if p.name == hostname)
-            wait_for(
-                f"celery worker {hostname}",
-                lambda process=process, hostname=hostname: (
-                    f"celery@{hostname} ready" in process.tail(400)
-                ),
-                240,
-                2,
-            )
+            self.wait_for_worker(hostname, hostname)
         log(f"Airflow up in {time.monotonic() - started:.0f} s; workers {', '.join(self.workers)}")
 
-    def start_worker(self, number: int, hostname: str) -> None:
+    def start_worker(
+        self,
+        number: int,
+        hostname: str,
+        *,
+        queues: str | None = None,
+        name: str | None = None,
+        **extra: str,
+    ) -> None:
+        """Start a Celery worker serving ``queues`` (default: the default queue and the
+        warehouse's), its log named ``name`` (default: its hostname), with ``extra``
+        environment of its own."""
         env = self.env(
             # Each worker serves its task logs on a port of its own (one machine here).
             AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT=str(self.ports[f"worker{number}_logs"]),
+            **extra,
         )
         args = [
             str(AIRFLOW), "celery", "worker",
             "--celery-hostname", f"celery@{hostname}",
             "--concurrency", str(self.worker_concurrency),
+            "--queues", queues or f"default,{self.warehouse_queue}",
         ]  # fmt: skip
         if self.hostname_mode == "UTS namespace":
             # A machine of its own as far as hostnames go: socket.getfqdn() is `hostname`.
@@ -420,7 +430,46 @@ class Cluster:
             env["PYTHONPATH"] = f"{Path(__file__).parent}:{env.get('PYTHONPATH', '')}"
             env["AIRFLOW__CORE__HOSTNAME_CALLABLE"] = "worker_hostname.hostname"
             env["TWENTYFOURSEVEN_TEST_WORKER_HOSTNAME"] = hostname
-        self._spawn(hostname, args, env)
+        self._spawn(name or hostname, args, env)
+
+    def wait_for_worker(self, name: str, hostname: str) -> None:
+        process = next(p for p in self.processes if p.name == name)
+        wait_for(
+            f"celery worker {hostname}",
+            lambda: f"celery@{hostname} ready" in process.tail(400),
+            240,
+            2,
+        )
+
+    def stop_process(self, process: Process) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.popen.pid, signal.SIGTERM)
+        try:
+            process.popen.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.popen.pid, signal.SIGKILL)
+            process.popen.wait(timeout=10)
+        self.processes.remove(process)
+
+    def restart_workers(self, scenario: str, workers: dict[str, dict[str, Any]]) -> None:
+        """Stop the workers and start them again as ``workers`` says: hostname ->
+        ``queues`` and environment of its own (its logs named ``<hostname>-<scenario>``)."""
+        for hostname in self.workers:
+            running = [p for p in self.processes if p.name.startswith(hostname)]
+            for process in running:
+                self.stop_process(process)
+        for number, hostname in enumerate(self.workers, 1):
+            self.ports[f"worker{number}_logs"] = free_port()
+            self.start_worker(number, hostname, name=f"{hostname}-{scenario}", **workers[hostname])
+        for hostname in self.workers:
+            self.wait_for_worker(f"{hostname}-{scenario}", hostname)
+        # the settings' names only: the connection's value holds the bucket's keys
+        shown = {
+            host: {k: v if k == "queues" else "…" for k, v in w.items()}
+            for host, w in workers.items()
+        }
+        log(f"workers restarted for {scenario}: {shown}")
 
     def start(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)

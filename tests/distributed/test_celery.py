@@ -22,10 +22,17 @@ admits only with a burst of N; one more token absorbs a request that a busy mach
 sent late, right before the task's next one. With a burst of 2 the sandbox answered
 163 of 2196 requests with 429 (docs/scaling.md). The rate itself is checked too: the
 extract requests over the extraction window stay at or below R.
+
+Then the same cluster (its workers restarted) runs the second scenario, workers that
+share no disk: each worker has a private data folder, staging is on an S3 server
+(moto's, on loopback, through an ``aws`` connection), and the tasks that open the
+warehouse go to the ``warehouse`` queue, which only worker-1, the holder of the DuckDB
+file, serves. Both runs again equal the sandbox's data, with the same checks as above.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import os
@@ -42,7 +49,9 @@ import duckdb
 import httpx
 import pytest
 
+from tests.conftest import S3_ACCESS_KEY, S3_SECRET_KEY
 from tests.distributed.cluster import Cluster, log, wait_for
+from tests.objectstore import running_s3
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("TWENTYFOURSEVEN_DISTRIBUTED") != "1",
@@ -59,6 +68,9 @@ BURST = int(os.environ.get("TWENTYFOURSEVEN_DISTRIBUTED_BURST", PARALLEL_EXTRACT
 PIPELINE_ENV = {"TWENTYFOURSEVEN_MIN_CHUNK_SIZE": "200", "TWENTYFOURSEVEN_MAX_CHUNKS": "8"}
 RUN_TIMEOUT = 480  # seconds for both runs
 FINISHED = {"success", "failed"}
+SHARED_DISK, OBJECT_STORAGE = "shared-disk", "s3"
+BUCKET = "staging"
+WAREHOUSE_WORKER = "worker-1"  # the one that serves the warehouse queue without a shared disk
 
 
 def parse_time(value: str | None) -> dt.datetime | None:
@@ -68,6 +80,8 @@ def parse_time(value: str | None) -> dt.datetime | None:
 @dataclass
 class Outcome:
     cluster: Cluster
+    scenario: str
+    warehouse: Path
     runs: dict[str, dict[str, Any]]  # run_id -> the dag run, as the REST API returns it
     task_instances: dict[str, list[dict[str, Any]]]
     second_run_states_while_first_ran: list[str]
@@ -77,6 +91,7 @@ class Outcome:
     counters: dict[str, Any] = field(default_factory=dict)
     pool: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    staged: dict[str, bytes] = field(default_factory=dict)  # the bucket's objects at the end
 
     @property
     def run_ids(self) -> list[str]:
@@ -105,7 +120,7 @@ def task_instances(cluster: Cluster, run_id: str) -> list[dict[str, Any]]:
     return found["task_instances"]
 
 
-def drive(cluster: Cluster) -> Outcome:
+def drive(cluster: Cluster, scenario: str, warehouse: Path) -> Outcome:
     """Unpause, trigger the first run, trigger the second while the first extracts, wait."""
     wait_for(
         f"DAG {DAG_ID} parsed",
@@ -114,9 +129,15 @@ def drive(cluster: Cluster) -> Outcome:
         3,
     )
     cluster.api("PATCH", f"/api/v2/dags/{DAG_ID}", json={"is_paused": False})
+    # the rate limit again (the previous scenario's truth was read without it), zero counters
+    httpx.put(
+        f"{cluster.sandbox_url}/_sandbox/faults",
+        json={"rate_limit": RATE, "rate_limit_burst": BURST},
+        timeout=10,
+    ).raise_for_status()
     httpx.delete(f"{cluster.sandbox_url}/_sandbox/counters", timeout=10).raise_for_status()
 
-    first, second = "distributed_run_1", "distributed_run_2"
+    first, second = f"{scenario}_run_1", f"{scenario}_run_2"
     started = time.monotonic()
     trigger(cluster, first)
     log(f"triggered {first} through the REST API")
@@ -162,6 +183,8 @@ def drive(cluster: Cluster) -> Outcome:
     runs = {run_id: get_run(cluster, run_id) for run_id in (first, second)}
     return Outcome(
         cluster,
+        scenario,
+        warehouse,
         runs,
         {run_id: task_instances(cluster, run_id) for run_id in runs},
         states,
@@ -177,7 +200,7 @@ def drive(cluster: Cluster) -> Outcome:
 def report(outcome: Outcome) -> None:
     """The measured facts, in the test log."""
     cluster = outcome.cluster
-    log(f"worker hostnames via {cluster.hostname_mode}")
+    log(f"scenario {outcome.scenario}; worker hostnames via {cluster.hostname_mode}")
     for run_id, run in outcome.runs.items():
         start, end = parse_time(run["start_date"]), parse_time(run["end_date"])
         log(
@@ -203,7 +226,8 @@ def report(outcome: Outcome) -> None:
 
 
 @pytest.fixture(scope="module")
-def outcome() -> Any:
+def cluster() -> Any:
+    """One cluster for both scenarios (its start-up is most of the test's time)."""
     root = Path(tempfile.mkdtemp(prefix="twentyfourseven-distributed-"))
     cluster = Cluster(
         root=root,
@@ -217,12 +241,9 @@ def outcome() -> Any:
     started = time.monotonic()
     try:
         cluster.start()
-        setup = time.monotonic() - started
-        result = drive(cluster)
-        result.timings["setup"] = setup
-        report(result)
+        cluster.setup_seconds = time.monotonic() - started
+        yield cluster
         ok = True
-        yield result
     finally:
         if not ok:
             print(cluster.report_logs(), flush=True)
@@ -234,6 +255,49 @@ def outcome() -> Any:
         else:
             log(f"kept {root} for inspection")
     log(f"total {time.monotonic() - started:.0f} s")
+
+
+def without_shared_disk(cluster: Cluster, s3: Any) -> Path:
+    """Restart the workers each with a private data folder, staging on ``s3``, and the
+    warehouse queue on worker-1 only; the warehouse's path."""
+    s3.create_bucket(BUCKET)
+    staging = {
+        "TWENTYFOURSEVEN_STAGING": f"s3://{BUCKET}/runs",
+        "TWENTYFOURSEVEN_STAGING_CONN_ID": "staging_s3",
+        "AIRFLOW_CONN_STAGING_S3": s3.connection_json(),
+    }
+    workers = {}
+    for hostname in cluster.workers:
+        private = cluster.root / f"{hostname}-data"
+        private.mkdir()
+        queues = "default" + (f",{cluster.warehouse_queue}" if hostname == WAREHOUSE_WORKER else "")
+        workers[hostname] = {"queues": queues, "TWENTYFOURSEVEN_DATA_DIR": str(private), **staging}
+    cluster.restart_workers(OBJECT_STORAGE, workers)
+    return cluster.root / f"{WAREHOUSE_WORKER}-data" / "warehouse.duckdb"
+
+
+@pytest.fixture(scope="module", params=[SHARED_DISK, OBJECT_STORAGE])
+def outcome(request, cluster) -> Any:
+    ok = False
+    with contextlib.ExitStack() as stack:
+        try:
+            if request.param == OBJECT_STORAGE:
+                s3 = stack.enter_context(running_s3(S3_ACCESS_KEY, S3_SECRET_KEY))
+                warehouse = without_shared_disk(cluster, s3)
+            else:
+                warehouse = cluster.data_dir / "warehouse.duckdb"
+            started = time.monotonic()
+            result = drive(cluster, request.param, warehouse)
+            if request.param == OBJECT_STORAGE:
+                result.staged = s3.objects(BUCKET)
+            result.timings["setup"] = cluster.setup_seconds
+            report(result)
+            ok = True
+            log(f"scenario {request.param}: {time.monotonic() - started:.0f} s")
+            yield result
+        finally:
+            if not ok:
+                print(cluster.report_logs(), flush=True)
 
 
 def test_both_triggered_runs_succeed(outcome):
@@ -304,7 +368,7 @@ def test_warehouse_equals_the_sandbox(outcome):
     from tests.e2e.conftest import assert_equals_truth
     from twentyfourseven.sandbox import RunningSandbox, SandboxConfig
 
-    warehouse = outcome.cluster.data_dir / "warehouse.duckdb"
+    warehouse = outcome.warehouse
 
     def query(sql: str, params: list[Any] | None = None) -> list[tuple]:
         with duckdb.connect(str(warehouse), read_only=True) as con:
@@ -318,3 +382,19 @@ def test_warehouse_equals_the_sandbox(outcome):
     httpx.delete(f"{outcome.cluster.sandbox_url}/_sandbox/faults", timeout=10).raise_for_status()
     sandbox = RunningSandbox(outcome.cluster.sandbox_url, SandboxConfig(orders=ORDERS, seed=7))
     assert_equals_truth(SimpleNamespace(sandbox=sandbox, query=query))
+
+
+def test_without_a_shared_disk_the_warehouse_tasks_ran_on_its_worker_only(outcome):
+    if outcome.scenario != OBJECT_STORAGE:
+        pytest.skip("the object-storage scenario's check")
+    for run_id in outcome.run_ids:
+        hosts = {t["task_id"]: t["hostname"] for t in outcome.task_instances[run_id]}
+        for task in ("plan", "load", "transform", "publish"):
+            assert hosts[task] == WAREHOUSE_WORKER, (run_id, task, hosts[task])
+    other = outcome.cluster.root / "worker-2-data"
+    # worker-2 only extracted: no warehouse, and its local copies of run folders are gone
+    assert not (other / "warehouse.duckdb").exists()
+    assert [p for p in other.rglob("*") if p.is_file()] == []
+    assert outcome.warehouse.is_file()
+    # every run folder was removed from the bucket after its load (retention 0 days)
+    assert list(outcome.staged) == []

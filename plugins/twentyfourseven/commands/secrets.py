@@ -32,6 +32,9 @@ SECRETS = {
     "TWENTYFOURSEVEN_SANDBOX_CLIENT_SECRET": "the sandbox service's client secret",
     "TWENTYFOURSEVEN_CLIENT_SECRET": "the connection's client secret (the sandbox's until you "
     "switch to the real API: then put the real one here)",
+    "TWENTYFOURSEVEN_STAGING_BUCKET_ACCESS_KEY": "the staging bucket's access key (profile s3: "
+    "its store's root user; for another store, put its key here)",
+    "TWENTYFOURSEVEN_STAGING_BUCKET_SECRET_KEY": "the staging bucket's secret key",
 }
 # The connection reaches the sandbox service at http://sandbox:8765, which the
 # client refuses without this opt-in; written only along with the sandbox's secret.
@@ -55,6 +58,8 @@ def generate(existing: Mapping[str, str]) -> dict[str, str]:
         "FLOWER_BASIC_AUTH": f"admin:{_token()}",
         "POSTGRES_PASSWORD": _token(),
         "TWENTYFOURSEVEN_SANDBOX_CLIENT_SECRET": _token(),
+        "TWENTYFOURSEVEN_STAGING_BUCKET_ACCESS_KEY": f"staging-{secrets.token_hex(8)}",
+        "TWENTYFOURSEVEN_STAGING_BUCKET_SECRET_KEY": _token(),
     }
     missing = {name: value for name, value in fresh.items() if not existing.get(name)}
     if not existing.get("TWENTYFOURSEVEN_CLIENT_SECRET"):

@@ -1,6 +1,10 @@
 """The DAG's tasks as plain functions of the run ID: what each task does, without
 Airflow's context, so it can be tested and reused. Settings default to
-:meth:`PipelineSettings.load` (Airflow Variables, then environment)."""
+:meth:`PipelineSettings.load` (Airflow Variables, then environment).
+
+Each task works on the run folder through :func:`~.runfiles.transfer.local_run_folder`:
+the folder itself where staging is local, a local copy of the part it needs where
+staging is in object storage (sent back, seals last, when the task succeeds)."""
 
 from __future__ import annotations
 
@@ -8,12 +12,19 @@ import contextlib
 import datetime as dt
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from twentyfourseven.deployment import PipelineSettings, airflow_variable
 from twentyfourseven.hooks import TwentyFourSevenOfficeHook
-from twentyfourseven.pipeline.runfiles.runplan import RunPlan, run_staging_dir
+from twentyfourseven.pipeline.runfiles.runplan import (
+    PLAN_FILE,
+    RunPlan,
+    chunk_ids_path,
+    run_staging_dir,
+)
+from twentyfourseven.pipeline.runfiles.transfer import everything, local_run_folder, nothing
 
 from .extract import extract_chunk
 from .listing import extract_listing, load_listings
@@ -37,6 +48,21 @@ def _creating_files(settings: PipelineSettings) -> Iterator[None]:
         os.umask(previous)
 
 
+@contextlib.contextmanager
+def _run_folder(
+    settings: PipelineSettings, run_id: str, fetch: Callable[[str], bool]
+) -> Iterator[Path]:
+    """The run folder to work in, with files created at ``file_mode``; a local copy, in
+    the data folder, where staging is in object storage."""
+    with (
+        _creating_files(settings),
+        local_run_folder(
+            settings.staging, run_id, scratch=settings.warehouse.parent, fetch=fetch
+        ) as run_dir,
+    ):
+        yield run_dir
+
+
 def plan_step(
     run_id: str, params: dict[str, Any], settings: PipelineSettings | None = None
 ) -> list[int]:
@@ -49,11 +75,11 @@ def plan_step(
     request = RunRequest.from_params(params, max_order_ids=settings.max_order_ids)
     hook = TwentyFourSevenOfficeHook(settings.conn_id)
     try:
-        with _creating_files(settings):
+        with _run_folder(settings, run_id, nothing) as run_dir:
             run_plan = plan_run(
                 hook.get_conn(),
                 run_id=run_id,
-                run_dir=run_staging_dir(settings.staging, run_id),
+                run_dir=run_dir,
                 request=request,
                 settings=settings,
             )
@@ -74,15 +100,15 @@ def extract_step(
 ) -> dict[str, Any]:
     """Extract one chunk, with 1/``parallel`` of the rate budget (as many share it)."""
     settings = _settings(settings)
-    run_dir = run_staging_dir(settings.staging, run_id)
-    hook = TwentyFourSevenOfficeHook(
-        settings.conn_id, budget_share=budget_share(RunPlan.read(run_dir), parallel)
-    )
-    try:
-        with _creating_files(settings):
+    reads = {PLAN_FILE, chunk_ids_path(Path(), chunk).name}
+    with _run_folder(settings, run_id, reads.__contains__) as run_dir:
+        hook = TwentyFourSevenOfficeHook(
+            settings.conn_id, budget_share=budget_share(RunPlan.read(run_dir), parallel)
+        )
+        try:
             summary = extract_chunk(hook.get_conn(), run_dir, chunk)
-    finally:
-        hook.close()
+        finally:
+            hook.close()
     return {"chunk": chunk, "orders": summary.orders, "statuses": summary.statuses}
 
 
@@ -95,22 +121,23 @@ def extract_master_data_step(
     from twentyfourseven.api.resources import LISTED
 
     settings = _settings(settings)
-    run_dir = run_staging_dir(settings.staging, run_id)
-    plan = RunPlan.read(run_dir)
-    listings = plan.listings
     by_name = {resource.name: resource for resource in LISTED}
-    hook = TwentyFourSevenOfficeHook(settings.conn_id, budget_share=budget_share(plan, parallel))
     summaries = []
-    try:
-        with _creating_files(settings):
+    with _run_folder(settings, run_id, {PLAN_FILE}.__contains__) as run_dir:
+        plan = RunPlan.read(run_dir)
+        listings = plan.listings
+        hook = TwentyFourSevenOfficeHook(
+            settings.conn_id, budget_share=budget_share(plan, parallel)
+        )
+        try:
             client = hook.get_conn()
             for name, since in listings.items():
                 start = dt.datetime.fromisoformat(since) if since else None
                 summaries.append(
                     extract_listing(client, by_name[name], run_dir, run_id=run_id, since=start)
                 )
-    finally:
-        hook.close()
+        finally:
+            hook.close()
     return {
         summary.resource: {"records": summary.records, "failed": summary.error is not None}
         for summary in summaries
@@ -124,8 +151,7 @@ def load_step(run_id: str, settings: PipelineSettings | None = None) -> dict[str
     from twentyfourseven.pipeline.runfiles.retention import prune_staging, remove_staging
 
     settings = _settings(settings)
-    run_dir = run_staging_dir(settings.staging, run_id)
-    with _creating_files(settings):
+    with _run_folder(settings, run_id, everything) as run_dir:
         summary = load_run(  # logs its own summary
             settings.warehouse,
             run_dir,
@@ -144,7 +170,7 @@ def load_step(run_id: str, settings: PipelineSettings | None = None) -> dict[str
                 memory_limit=settings.load_memory_limit,
             )
     if not summary.already_loaded and settings.staging_retention_days <= 0:
-        remove_staging(run_dir, staging_root=settings.staging)
+        remove_staging(run_staging_dir(settings.staging, run_id), staging_root=settings.staging)
     prune_staging(settings.staging, settings.staging_retention_days)
     return {
         "run_id": run_id,

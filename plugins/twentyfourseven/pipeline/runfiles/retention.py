@@ -1,18 +1,20 @@
 """How long a run's staging folder stays: the loaded marker the load leaves in it, and
-the removal of folders no longer needed (never anything but a run folder)."""
+the removal of folders no longer needed (never anything but a run folder), on local
+disk or in object storage alike."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import logging
-import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from twentyfourseven.atomic import write_atomically
+from twentyfourseven.locations import StagingPath, is_local
 
 from .runplan import PLAN_FILE
+from .transfer import forget_listings, remove_tree
 
 if TYPE_CHECKING:
     from twentyfourseven.pipeline.load_summary import LoadSummary
@@ -22,26 +24,27 @@ log = logging.getLogger(__name__)
 LOADED_MARKER = "loaded.json"  # written in the run folder once its load has committed
 
 
-def _is_run_folder(path: Path) -> bool:
+def _is_run_folder(path: StagingPath) -> bool:
     return path.is_dir() and not path.is_symlink() and (path / PLAN_FILE).is_file()
 
 
-def _is_child(path: Path, staging_root: Path) -> bool:
+def _is_child(path: StagingPath, staging_root: StagingPath) -> bool:
     """``path`` names a folder directly under the staging root (not the root itself, its
     parent, a nested folder, or a link out of it)."""
     if path.name in ("", ".", "..") or path.is_symlink():
         return False
+    if not is_local(path):  # object storage has no links and no relative parts
+        return path.parent == staging_root
     return path.resolve().parent == staging_root.resolve()
 
 
-def remove_staging(run_dir: Path, *, staging_root: Path) -> bool:
+def remove_staging(run_dir: StagingPath, *, staging_root: StagingPath) -> bool:
     """Delete one run's staging folder; True if it was there.
 
     Refuses anything but a folder directly under ``staging_root`` that holds a
     ``plan.json``, so neither a misconfigured path nor an odd run ID ever wipes
     the root or another run's files.
     """
-    run_dir, staging_root = Path(run_dir), Path(staging_root)
     if not _is_child(run_dir, staging_root):
         raise ValueError(
             f"{run_dir} is not a run's staging folder (not directly in {staging_root})"
@@ -50,18 +53,18 @@ def remove_staging(run_dir: Path, *, staging_root: Path) -> bool:
         return False
     if not _is_run_folder(run_dir):
         raise ValueError(f"{run_dir} is not a run's staging folder (no {PLAN_FILE})")
-    shutil.rmtree(run_dir)
+    remove_tree(run_dir)
     log.info("removed staging folder %s", run_dir)
     return True
 
 
 def prune_staging(
-    staging_root: Path,
+    staging_root: StagingPath,
     keep_days: float,
     *,
     abandoned_days: float = 7.0,
     now: dt.datetime | None = None,
-) -> list[Path]:
+) -> list[StagingPath]:
     """Delete run folders under ``staging_root`` that are no longer needed; returns them.
 
     A folder the loader has committed (it holds ``loaded.json``) goes ``keep_days``
@@ -72,14 +75,15 @@ def prune_staging(
     folders directly under ``staging_root`` holding a ``plan.json`` are touched
     (never a link).
     """
-    staging_root = Path(staging_root)
+    forget_listings(staging_root)
     if not staging_root.is_dir():
         return []
     clock = (now or dt.datetime.now(dt.UTC)).timestamp()
     loaded_cutoff = clock - max(keep_days, 0) * 86400
     abandoned_cutoff = clock - max(keep_days, abandoned_days) * 86400
-    removed = []
-    for run_dir in sorted(staging_root.iterdir()):
+    removed: list[StagingPath] = []
+    children: list[StagingPath] = list(staging_root.iterdir())
+    for run_dir in sorted(children, key=str):
         if not (_is_child(run_dir, staging_root) and _is_run_folder(run_dir)):
             continue
         marker = run_dir / LOADED_MARKER
@@ -88,7 +92,7 @@ def prune_staging(
         else:
             expired = (run_dir / PLAN_FILE).stat().st_mtime <= abandoned_cutoff
         if expired:
-            shutil.rmtree(run_dir)
+            remove_tree(run_dir)
             removed.append(run_dir)
     if removed:
         log.info("pruned %d staging folders (retention %s days)", len(removed), keep_days)

@@ -22,6 +22,7 @@ from typing import Any
 
 from twentyfourseven.api.payloads import dumps_json, parse_json
 from twentyfourseven.atomic import atomic_file, write_atomically
+from twentyfourseven.locations import StagingPath
 
 from .staging import MAX_RECORD_BYTES
 
@@ -49,9 +50,10 @@ def run_folder_name(run_id: str) -> str:
     return f"{prefix}-{digest.hexdigest()}"
 
 
-def run_staging_dir(staging_root: Path, run_id: str) -> Path:
-    """The run's folder under the staging root (see :func:`run_folder_name`)."""
-    return Path(staging_root) / run_folder_name(run_id)
+def run_staging_dir(staging_root: StagingPath, run_id: str) -> StagingPath:
+    """The run's folder under the staging root, local or in object storage (see
+    :func:`run_folder_name`)."""
+    return staging_root / run_folder_name(run_id)
 
 
 @dataclass(frozen=True)
