@@ -284,28 +284,45 @@ def _clone(source: Path, target: Path) -> str:
 
 def _changed_orders(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
     """Fill the temp table ``changed_orders``: the orders new, changed or gone since the
-    previous snapshot. Returns their number and the warehouse's number of orders."""
+    previous snapshot. Returns their number and the warehouse's number of orders.
 
-    def pairs(database: str) -> str:
-        return " union ".join(
-            f"select {ORDER_KEY}, run_id from {database}{relation}"  # noqa: S608
-            for relation in LINEAGE
+    A load writes an order's header and lines under its own run_id and removes the rows of
+    that order's earlier loads, so the warehouse's rows of a run the clone holds are those
+    the clone holds: the orders with rows of another run changed or are new. An order gone
+    from the warehouse altogether shows in the counts, and only then is looked for."""
+    headers, lines = LINEAGE
+    try:
+        con.execute(
+            f"""
+            create or replace temp table published_runs as
+            select distinct run_id from {_BUILDING}.{headers}
+            union select distinct run_id from {_BUILDING}.{lines};
+            create or replace temp table changed_orders as
+            select {ORDER_KEY} from {headers} where run_id not in (from published_runs)
+            union select {ORDER_KEY} from {lines} where run_id not in (from published_runs)
+            """  # noqa: S608
         )
-
-    con.execute(
-        f"""
-        create or replace temp table changed_orders as
-        with
-        published as ({pairs(_BUILDING + ".")}),
-        current_pairs as ({pairs("")})
-        select {ORDER_KEY} from (from current_pairs except from published)
-        union
-        select {ORDER_KEY} from (from published except from current_pairs)
-        """  # noqa: S608
-    )
-    [(changed, orders)] = con.execute(
-        f"select (select count(*) from changed_orders), (select count(*) from {LINEAGE[0]})"  # noqa: S608
-    ).fetchall()
+        [(orders, kept, published, reloaded)] = con.execute(
+            f"""
+            select
+                (select count(*) from {headers}),
+                (select count(*) from {headers} where run_id in (from published_runs)),
+                (select count(*) from {_BUILDING}.{headers}),
+                (select count(*) from {_BUILDING}.{headers}
+                    where {ORDER_KEY} in (from changed_orders))
+            """  # noqa: S608
+        ).fetchall()
+        if published - reloaded != kept:
+            con.execute(
+                f"""
+                insert into changed_orders
+                select {ORDER_KEY} from {_BUILDING}.{headers}
+                anti join {headers} using ({ORDER_KEY})
+                """  # noqa: S608
+            )
+    except duckdb.CatalogException as error:
+        raise _FreshNeeded(f"no order lineage to follow ({error})") from error
+    [(changed,)] = con.execute("select count(*) from changed_orders").fetchall()
     return changed, orders
 
 
@@ -319,12 +336,16 @@ def _apply_changes(con: duckdb.DuckDBPyConnection, changed: int) -> None:
         for relation, (schema, name) in names.items()
         if schema in MODEL_SCHEMAS and ORDER_KEY in _published_columns(con, schema, name)
     }
-    differed = set()
-    for relation, (schema, name) in names.items():
-        if relation not in order_keyed and _differs(con, schema, name):
-            _replace(con, schema, name)
-            differed.add(relation)
-    whole = _replaced_whole(con, order_keyed, differed)
+    differed = {
+        relation
+        for relation, (schema, name) in names.items()
+        if relation not in order_keyed and _differs(con, schema, name)
+    }
+    whole = _replaced_whole(con, order_keyed, differed)  # compares with the clone as it was
+    for relation in sorted(differed):
+        _replace(con, *names[relation])
+    if differed:
+        log.info("Snapshot: replaced whole as they differ: %s", ", ".join(sorted(differed)))
     for relation in sorted(order_keyed):
         schema, name = names[relation]
         if relation in whole:
