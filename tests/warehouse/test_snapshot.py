@@ -121,10 +121,30 @@ def test_a_wal_left_by_a_crashed_bi_tool_breaks_neither_publishing_nor_any_reade
     published = publish_step(settings)  # renders the dashboard from the new snapshot
 
     assert published["orders"] > 0
+    assert published["snapshot_kind"] == "fresh"  # never built on the file the tool wrote
+    assert ".wal" in published["snapshot_reason"]
     for name, read in _readers(settings).items():
         assert read(), name
     with duckdb.connect(str(settings.snapshot), read_only=True) as con:
         assert "bi_cache" not in {row[0] for row in con.execute("show tables").fetchall()}
+
+
+def test_a_snapshot_a_tool_wrote_to_is_never_the_base_of_the_next(settings):
+    publish_step(settings)
+    assert publish_step(settings)["snapshot_kind"] == "incremental"
+    os.chmod(settings.snapshot, 0o640)
+    with duckdb.connect(str(settings.snapshot)) as tool:  # closing checkpoints into the file
+        tool.execute("create table main.bi_cache as select 1 as refreshed")
+        tool.execute("delete from marts.fct_sales_order_lines")
+
+    published = publish_step(settings)
+
+    assert published["snapshot_kind"] == "fresh"
+    assert "not the file this pipeline published" in published["snapshot_reason"]
+    with duckdb.connect(str(settings.snapshot), read_only=True) as con:
+        assert "bi_cache" not in {row[0] for row in con.execute("show tables").fetchall()}
+        [(lines,)] = con.execute("select count(*) from marts.fct_sales_order_lines").fetchall()
+    assert lines == published["lines"] > 0
 
 
 def _sensitive_values(warehouse: Path) -> dict[str, str]:
