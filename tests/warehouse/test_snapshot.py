@@ -32,6 +32,16 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 QUERIES = sorted((PROJECT_ROOT / "docs" / "queries").glob("*.sql"))
 
 
+def _settings_in(data: Path, **options: Any) -> PipelineSettings:
+    return PipelineSettings(
+        warehouse=data / "warehouse.duckdb",
+        staging=data / "staging",
+        snapshot=data / "snapshot.duckdb",
+        dashboard=data / "dashboard.html",
+        **options,
+    )
+
+
 @pytest.fixture(scope="module")
 def settings(
     sandbox_factory: Callable[..., Any], tmp_path_factory: pytest.TempPathFactory
@@ -39,15 +49,7 @@ def settings(
     """Settings of a loaded and transformed warehouse, staging files kept; not published."""
     sandbox = sandbox_factory(orders=150, seed=5)
     folder = tmp_path_factory.mktemp("snapshot")
-    data = folder / "data"
-    settings = PipelineSettings(
-        warehouse=data / "warehouse.duckdb",
-        staging=data / "staging",
-        snapshot=data / "snapshot.duckdb",
-        dashboard=data / "dashboard.html",
-        min_chunk_size=50,
-        staging_retention_days=1,
-    )
+    settings = _settings_in(folder / "data", min_chunk_size=50, staging_retention_days=1)
     with sandbox_connection(sandbox, folder):
         run_steps("manual__first", settings)
         sandbox.simulate_changes(advance_seconds=3600, edit_orders=0.1)
@@ -271,6 +273,7 @@ def test_a_model_reading_raw_fails_the_publish_and_withheld_columns_are_left_out
         publish_snapshot(warehouse, snapshot)
     assert snapshot.read_bytes() == before
     assert sorted(path.name for path in tmp_path.iterdir()) == [
+        ".snapshot.duckdb.published",  # what the next publish checks before it clones
         "snapshot.duckdb",
         "warehouse.duckdb",
     ]
@@ -316,14 +319,7 @@ def test_incremental_publishes_equal_fresh_builds_through_edits_deletions_and_ma
     from twentyfourseven.warehouse.snapshot import publish_snapshot
 
     sandbox = sandbox_factory(orders=300, seed=12)
-    data = tmp_path / "data"
-    settings = PipelineSettings(
-        warehouse=data / "warehouse.duckdb",
-        staging=data / "staging",
-        snapshot=data / "snapshot.duckdb",
-        dashboard=data / "dashboard.html",
-        min_chunk_size=100,
-    )
+    settings = _settings_in(tmp_path / "data", min_chunk_size=100)
     # (changes upstream, run parameters); a reconciliation reads every order again, which is
     # more than MAX_CHANGED_SHARE of them: that publish is fresh.
     batches: list[tuple[dict[str, Any], dict[str, Any]]] = [
