@@ -326,16 +326,20 @@ def test_incremental_publishes_equal_fresh_builds_through_edits_deletions_and_ma
         ({}, {}),
         ({"edit_orders": 0.02, "edit_lines": 0.02, "add_lines": 0.02}, {}),
         ({"delete_lines": 0.02, "add_orders": 0.02}, {}),
+        ({"delete_orders": 0.02}, {"deleted": True}),  # read by ID: tombstoned
         ({"delete_orders": 0.02}, {"reconcile": True}),
         ({"move_products": 0.1, "reprice_products": 0.1, "edit_orders": 0.01}, {}),
         ({"edit_customers": 0.1, "delete_products": 0.05, "edit_orders": 0.01}, {}),
         ({}, {}),  # and two orders purged from the warehouse, as by hand
     ]
     kinds = []
+    report: dict[str, Any] = {}
     with sandbox_connection(sandbox, tmp_path):
         for run, (changes, params) in enumerate(batches):
             if changes:
-                sandbox.simulate_changes(advance_seconds=3600, **changes)
+                report = sandbox.simulate_changes(advance_seconds=3600, **changes)
+            if params.pop("deleted", False):
+                params["order_ids"] = report["deleted_orders"]
             run_steps(f"scheduled__{run}", settings, **params)
             if run == len(batches) - 1:
                 with duckdb.connect(str(settings.warehouse)) as con:
@@ -352,10 +356,11 @@ def test_incremental_publishes_equal_fresh_builds_through_edits_deletions_and_ma
 
     assert [kind for kind, _ in kinds] == [
         "fresh",
-        *["incremental"] * 2,
+        *["incremental"] * 3,
         "fresh",
         *["incremental"] * 3,
     ], kinds
+    assert kinds[3] == ("incremental", 6)  # the orders deleted upstream
     assert all(changed for kind, changed in kinds if kind == "incremental"), kinds
     assert kinds[-1] == ("incremental", 2)
     with duckdb.connect(str(settings.snapshot), read_only=True) as con:

@@ -21,9 +21,9 @@ The new file is made one of two ways:
 
 - **incremental** (the usual hourly case): the previous snapshot is cloned (a reflink
   where the file system has them, else ``copy_file_range``, else a plain copy), and
-  brought up to the warehouse: the rows of the orders whose lineage changed
-  (:data:`LINEAGE`: their ``(order_id, run_id)`` pairs differ) are deleted and
-  inserted again from the warehouse in every order-keyed table; every other table is
+  brought up to the warehouse: the rows of the orders whose lineage names a run the
+  clone lacks (:data:`LINEAGE`), or that are gone, are deleted and inserted again
+  from the warehouse in every order-keyed table; every other table is
   compared whole and replaced when it differs; an order-keyed table that reads one
   that differed (the product dimension, for the line facts), or reads ``raw``
   beyond :data:`ORDER_SOURCES`, or has no model file to tell, is replaced whole.
@@ -81,11 +81,16 @@ BUILD_RECORD = "ops.snapshot_build"
 # A snapshot without these is not worth publishing.
 REQUIRED_TABLES = ("ops.runs", "marts.fct_sales_orders", "marts.fct_sales_order_lines")
 
-# The relations whose (order_id, run_id) pairs are the raw header and line rows as loaded:
-# every load writes an order's rows under its own run_id, so an order that changed, is new
-# or is gone differs in these pairs, and one that did not has the same pairs.
+# The order-keyed relations and their columns naming the runs that wrote their rows: the
+# header and line rows as loaded. A load writes an order's header and lines under its own
+# run_id and removes the rows of that order's earlier loads; a run that finds an order
+# deleted sets its header's deleted_run_id and removes its lines. So an order is new,
+# changed or deleted since a snapshot exactly when one of these names a run it lacks.
 ORDER_KEY = "order_id"
-LINEAGE = ("staging.stg_sales_orders", "staging.stg_sales_order_lines")
+LINEAGE = {
+    "staging.stg_sales_orders": ("run_id", "deleted_run_id"),
+    "staging.stg_sales_order_lines": ("run_id",),
+}
 # The raw tables one order's rows come from: a model that reads nothing else raw, and no
 # model table that changed, gives an unchanged order the same rows as before.
 ORDER_SOURCES = frozenset({"raw.sales_orders", "raw.sales_order_lines"})
@@ -283,36 +288,40 @@ def _clone(source: Path, target: Path) -> str:
 
 
 def _changed_orders(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
-    """Fill the temp table ``changed_orders``: the orders new, changed or gone since the
-    previous snapshot. Returns their number and the warehouse's number of orders.
+    """Fill the temp table ``changed_orders``: the orders new, changed, deleted or gone
+    since the previous snapshot (see :data:`LINEAGE`). Returns their number and the
+    warehouse's number of orders.
 
-    A load writes an order's header and lines under its own run_id and removes the rows of
-    that order's earlier loads, so the warehouse's rows of a run the clone holds are those
-    the clone holds: the orders with rows of another run changed or are new. An order gone
-    from the warehouse altogether shows in the counts, and only then is looked for."""
-    headers, lines = LINEAGE
+    An order gone from the warehouse altogether (removed by hand) names no run at all; the
+    counts show it, and only then is it looked for."""
+    headers = next(iter(LINEAGE))
+    runs = [(relation, column) for relation, columns in LINEAGE.items() for column in columns]
+    # Without nulls: `x not in (…)` is null, never true, once the list holds one.
+    published_runs = " union ".join(
+        f"select {column} from {_BUILDING}.{relation} where {column} is not null"  # noqa: S608
+        for relation, column in runs
+    )
+    changed = " union ".join(
+        f"select {ORDER_KEY} from {relation} where {column} not in (from published_runs)"  # noqa: S608
+        for relation, column in runs
+    )
     try:
         con.execute(
-            f"""
-            create or replace temp table published_runs as
-            select distinct run_id from {_BUILDING}.{headers}
-            union select distinct run_id from {_BUILDING}.{lines};
-            create or replace temp table changed_orders as
-            select {ORDER_KEY} from {headers} where run_id not in (from published_runs)
-            union select {ORDER_KEY} from {lines} where run_id not in (from published_runs)
-            """  # noqa: S608
+            f"create or replace temp table published_runs as {published_runs};"
+            f"create or replace temp table changed_orders as {changed}"
         )
-        [(orders, kept, published, reloaded)] = con.execute(
+        [(orders, unchanged, published, republished)] = con.execute(
             f"""
             select
                 (select count(*) from {headers}),
-                (select count(*) from {headers} where run_id in (from published_runs)),
+                (select count(*) from {headers}
+                    where {ORDER_KEY} not in (from changed_orders)),
                 (select count(*) from {_BUILDING}.{headers}),
                 (select count(*) from {_BUILDING}.{headers}
                     where {ORDER_KEY} in (from changed_orders))
             """  # noqa: S608
         ).fetchall()
-        if published - reloaded != kept:
+        if published - republished != unchanged:
             con.execute(
                 f"""
                 insert into changed_orders
@@ -322,8 +331,8 @@ def _changed_orders(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
             )
     except duckdb.CatalogException as error:
         raise _FreshNeeded(f"no order lineage to follow ({error})") from error
-    [(changed,)] = con.execute("select count(*) from changed_orders").fetchall()
-    return changed, orders
+    [(count,)] = con.execute("select count(*) from changed_orders").fetchall()
+    return count, orders
 
 
 def _apply_changes(con: duckdb.DuckDBPyConnection, changed: int) -> None:
