@@ -1,4 +1,5 @@
-"""Publishing the snapshot: the former whole-file copy against today's fresh build.
+"""Publishing the snapshot: the former whole-file copy, the fresh build, and the update of
+an existing snapshot when nothing changed.
 
     .venv/bin/python benchmarks/snapshot_publish.py --orders 10000 --times 10 [--runs 3]
 
@@ -61,7 +62,15 @@ def _copy(warehouse: Path, target: Path) -> int:
 def _publish(warehouse: Path, target: Path) -> int:
     from twentyfourseven.warehouse.snapshot import publish_snapshot
 
-    return publish_snapshot(warehouse, target).bytes
+    return publish_snapshot(warehouse, target, fresh=True).bytes
+
+
+def _update(warehouse: Path, target: Path) -> int:
+    from twentyfourseven.warehouse.snapshot import publish_snapshot
+
+    published = publish_snapshot(warehouse, target)
+    assert published.kind == "incremental", published.describe()
+    return published.bytes
 
 
 def main() -> int:
@@ -73,17 +82,20 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="snapshot-bench-") as temp:
         folder = Path(temp)
         warehouse = _warehouse(folder, args.orders, args.times)
-        seconds: dict[str, list[float]] = {"copy": [], "publish": []}
-        cpu: dict[str, list[float]] = {"copy": [], "publish": []}
+        ways = {"copy": _copy, "publish": _publish, "update": _update}
+        seconds: dict[str, list[float]] = {name: [] for name in ways}
+        cpu: dict[str, list[float]] = {name: [] for name in ways}
         sizes: dict[str, int] = {}
+        _publish(warehouse, folder / "update.duckdb")  # the snapshot each update starts from
         for _ in range(args.runs):
-            for name, publish in (("copy", _copy), ("publish", _publish)):
+            for name, publish in ways.items():
                 target = folder / f"{name}.duckdb"
                 started, cpu_started = time.perf_counter(), time.process_time()
                 sizes[name] = publish(warehouse, target)
                 seconds[name].append(time.perf_counter() - started)
                 cpu[name].append(time.process_time() - cpu_started)
-                target.unlink()
+                if name != "update":
+                    target.unlink()
         with duckdb.connect(str(warehouse), read_only=True) as con:
             [(orders, lines)] = con.execute(
                 "select (select count(*) from marts.fct_sales_orders),"

@@ -32,6 +32,16 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 QUERIES = sorted((PROJECT_ROOT / "docs" / "queries").glob("*.sql"))
 
 
+def _settings_in(data: Path, **options: Any) -> PipelineSettings:
+    return PipelineSettings(
+        warehouse=data / "warehouse.duckdb",
+        staging=data / "staging",
+        snapshot=data / "snapshot.duckdb",
+        dashboard=data / "dashboard.html",
+        **options,
+    )
+
+
 @pytest.fixture(scope="module")
 def settings(
     sandbox_factory: Callable[..., Any], tmp_path_factory: pytest.TempPathFactory
@@ -39,15 +49,7 @@ def settings(
     """Settings of a loaded and transformed warehouse, staging files kept; not published."""
     sandbox = sandbox_factory(orders=150, seed=5)
     folder = tmp_path_factory.mktemp("snapshot")
-    data = folder / "data"
-    settings = PipelineSettings(
-        warehouse=data / "warehouse.duckdb",
-        staging=data / "staging",
-        snapshot=data / "snapshot.duckdb",
-        dashboard=data / "dashboard.html",
-        min_chunk_size=50,
-        staging_retention_days=1,
-    )
+    settings = _settings_in(folder / "data", min_chunk_size=50, staging_retention_days=1)
     with sandbox_connection(sandbox, folder):
         run_steps("manual__first", settings)
         sandbox.simulate_changes(advance_seconds=3600, edit_orders=0.1)
@@ -121,10 +123,30 @@ def test_a_wal_left_by_a_crashed_bi_tool_breaks_neither_publishing_nor_any_reade
     published = publish_step(settings)  # renders the dashboard from the new snapshot
 
     assert published["orders"] > 0
+    assert published["snapshot_kind"] == "fresh"  # never built on the file the tool wrote
+    assert ".wal" in published["snapshot_reason"]
     for name, read in _readers(settings).items():
         assert read(), name
     with duckdb.connect(str(settings.snapshot), read_only=True) as con:
         assert "bi_cache" not in {row[0] for row in con.execute("show tables").fetchall()}
+
+
+def test_a_snapshot_a_tool_wrote_to_is_never_the_base_of_the_next(settings):
+    publish_step(settings)
+    assert publish_step(settings)["snapshot_kind"] == "incremental"
+    os.chmod(settings.snapshot, 0o640)
+    with duckdb.connect(str(settings.snapshot)) as tool:  # closing checkpoints into the file
+        tool.execute("create table main.bi_cache as select 1 as refreshed")
+        tool.execute("delete from marts.fct_sales_order_lines")
+
+    published = publish_step(settings)
+
+    assert published["snapshot_kind"] == "fresh"
+    assert "not the file this pipeline published" in published["snapshot_reason"]
+    with duckdb.connect(str(settings.snapshot), read_only=True) as con:
+        assert "bi_cache" not in {row[0] for row in con.execute("show tables").fetchall()}
+        [(lines,)] = con.execute("select count(*) from marts.fct_sales_order_lines").fetchall()
+    assert lines == published["lines"] > 0
 
 
 def _sensitive_values(warehouse: Path) -> dict[str, str]:
@@ -251,6 +273,98 @@ def test_a_model_reading_raw_fails_the_publish_and_withheld_columns_are_left_out
         publish_snapshot(warehouse, snapshot)
     assert snapshot.read_bytes() == before
     assert sorted(path.name for path in tmp_path.iterdir()) == [
+        ".snapshot.duckdb.published",  # what the next publish checks before it clones
         "snapshot.duckdb",
         "warehouse.duckdb",
     ]
+
+
+def _differences(snapshot: Path, fresh: Path) -> dict[str, int]:
+    """Rows in one file's table and not the other's (as multisets), by table; and every
+    relation only one of them holds. The build record says how each was made: left out."""
+    with duckdb.connect(str(snapshot), read_only=True) as con:
+        con.execute(f"attach '{fresh}' as fresh (read_only)")
+        relations = {
+            catalog: set(
+                con.execute(
+                    "select schema_name || '.' || table_name from duckdb_tables()"
+                    " where database_name = ? union all"
+                    " select schema_name || '.' || view_name from duckdb_views()"
+                    " where database_name = ? and not internal",
+                    [catalog, catalog],
+                ).fetchall()
+            )
+            for catalog in ("snapshot", "fresh")
+        }
+        differences = {
+            f"only in {catalog}: {name}": 1
+            for catalog, other in (("snapshot", "fresh"), ("fresh", "snapshot"))
+            for (name,) in relations[catalog] - relations[other]
+        }
+        for (name,) in relations["snapshot"] & relations["fresh"]:
+            if name == "ops.snapshot_build":
+                continue
+            [(count,)] = con.execute(
+                f"select count(*) from ((from snapshot.{name} except all from fresh.{name})"
+                f" union all (from fresh.{name} except all from snapshot.{name}))"
+            ).fetchall()
+            if count:
+                differences[name] = count
+    return differences
+
+
+def test_incremental_publishes_equal_fresh_builds_through_edits_deletions_and_master_data(
+    sandbox_factory: Callable[..., Any], tmp_path: Path
+) -> None:
+    from twentyfourseven.warehouse.snapshot import publish_snapshot
+
+    sandbox = sandbox_factory(orders=300, seed=12)
+    settings = _settings_in(tmp_path / "data", min_chunk_size=100)
+    # (changes upstream, run parameters); a reconciliation reads every order again, which is
+    # more than MAX_CHANGED_SHARE of them: that publish is fresh.
+    batches: list[tuple[dict[str, Any], dict[str, Any]]] = [
+        ({}, {}),
+        ({"edit_orders": 0.02, "edit_lines": 0.02, "add_lines": 0.02}, {}),
+        ({"delete_lines": 0.02, "add_orders": 0.02}, {}),
+        ({"delete_orders": 0.02}, {"deleted": True}),  # read by ID: tombstoned
+        ({"delete_orders": 0.02}, {"reconcile": True}),
+        ({"move_products": 0.1, "reprice_products": 0.1, "edit_orders": 0.01}, {}),
+        ({"edit_customers": 0.1, "delete_products": 0.05, "edit_orders": 0.01}, {}),
+        ({}, {}),  # and two orders purged from the warehouse, as by hand
+    ]
+    kinds = []
+    report: dict[str, Any] = {}
+    with sandbox_connection(sandbox, tmp_path):
+        for run, (changes, params) in enumerate(batches):
+            if changes:
+                report = sandbox.simulate_changes(advance_seconds=3600, **changes)
+            if params.pop("deleted", False):
+                params["order_ids"] = report["deleted_orders"]
+            run_steps(f"scheduled__{run}", settings, **params)
+            if run == len(batches) - 1:
+                with duckdb.connect(str(settings.warehouse)) as con:
+                    purged = "(select min(order_id) + 1 from raw.sales_orders)"
+                    for table in ("raw.sales_order_lines", "raw.sales_orders"):
+                        con.execute(f"delete from {table} where order_id <= {purged}")
+            transform_step(settings)
+            published = publish_step(settings)
+            kinds.append((published["snapshot_kind"], published["changed_orders"]))
+            fresh = publish_snapshot(settings.warehouse, tmp_path / "fresh.duckdb", fresh=True)
+            assert fresh.kind == "fresh"
+            assert _differences(settings.snapshot, tmp_path / "fresh.duckdb") == {}, run
+            assert (published["orders"], published["lines"]) == (fresh.orders, fresh.lines)
+
+    assert [kind for kind, _ in kinds] == [
+        "fresh",
+        *["incremental"] * 3,
+        "fresh",
+        *["incremental"] * 3,
+    ], kinds
+    assert kinds[3] == ("incremental", 6)  # the orders deleted upstream
+    assert all(changed for kind, changed in kinds if kind == "incremental"), kinds
+    assert kinds[-1] == ("incremental", 2)
+    with duckdb.connect(str(settings.snapshot), read_only=True) as con:
+        [(kind, since_fresh)] = con.execute(
+            "select kind, publishes_since_fresh from ops.snapshot_build"
+        ).fetchall()
+    assert (kind, since_fresh) == ("incremental", 3)

@@ -226,4 +226,7 @@ def publish_step(settings: PipelineSettings | None = None) -> dict[str, Any]:
         "dashboard": str(dashboard),
         "orders": snapshot.orders,
         "lines": snapshot.lines,
+        "snapshot_kind": snapshot.kind,
+        "snapshot_reason": snapshot.reason,
+        "changed_orders": snapshot.changed_orders,
     }
