@@ -92,15 +92,15 @@ def test_nested_tax_account_product_are_typed_columns(pipeline):
     for column, kind in {
         "tax_id": "BIGINT",
         "tax_number": "BIGINT",
-        "tax_rate": "DECIMAL(9,6)",
+        "tax_rate": "DECIMAL(19,16)",
         "account_id": "BIGINT",
         "account_number": "BIGINT",
         "account_name": "VARCHAR",
         "product_id": "BIGINT",
         "product_number": "VARCHAR",
-        "quantity": "DECIMAL(18,6)",
-        "price": "DECIMAL(18,6)",
-        "discount_rate": "DECIMAL(9,6)",
+        "quantity": "DECIMAL(28,16)",
+        "price": "DECIMAL(28,16)",
+        "discount_rate": "DECIMAL(19,16)",
     }.items():
         assert types[column] == kind, column
     floats = pipeline.query(
