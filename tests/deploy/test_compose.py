@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
+from airflow.sdk.io import store as object_store
 
 from twentyfourseven import connection, deployment
 from twentyfourseven.api import ConfigurationError
@@ -410,6 +411,9 @@ def test_profile_s3_stages_in_its_bucket_and_sends_the_warehouse_tasks_to_one_wo
             monkeypatch.delenv(name)
     for name in (*switch, "TWENTYFOURSEVEN_STAGING_CONN_ID", STAGING_CONN_ENV):
         monkeypatch.setenv(name, env[name])
+    # Airflow caches each connection's object store for the process: this test's store (the
+    # compose file's endpoint) must not outlive it, or later tests' paths would use it.
+    monkeypatch.setattr(object_store, "_STORE_CACHE", {})
     staging = deployment.PipelineSettings.load().staging
     assert not isinstance(staging, Path)
     assert (staging.protocol, staging.bucket) == ("s3", bucket)
