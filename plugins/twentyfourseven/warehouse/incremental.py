@@ -42,7 +42,7 @@ from pathlib import Path
 
 import duckdb
 
-from .model_graph import narrowed, narrowed_relation, relations_read
+from .model_graph import model_reads, narrowed, narrowed_relation
 from .schema import MODEL_STATE_DDL
 
 KEY = "order_id"
@@ -161,11 +161,7 @@ class IncrementalBuild:
         ).fetchall():
             name = f"{schema}.{table}".lower()
             build.columns[name] = (*build.columns.get(name, ()), (column, data_type))
-        known = [*models, *build.columns]
-        build.reads = {
-            relation: relations_read(path.read_text(encoding="utf-8"), known) - {relation}
-            for relation, path in models.items()
-        }
+        build.reads = model_reads(models, build.columns)
         return build
 
     # --- what the model's last build was made of -------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 # Comments and quoted text, removed before looking for relation names: a header comment
 # or a label such as 'marts.dim_products' in a query is not a read.
@@ -34,6 +35,21 @@ def relations_read(sql: str, models: Iterable[str]) -> set[str]:
     code = _NOT_CODE.sub(" ", sql)
     named = {f"{schema}.{name}".lower() for schema, name in _QUALIFIED.findall(code)}
     return named & known
+
+
+def model_relation(path: Path) -> str:
+    """The relation a model file builds: ``<its layer's folder>.<its name>``."""
+    return f"{path.parent.name}.{path.stem}".lower()
+
+
+def model_reads(paths: Mapping[str, Path], others: Iterable[str] = ()) -> dict[str, set[str]]:
+    """Each model's reads (by relation) among the models and ``others`` (tables no model
+    builds, e.g. ``raw``'s), itself left out."""
+    known = {*paths, *others}
+    return {
+        relation: relations_read(path.read_text(encoding="utf-8"), known) - {relation}
+        for relation, path in paths.items()
+    }
 
 
 # A relation name outside comments and string literals, and whether an alias follows.

@@ -52,7 +52,13 @@ from twentyfourseven.duckdb_session import open_duckdb
 from ..locations import default_docs_dir
 from .incremental import KEY, IncrementalBuild, Scope, record_tests, tests_digest
 from .model_checks import Annotated, AnnotationError, derived_tests
-from .model_graph import ModelCycleError, build_order, creates_view, relations_read
+from .model_graph import (
+    ModelCycleError,
+    build_order,
+    creates_view,
+    model_reads,
+    model_relation,
+)
 from .snapshot import MATERIALIZED_SCHEMAS, OPS_TABLES, WITHHELD_COLUMNS
 
 log = logging.getLogger(__name__)
@@ -261,21 +267,13 @@ def model_files(sql_dir: Path = SQL_DIR) -> list[Path]:
 
 def _model_reads(sql_dir: Path) -> tuple[dict[str, Path], dict[str, set[str]]]:
     """Each model's file, and the models it reads, by relation."""
-    paths = {_relation(path): path for path in _documented_order(sql_dir)}
-    reads = {
-        relation: relations_read(path.read_text(encoding="utf-8"), paths) - {relation}
-        for relation, path in paths.items()
-    }
-    return paths, reads
+    paths = {model_relation(path): path for path in _documented_order(sql_dir)}
+    return paths, model_reads(paths)
 
 
 def _documented_order(sql_dir: Path) -> list[Path]:
     """The model files by layer, then by name: the data dictionary's order."""
     return [path for layer in LAYERS for path in sorted((sql_dir / layer).glob("*.sql"))]
-
-
-def _relation(path: Path) -> str:
-    return f"{path.parent.name}.{path.stem}".lower()
 
 
 def data_test_files(sql_dir: Path) -> list[Path]:
@@ -293,7 +291,7 @@ def data_tests(sql_dir: Path = SQL_DIR, scope: Scope | None = None) -> list[Data
         Annotated.from_columns(
             d.relation,
             d.columns,
-            view_of_models=bool(reads[_relation(d.path)])
+            view_of_models=bool(reads[model_relation(d.path)])
             and creates_view(d.path.read_text(encoding="utf-8")),
         )
         for d in docs
@@ -429,7 +427,7 @@ def _build_models(
         for layer in LAYERS:
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {layer}")
         build = IncrementalBuild.start(
-            con, {_relation(path): path for path in paths}, incremental=incremental
+            con, {model_relation(path): path for path in paths}, incremental=incremental
         )
         for path in paths:
             results.append(_build(con, path, build))

@@ -67,7 +67,7 @@ import duckdb
 from twentyfourseven.atomic import replace_synced, write_atomically
 from twentyfourseven.duckdb_session import open_duckdb
 
-from .model_graph import _NOT_CODE, relations_read
+from .model_graph import _NOT_CODE, model_reads, model_relation
 
 log = logging.getLogger(__name__)
 
@@ -386,7 +386,7 @@ def _replaced_whole(
     """
     from .model_runner import SQL_DIR, model_files  # it imports this module
 
-    paths = {f"{p.parent.name}.{p.stem}".lower(): p for p in model_files(SQL_DIR)}
+    paths = {model_relation(p): p for p in model_files(SQL_DIR)}
     raw = {
         f"raw.{name}".lower()
         for (name,) in con.execute(
@@ -395,7 +395,7 @@ def _replaced_whole(
         ).fetchall()
     }
     code = {relation: _code(path.read_text(encoding="utf-8")) for relation, path in paths.items()}
-    direct = {relation: relations_read(sql, {*paths, *raw}) for relation, sql in code.items()}
+    direct = model_reads(paths, raw)
 
     compared = {f"{schema}.{name}".lower() for schema, name in _copied_relations(con)}
     compared -= order_keyed
