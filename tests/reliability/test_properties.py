@@ -20,7 +20,7 @@ from typing import Any
 
 import duckdb
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
@@ -497,6 +497,17 @@ def check_loaded_or_refused(warehouse: Path, outcomes: list[OrderOutcome]) -> No
 
 @settings(SETTINGS, max_examples=15, suppress_health_check=list(HealthCheck))
 @given(st.integers(1, 4).flatmap(lambda n: st.tuples(*(edge_orders(i) for i in range(1, n + 1)))))
+# found by CI: a discount a hair under 100 % on the largest amounts, checked in floating point
+@example(
+    bodies=(
+        (
+            '{"id":1,"status":"Invoice","currency":{"code":"EUR","rate":1}}',
+            '[{"id":101,"type":"product","quantity":999999999999.999999,'
+            '"price":999999999999.999999,"discountRate":99.9999999999999999,'
+            '"tax":{"id":1,"number":3,"rate":0}}]',
+        ),
+    )
+)
 def test_the_models_build_on_records_at_the_edges(bodies) -> None:
     outcomes = [read(i, h, lines) for i, (h, lines) in enumerate(bodies, start=1)]
     assert all(not o.invalid for o in outcomes), [o.invalid for o in outcomes]

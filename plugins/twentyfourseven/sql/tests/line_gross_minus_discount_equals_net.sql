@@ -48,14 +48,16 @@ net_errors as (
         case
             when abs(net_error_whole) < 1000 then net_error_whole + net_error_fraction
         end as net_error,
-        -- only where the exact check cannot run (case evaluates this for those rows alone)
+        -- only where the exact check cannot run (case evaluates this for those rows alone);
+        -- 100 − discount_rate is taken exactly, in DECIMAL: in floating point a rate near
+        -- 100 % would cancel to 0
         case
             when not is_exact_check
                 then quantity::double * price::double
         end as gross_estimate,
         case
             when not is_exact_check
-                then quantity::double * price::double * (100 - discount_rate::double) / 100
+                then quantity::double * price::double * (100 - discount_rate)::double / 100
         end as net_estimate
 
     from split
